@@ -1,0 +1,93 @@
+// `mailsetup profile`: one person's setup file, written whole to --out (or ./<address>.<ext>).
+import { FORMAT_IDS } from '../../formats/registry.js';
+import { generate, parseGenerateRequest } from '../../service/generate.js';
+import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
+import { resolveOutput, writeFileAtomic } from '../io.js';
+
+const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
+
+function manualServers(run: CommandRun) {
+  const incoming = str(run, 'incoming-host');
+  const outgoing = str(run, 'outgoing-host');
+  if (incoming === undefined && outgoing === undefined) return undefined;
+  return {
+    incoming: { host: incoming ?? '', port: str(run, 'incoming-port'), socket: str(run, 'incoming-security') },
+    outgoing: { host: outgoing ?? '', port: str(run, 'outgoing-port'), socket: str(run, 'outgoing-security') },
+  };
+}
+
+export const profileCommand: Command = {
+  name: 'profile',
+  summary: 'Write one person\'s setup file (signed Apple profile by default).',
+  usage: `mailsetup profile --email ADDR [options]
+
+  --email ADDR          the person's email address (required)
+  --name NAME           display name shown as the sender
+  --provider ID         provider from the catalog (default: found from the address's domain)
+  --variant ID          provider variant or region, e.g. rackcorp: global, us, mn
+  --type KIND           imap | pop | exchange (default: the provider's first offer)
+  --security SOCKET     SSL | STARTTLS | plain (default: implicit TLS where offered)
+  --login LOGIN         login instead of the provider's (placeholders %EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%)
+  --device DEVICE       ios | macos (default: ios)
+  --format FORMAT       ${FORMAT_IDS.join(' | ')} (default: mobileconfig)
+  --language LANG       en | ru | sv, for the texts in the file (default: en)
+  --password-stdin      embed the password read from standard input (the device will not ask)
+  --unsigned            do not sign the Apple profile
+  --out FILE            where to write (- for standard output; default: ./<address>.<extension>)
+  --incoming-host HOST, --incoming-port N, --incoming-security SOCKET,
+  --outgoing-host HOST, --outgoing-port N, --outgoing-security SOCKET
+                        server settings by hand, for a domain no provider serves
+  --providers PATH      add provider files or folders (repeatable)
+  --default-provider ID provider for domains no provider lists`,
+  options: {
+    email: { type: 'string' },
+    name: { type: 'string' },
+    provider: { type: 'string' },
+    variant: { type: 'string' },
+    type: { type: 'string' },
+    security: { type: 'string' },
+    login: { type: 'string' },
+    device: { type: 'string' },
+    format: { type: 'string' },
+    language: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    unsigned: { type: 'boolean' },
+    out: { type: 'string' },
+    'incoming-host': { type: 'string' },
+    'incoming-port': { type: 'string' },
+    'incoming-security': { type: 'string' },
+    'outgoing-host': { type: 'string' },
+    'outgoing-port': { type: 'string' },
+    'outgoing-security': { type: 'string' },
+    ...CATALOG_OPTIONS,
+  },
+  async run(run) {
+    const password = run.values['password-stdin'] ? (await run.io.readStdin()).replace(/\r?\n$/, '') : undefined;
+    const request = parseGenerateRequest({
+      email: str(run, 'email') ?? '',
+      name: str(run, 'name'),
+      provider: str(run, 'provider'),
+      variant: str(run, 'variant'),
+      type: str(run, 'type'),
+      security: str(run, 'security'),
+      login: str(run, 'login'),
+      device: str(run, 'device'),
+      format: str(run, 'format'),
+      language: str(run, 'language'),
+      password,
+      unsigned: run.values.unsigned === true,
+      manual: manualServers(run),
+    });
+    const file = generate(request, { config: run.config(), catalog: run.catalog(), signer: request.unsigned ? undefined : await run.signer() });
+    for (const warning of file.warnings) run.io.stderr(`mailsetup: warning: ${warning}\n`);
+    const out = str(run, 'out');
+    if (out === '-') {
+      run.io.stdoutBytes(file.body);
+      return 0;
+    }
+    const path = resolveOutput(run.io, out ?? file.fileName);
+    writeFileAtomic(path, file.body);
+    run.io.stdout(`${path}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,88 @@
+// The one error registry: every error mailsetup reports has a code here, with its HTTP status and
+// CLI exit code. Transports map these; anything else becomes a generic internal error.
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly exitCode: number;
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  INVALID_INPUT: { status: 400, exitCode: 2, summary: 'A value given does not follow its rule.' },
+  USAGE: { status: 400, exitCode: 64, summary: 'The command line is not understood.' },
+  UNKNOWN_PROVIDER: { status: 404, exitCode: 3, summary: 'No provider with that id is in the catalog.' },
+  UNKNOWN_DOMAIN: { status: 404, exitCode: 3, summary: 'The email domain is not in the catalog and no default provider is set.' },
+  UNKNOWN_VARIANT: { status: 400, exitCode: 3, summary: 'The provider has no variant with that id.' },
+  UNSUPPORTED: { status: 422, exitCode: 4, summary: 'The provider or format does not offer what was asked for.' },
+  CATALOG_INVALID: { status: 500, exitCode: 5, summary: 'A provider file is not valid.' },
+  CONFIG_INVALID: { status: 500, exitCode: 5, summary: 'The configuration is not valid.' },
+  SIGNING_FAILED: { status: 500, exitCode: 6, summary: 'The signing identity cannot sign.' },
+  IO: { status: 500, exitCode: 7, summary: 'A file could not be read or written.' },
+  PAYLOAD_TOO_LARGE: { status: 413, exitCode: 2, summary: 'The request body is larger than allowed.' },
+  RATE_LIMITED: { status: 429, exitCode: 8, summary: 'Too many requests; try again shortly.' },
+  NOT_FOUND: { status: 404, exitCode: 3, summary: 'Nothing is at that address.' },
+  FORBIDDEN: { status: 403, exitCode: 9, summary: 'The operator does not allow this.' },
+  INTERNAL: { status: 500, exitCode: 1, summary: 'Something went wrong inside mailsetup.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface MailsetupErrorOptions {
+  /** The input field the error is about, in the names the user sees (`email`, `incoming.port`). */
+  field?: string;
+  /** The rule the value broke, short and stable (`required`, `port-range`). */
+  rule?: string;
+  cause?: unknown;
+  /** Further errors, when several fields failed at once. */
+  details?: readonly FieldIssue[];
+}
+
+export interface FieldIssue {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export class MailsetupError extends Error {
+  override readonly name = 'MailsetupError';
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly rule: string | undefined;
+  readonly details: readonly FieldIssue[];
+
+  constructor(code: ErrorCode, message: string, options: MailsetupErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+    this.rule = options.rule;
+    this.details = options.details ?? (options.field ? [{ field: options.field, rule: options.rule ?? 'invalid', message }] : []);
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exitCode;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; field?: string; rule?: string; details?: readonly FieldIssue[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.field ? { field: this.field } : {}),
+      ...(this.rule ? { rule: this.rule } : {}),
+      ...(this.details.length > 1 ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function invalid(field: string, rule: string, message: string): MailsetupError {
+  return new MailsetupError('INVALID_INPUT', message, { field, rule });
+}
+
+/** Any thrown value as a MailsetupError; unknown errors keep their cause but show no internals. */
+export function asMailsetupError(error: unknown): MailsetupError {
+  if (error instanceof MailsetupError) return error;
+  return new MailsetupError('INTERNAL', ERROR_CODES.INTERNAL.summary, { cause: error });
+}

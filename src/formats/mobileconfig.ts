@@ -1,0 +1,153 @@
+// Apple configuration profile (.mobileconfig): TopLevel with one com.apple.mail.managed,
+// com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema.
+import { build, type PlistValue } from 'plist';
+import type { Account, AuthMethod, MailServer } from '../model/account.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
+import { parseEmail, type EmailParts } from '../model/rules.js';
+import type { FormatContext } from './context.js';
+
+type Dict = { [key: string]: PlistValue };
+
+export const TARGET_DEVICE_TYPE = { ios: 1, macos: 5 } as const;
+
+const APPLE_AUTH: Record<AuthMethod, string | undefined> = {
+  'password-cleartext': 'EmailAuthPassword',
+  'password-encrypted': 'EmailAuthCRAMMD5',
+  NTLM: 'EmailAuthNTLM',
+  none: 'EmailAuthNone',
+  GSSAPI: undefined,
+  OAuth2: undefined,
+};
+
+export type MobileconfigPayloadType = 'com.apple.mail.managed' | 'com.apple.eas.account' | 'com.apple.ews.account';
+
+const PAYLOAD_SUFFIX: Record<MobileconfigPayloadType, string> = {
+  'com.apple.mail.managed': 'mail',
+  'com.apple.eas.account': 'eas',
+  'com.apple.ews.account': 'ews',
+};
+
+export function payloadTypeFor(account: Account, device: FormatContext['device']): MobileconfigPayloadType {
+  if (account.kind !== 'exchange') return 'com.apple.mail.managed';
+  return device === 'macos' ? 'com.apple.ews.account' : 'com.apple.eas.account';
+}
+
+/**
+ * Identity of a profile: one per organisation and address, whatever the account type, so a
+ * reinstall (or a switch from POP to IMAP) replaces the earlier profile instead of adding one.
+ */
+export function profileIdentity(organizationIdentifier: string, email: EmailParts, payloadType: MobileconfigPayloadType) {
+  const namespace = organizationNamespace(organizationIdentifier);
+  const person = email.ascii.toLowerCase();
+  const profileUuid = uuidV5(namespace, `profile:${person}`);
+  const identifier = `${organizationIdentifier}.account.${profileUuid.toLowerCase()}`;
+  return {
+    identifier,
+    uuid: profileUuid,
+    payloadIdentifier: `${identifier}.${PAYLOAD_SUFFIX[payloadType]}`,
+    payloadUuid: uuidV5(namespace, `payload:${person}:${payloadType}`),
+  };
+}
+
+/** Leaves out undefined and empty-string values: Apple wants absent keys, not empty ones. */
+function compact(dict: Record<string, PlistValue | undefined>): Dict {
+  const out: Dict = {};
+  for (const [key, value] of Object.entries(dict)) {
+    if (value === undefined || value === '') continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+function appleAuth(method: AuthMethod): string {
+  const value = APPLE_AUTH[method];
+  if (!value) throw new RangeError(`authentication ${method} has no Apple profile equivalent`);
+  return value;
+}
+
+/**
+ * STARTTLS has no key of its own: UseSSL is true for both implicit TLS and STARTTLS, so the
+ * device never sends a password unencrypted; only `plain` servers get false.
+ */
+function serverKeys(prefix: 'Incoming' | 'Outgoing', server: MailServer): Dict {
+  return compact({
+    [`${prefix}MailServerHostName`]: server.host,
+    [`${prefix}MailServerPortNumber`]: server.port,
+    [`${prefix}MailServerUseSSL`]: server.socket !== 'plain',
+    [`${prefix}MailServerAuthentication`]: appleAuth(server.auth),
+    [`${prefix}MailServerUsername`]: server.auth === 'none' ? undefined : server.username,
+  });
+}
+
+function mailPayload(account: Account, email: EmailParts, context: FormatContext): Dict {
+  const incoming = account.incoming!;
+  const outgoing = account.outgoing!;
+  const password = context.includePassword ? account.password : undefined;
+  return {
+    EmailAccountType: account.kind === 'pop' ? 'EmailTypePOP' : 'EmailTypeIMAP',
+    ...compact({
+      EmailAccountDescription: context.text.accountDescription,
+      EmailAccountName: account.displayName,
+      EmailAddress: email.ascii,
+    }),
+    ...serverKeys('Incoming', incoming),
+    ...serverKeys('Outgoing', outgoing),
+    OutgoingPasswordSameAsIncomingPassword: outgoing.auth !== 'none' && outgoing.username === incoming.username,
+    ...compact({ IncomingPassword: password, OutgoingPassword: outgoing.auth === 'none' ? undefined : password }),
+  };
+}
+
+function exchangePayload(account: Account, email: EmailParts, context: FormatContext, type: MobileconfigPayloadType): Dict {
+  const exchange = account.exchange!;
+  const password = context.includePassword ? account.password : undefined;
+  const common = compact({ EmailAddress: email.ascii, Host: exchange.host, SSL: exchange.ssl, UserName: exchange.username, Password: password });
+  if (type === 'com.apple.ews.account') {
+    return { ...common, Port: exchange.port, Path: exchange.path };
+  }
+  return {
+    ...common,
+    MailNumberOfPastDaysToSync: DEFAULTS.mailDaysToSync,
+    EnableMail: true,
+    EnableContacts: true,
+    EnableCalendars: true,
+    EnableReminders: true,
+    EnableNotes: true,
+  };
+}
+
+/** The profile as a plist object (what the XML encodes); exported for tests and inspection. */
+export function buildMobileconfigObject(account: Account, context: FormatContext): Dict {
+  const email = parseEmail(account.email) as EmailParts;
+  const payloadType = payloadTypeFor(account, context.device);
+  const ids = profileIdentity(context.organization.identifier, email, payloadType);
+  const body = account.kind === 'exchange' ? exchangePayload(account, email, context, payloadType) : mailPayload(account, email, context);
+  const payload: Dict = {
+    PayloadType: payloadType,
+    PayloadVersion: 1,
+    PayloadIdentifier: ids.payloadIdentifier,
+    PayloadUUID: ids.payloadUuid,
+    ...compact({ PayloadDisplayName: context.text.accountDescription, PayloadOrganization: context.organization.name }),
+    ...body,
+  };
+  return {
+    PayloadType: 'Configuration',
+    PayloadVersion: 1,
+    PayloadIdentifier: ids.identifier,
+    PayloadUUID: ids.uuid,
+    ...compact({
+      PayloadDisplayName: context.text.profileName,
+      PayloadDescription: context.text.profileDescription,
+      PayloadOrganization: context.organization.name,
+    }),
+    ...(context.text.consentText && Object.keys(context.text.consentText).length > 0 ? { ConsentText: context.text.consentText } : {}),
+    TargetDeviceType: TARGET_DEVICE_TYPE[context.device],
+    ...(context.device === 'macos' ? { PayloadScope: 'User' } : {}),
+    PayloadContent: [payload],
+  };
+}
+
+/** The unsigned profile: UTF-8 XML plist text. */
+export function buildMobileconfig(account: Account, context: FormatContext): string {
+  return build(buildMobileconfigObject(account, context));
+}

@@ -1,0 +1,30 @@
+// Every output format mailsetup writes: its file extension, MIME type and builder.
+import type { Account } from '../model/account.js';
+import type { FormatContext } from './context.js';
+import { buildMobileconfig } from './mobileconfig.js';
+
+export interface FormatSpec {
+  id: string;
+  extension: string;
+  contentType: string;
+  /** Whether the output is signed by default (only Apple profiles are). */
+  signable: boolean;
+  build(account: Account, context: FormatContext): string | Buffer;
+}
+
+export const FORMATS = {
+  mobileconfig: {
+    id: 'mobileconfig',
+    extension: 'mobileconfig',
+    contentType: 'application/x-apple-aspen-config',
+    signable: true,
+    build: buildMobileconfig,
+  },
+} as const satisfies Record<string, FormatSpec>;
+
+export type FormatId = keyof typeof FORMATS;
+export const FORMAT_IDS = Object.keys(FORMATS) as FormatId[];
+
+export function isFormatId(value: string): value is FormatId {
+  return Object.hasOwn(FORMATS, value);
+}

@@ -1,0 +1,66 @@
+// The one account model every output format is built from. The TypeScript types are inferred
+// from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
+import { z } from 'zod';
+import { emailAddress, hostName, loginTemplate, port, visibleText } from './rules.js';
+
+export const ACCOUNT_KINDS = ['imap', 'pop', 'exchange'] as const;
+export const SOCKET_TYPES = ['SSL', 'STARTTLS', 'plain'] as const;
+/** Authentication methods, named as in Thunderbird autoconfig; each format maps them. */
+export const AUTH_METHODS = ['password-cleartext', 'password-encrypted', 'NTLM', 'GSSAPI', 'OAuth2', 'none'] as const;
+export const DEVICES = ['ios', 'macos'] as const;
+
+export const accountKind = z.enum(ACCOUNT_KINDS, { error: `the account type is one of ${ACCOUNT_KINDS.join(', ')}` });
+export const socketType = z.enum(SOCKET_TYPES, { error: `the security is one of ${SOCKET_TYPES.join(', ')}` });
+export const authMethod = z.enum(AUTH_METHODS, { error: `the authentication is one of ${AUTH_METHODS.join(', ')}` });
+export const device = z.enum(DEVICES, { error: `the device is one of ${DEVICES.join(', ')}` });
+
+export type AccountKind = z.infer<typeof accountKind>;
+export type SocketType = z.infer<typeof socketType>;
+export type AuthMethod = z.infer<typeof authMethod>;
+export type Device = z.infer<typeof device>;
+
+export const mailServerSchema = z.object({
+  host: hostName,
+  port,
+  socket: socketType,
+  auth: authMethod,
+  /** The login sent to this server, already expanded for the person; absent when auth is none. */
+  username: loginTemplate.optional(),
+});
+export type MailServer = z.output<typeof mailServerSchema>;
+
+export const exchangeServerSchema = z.object({
+  host: hostName,
+  ssl: z.boolean(),
+  /** EWS endpoint for macOS; iOS ActiveSync has no port or path. */
+  port,
+  path: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'an EWS path starts with / and has no spaces' }),
+  username: loginTemplate,
+});
+export type ExchangeServer = z.output<typeof exchangeServerSchema>;
+
+export const accountSchema = z
+  .object({
+    kind: accountKind,
+    email: emailAddress,
+    displayName: visibleText('the display name').optional(),
+    incoming: mailServerSchema.optional(),
+    outgoing: mailServerSchema.optional(),
+    exchange: exchangeServerSchema.optional(),
+    /** Only present when the user explicitly asked for it to be embedded. */
+    password: z.string().min(1).max(1024).optional(),
+    provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
+  })
+  .superRefine((account, ctx) => {
+    const need = (field: 'incoming' | 'outgoing' | 'exchange') => {
+      if (!account[field]) ctx.addIssue({ code: 'custom', path: [field], message: `a ${account.kind} account needs ${field} server settings`, params: { rule: 'required' } });
+    };
+    if (account.kind === 'exchange') need('exchange');
+    else {
+      need('incoming');
+      need('outgoing');
+    }
+  });
+
+export type AccountInput = z.input<typeof accountSchema>;
+export type Account = z.output<typeof accountSchema>;

@@ -1,0 +1,114 @@
+// The provider catalog format: what an organisation writes in its provider files (YAML or JSON).
+import { z } from 'zod';
+import { authMethod, socketType } from './account.js';
+import { hostName, httpsUrl, identifier, loginTemplate, port, toAsciiHost, visibleText } from './rules.js';
+
+export const LANGUAGES = ['en', 'ru', 'sv'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Text in one or several languages: a plain string, or `{ en: ..., ru: ..., sv: ... }`. */
+export const localizedText = z.union([
+  visibleText('a text', 2000),
+  z.record(z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, { error: 'language codes look like en, ru or sv' }), visibleText('a text', 2000)),
+]);
+export type LocalizedText = z.output<typeof localizedText>;
+
+const domainName = z.string().transform((value, ctx) => {
+  const ascii = toAsciiHost(value);
+  if (!ascii || !ascii.includes('.')) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a domain name`, params: { rule: 'domain' } });
+    return z.NEVER;
+  }
+  return ascii;
+});
+
+export const providerServerSchema = z.strictObject({
+  protocol: z.enum(['imap', 'pop3', 'smtp'], { error: 'protocol is imap, pop3 or smtp' }),
+  host: hostName,
+  port,
+  socket: socketType,
+  /** Preferred first; formats that take one method use the first they support. */
+  auth: z.array(authMethod).min(1).default(['password-cleartext']),
+  /** Overrides the provider's login template for this server. */
+  login: loginTemplate.optional(),
+});
+export type ProviderServer = z.output<typeof providerServerSchema> & { insecure: boolean };
+
+export const exchangeSettingsSchema = z.strictObject({
+  host: hostName,
+  ssl: z.boolean().default(true),
+  ewsPort: port.optional(),
+  ewsPath: z.string().regex(/^\/[\x21-\x7e]*$/).optional(),
+  owa: httpsUrl.optional(),
+  login: loginTemplate.optional(),
+});
+export type ExchangeSettings = z.output<typeof exchangeSettingsSchema>;
+
+const variantFields = {
+  name: localizedText.optional(),
+  /** Mail domains that pick this variant by default. */
+  domains: z.array(domainName).default([]),
+  servers: z.array(providerServerSchema).optional(),
+  exchange: exchangeSettingsSchema.optional(),
+  webmail: httpsUrl.optional(),
+};
+
+export const providerVariantSchema = z.strictObject({ id: identifier, ...variantFields });
+
+export const providerFileEntrySchema = z.strictObject({
+  id: identifier,
+  name: visibleText('the provider name', 120),
+  shortName: visibleText('the short name', 40).optional(),
+  /** Mail domains served; lookups compare them case-insensitively in punycode. */
+  domains: z.array(domainName).default([]),
+  /** Hosts customers' own domains, so it works for any address when named explicitly. */
+  anyDomain: z.boolean().default(false),
+  login: loginTemplate.default('%EMAILADDRESS%'),
+  servers: z.array(providerServerSchema).default([]),
+  exchange: exchangeSettingsSchema.optional(),
+  webmail: httpsUrl.optional(),
+  variants: z.array(providerVariantSchema).default([]),
+  documentation: z.array(z.strictObject({ url: httpsUrl, description: localizedText })).default([]),
+  /** A step the user must take before any client can connect (e.g. enable IMAP). */
+  enable: z.strictObject({ url: httpsUrl, instruction: localizedText }).optional(),
+  notes: z.array(localizedText).default([]),
+});
+export type ProviderFileEntry = z.output<typeof providerFileEntrySchema>;
+
+/** A provider file holds one provider or a list under `providers`. */
+export const providerFileSchema = z.union([
+  z.strictObject({ providers: z.array(providerFileEntrySchema) }),
+  providerFileEntrySchema,
+]);
+
+export interface ProviderVariant {
+  id: string;
+  name: LocalizedText | undefined;
+  domains: string[];
+  /** In the provider's preference order. */
+  servers: ProviderServer[];
+  exchange: ExchangeSettings | undefined;
+  webmail: string | undefined;
+}
+
+/** A provider as loaded: every variant complete, inheriting what it does not override. */
+export interface Provider {
+  id: string;
+  name: string;
+  shortName: string;
+  domains: string[];
+  anyDomain: boolean;
+  login: string;
+  variants: ProviderVariant[];
+  documentation: { url: string; description: LocalizedText }[];
+  enable: { url: string; instruction: LocalizedText } | undefined;
+  notes: LocalizedText[];
+  /** Where it was loaded from, for messages. */
+  source: string;
+}
+
+export function localize(text: LocalizedText | undefined, language: string, fallback = ''): string {
+  if (text === undefined) return fallback;
+  if (typeof text === 'string') return text;
+  return text[language] ?? text.en ?? Object.values(text)[0] ?? fallback;
+}

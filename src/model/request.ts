@@ -1,0 +1,50 @@
+// What a person or a staff list asks for: an address and choices. The service resolves it
+// against the provider catalog into an Account. Web form, API, CLI and bulk rows all use it.
+import { z } from 'zod';
+import { accountKind, socketType } from './account.js';
+import { emailAddress, hostName, identifier, loginTemplate, port, visibleText } from './rules.js';
+
+const optionalText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+const manualServer = z.strictObject({
+  host: hostName,
+  port: optionalText(port),
+  socket: optionalText(socketType),
+});
+
+export const accountRequestSchema = z.strictObject({
+  email: emailAddress,
+  name: optionalText(visibleText('the display name', 128)),
+  type: optionalText(accountKind),
+  provider: optionalText(identifier),
+  variant: optionalText(identifier),
+  /** Choose STARTTLS or plain over the provider's default (implicit TLS where offered). */
+  security: optionalText(socketType),
+  /** A login that replaces the provider's template, e.g. a username that differs from the address. */
+  login: optionalText(loginTemplate),
+  /** Embedded only when asked for; never logged, never stored. */
+  password: optionalText(z.string().max(1024, { error: 'a password has at most 1024 characters' })),
+  /** Server settings typed by hand, for a domain no provider in the catalog serves. */
+  manual: z
+    .strictObject({
+      incoming: manualServer,
+      outgoing: manualServer,
+    })
+    .optional(),
+});
+
+export type AccountRequestInput = z.input<typeof accountRequestSchema>;
+export type AccountRequest = z.output<typeof accountRequestSchema>;
+
+/** An account request plus what to produce from it. */
+export const generateRequestSchema = accountRequestSchema.extend({
+  format: optionalText(z.string().trim().toLowerCase()),
+  device: optionalText(z.enum(['ios', 'macos'], { error: 'the device is ios or macos' })),
+  language: optionalText(z.enum(['en', 'ru', 'sv'], { error: 'the language is en, ru or sv' })),
+  /** Apple profiles are signed unless this is true. */
+  unsigned: z.boolean().optional(),
+});
+
+export type GenerateRequestInput = z.input<typeof generateRequestSchema>;
+export type GenerateRequest = z.output<typeof generateRequestSchema>;

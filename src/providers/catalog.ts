@@ -1,0 +1,168 @@
+// The provider catalog: bundled providers plus the organisation's own files, looked up by id or
+// by email domain (case-insensitive, internationalised domains compared in punycode).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { MailsetupError } from '../errors.js';
+import { providerFileSchema, type Provider, type ProviderFileEntry, type ProviderServer, type ProviderVariant } from '../model/provider.js';
+import { issuesOf, errorFromIssues } from '../model/validate.js';
+import { toAsciiHost } from '../model/rules.js';
+
+export const BUNDLED_PROVIDERS_DIR = fileURLToPath(new URL('../../providers', import.meta.url));
+const PROVIDER_FILE = /\.(ya?ml|json)$/i;
+
+/** Completes one file entry: variants inherit provider-level servers, exchange and webmail. */
+export function normalizeProvider(entry: ProviderFileEntry, source: string): Provider {
+  const withFlags = (servers: ProviderFileEntry['servers']): ProviderServer[] =>
+    servers.map((server) => ({ ...server, insecure: server.socket === 'plain' }));
+  const declared = entry.variants.length > 0 ? entry.variants : [{ id: 'default', name: undefined, domains: [], servers: undefined, exchange: undefined, webmail: undefined }];
+  const variants: ProviderVariant[] = declared.map((variant) => ({
+    id: variant.id,
+    name: variant.name,
+    domains: variant.domains,
+    servers: withFlags(variant.servers ?? entry.servers),
+    exchange: variant.exchange ?? entry.exchange,
+    webmail: variant.webmail ?? entry.webmail,
+  }));
+  for (const variant of variants) {
+    if (variant.servers.length === 0 && !variant.exchange) {
+      throw new MailsetupError('CATALOG_INVALID', `${source}: provider "${entry.id}" variant "${variant.id}" has no servers and no Exchange server`, {
+        field: `${entry.id}.servers`,
+        rule: 'required',
+      });
+    }
+  }
+  const ids = new Set<string>();
+  for (const variant of variants) {
+    if (ids.has(variant.id)) {
+      throw new MailsetupError('CATALOG_INVALID', `${source}: provider "${entry.id}" has two variants named "${variant.id}"`, { field: `${entry.id}.variants`, rule: 'unique' });
+    }
+    ids.add(variant.id);
+  }
+  return {
+    id: entry.id,
+    name: entry.name,
+    shortName: entry.shortName ?? entry.name,
+    domains: entry.domains,
+    anyDomain: entry.anyDomain,
+    login: entry.login,
+    variants,
+    documentation: entry.documentation,
+    enable: entry.enable,
+    notes: entry.notes,
+    source,
+  };
+}
+
+/** Parses the text of one provider file (YAML or JSON) into complete providers. */
+export function parseProviderFile(text: string, source: string): Provider[] {
+  let data: unknown;
+  try {
+    data = source.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new MailsetupError('CATALOG_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { field: source, rule: 'syntax' });
+  }
+  const result = providerFileSchema.safeParse(data);
+  if (!result.success) {
+    const issues = issuesOf(result.error).map((issue) => ({ ...issue, message: `${source}: ${issue.message}` }));
+    throw errorFromIssues(issues, 'CATALOG_INVALID');
+  }
+  const entries = 'providers' in result.data ? result.data.providers : [result.data];
+  return entries.map((entry) => normalizeProvider(entry, source));
+}
+
+function providerFilesIn(path: string): string[] {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new MailsetupError('IO', `provider path ${path} does not exist`, { field: 'providers', rule: 'exists' });
+  }
+  if (!stat.isDirectory()) return [path];
+  return readdirSync(path)
+    .filter((name) => PROVIDER_FILE.test(name))
+    .sort()
+    .map((name) => join(path, name));
+}
+
+export interface CatalogOptions {
+  /** Files or folders added after the bundled providers; a provider with the same id replaces the earlier one. */
+  paths?: readonly string[];
+  /** Leave out the providers shipped with mailsetup. */
+  withoutBundled?: boolean;
+  /** Provider used for addresses whose domain no provider lists. */
+  defaultProvider?: string | undefined;
+}
+
+export class ProviderCatalog {
+  private readonly byId = new Map<string, Provider>();
+  private readonly byDomain = new Map<string, Provider>();
+  readonly defaultProviderId: string | undefined;
+
+  constructor(providers: readonly Provider[], defaultProvider?: string) {
+    for (const provider of providers) this.byId.set(provider.id, provider);
+    for (const provider of this.byId.values()) {
+      for (const domain of provider.domains) this.byDomain.set(domain, provider);
+    }
+    if (defaultProvider !== undefined && defaultProvider !== '' && !this.byId.has(defaultProvider)) {
+      throw new MailsetupError('CONFIG_INVALID', `default provider "${defaultProvider}" is not in the catalog (known: ${[...this.byId.keys()].join(', ')})`, {
+        field: 'MAILSETUP_DEFAULT_PROVIDER',
+        rule: 'known-provider',
+      });
+    }
+    this.defaultProviderId = defaultProvider || undefined;
+  }
+
+  static load(options: CatalogOptions = {}): ProviderCatalog {
+    const files = [...(options.withoutBundled ? [] : providerFilesIn(BUNDLED_PROVIDERS_DIR)), ...(options.paths ?? []).flatMap((p) => providerFilesIn(resolve(p)))];
+    const providers = files.flatMap((file) => parseProviderFile(readFileSync(file, 'utf8'), file));
+    return new ProviderCatalog(providers, options.defaultProvider);
+  }
+
+  list(): Provider[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): Provider {
+    const provider = this.byId.get(id.trim().toLowerCase());
+    if (!provider) {
+      throw new MailsetupError('UNKNOWN_PROVIDER', `no provider "${id}" (known: ${[...this.byId.keys()].join(', ')})`, { field: 'provider', rule: 'known-provider' });
+    }
+    return provider;
+  }
+
+  /** The provider that lists this domain, or undefined. Does not fall back to the default. */
+  findByDomain(domain: string): Provider | undefined {
+    const ascii = toAsciiHost(domain);
+    return ascii ? this.byDomain.get(ascii) : undefined;
+  }
+
+  /** The provider for an address's domain, else the configured default, else an UNKNOWN_DOMAIN error. */
+  forDomain(domain: string): Provider {
+    const provider = this.findByDomain(domain) ?? (this.defaultProviderId ? this.byId.get(this.defaultProviderId) : undefined);
+    if (!provider) {
+      throw new MailsetupError('UNKNOWN_DOMAIN', `no provider serves ${domain}; name one with provider, or enter the server settings by hand`, {
+        field: 'email',
+        rule: 'known-domain',
+      });
+    }
+    return provider;
+  }
+}
+
+export function variantOf(provider: Provider, variantId: string | undefined, domain?: string): ProviderVariant {
+  if (variantId) {
+    const variant = provider.variants.find((v) => v.id === variantId.trim().toLowerCase());
+    if (!variant) {
+      throw new MailsetupError('UNKNOWN_VARIANT', `${provider.name} has no variant "${variantId}" (choose ${provider.variants.map((v) => v.id).join(', ')})`, {
+        field: 'variant',
+        rule: 'known-variant',
+      });
+    }
+    return variant;
+  }
+  const ascii = domain ? toAsciiHost(domain) : undefined;
+  const variants = provider.variants;
+  return (ascii ? variants.find((v) => v.domains.includes(ascii)) : undefined) ?? (variants[0] as ProviderVariant);
+}

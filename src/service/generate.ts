@@ -1,0 +1,96 @@
+// The one entry every transport calls: a validated request in, the bytes of a file out.
+import type { Config } from '../config.js';
+import { MailsetupError } from '../errors.js';
+import type { FormatContext, ProfileText } from '../formats/context.js';
+import { safeFileName } from '../formats/filename.js';
+import { FORMATS, FORMAT_IDS, isFormatId, type FormatId } from '../formats/registry.js';
+import { translator } from '../i18n.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { Language } from '../model/provider.js';
+import { generateRequestSchema, type GenerateRequest, type GenerateRequestInput } from '../model/request.js';
+import { parseWith } from '../model/validate.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import type { Signer } from '../signing/signer.js';
+import { resolveAccount, type ResolvedAccount } from './resolve.js';
+
+export interface ServiceDeps {
+  config: Readonly<Config>;
+  catalog: ProviderCatalog;
+  /** Absent: Apple profiles come out unsigned, with a warning. */
+  signer?: Signer | undefined;
+}
+
+export interface GeneratedFile {
+  format: FormatId;
+  fileName: string;
+  contentType: string;
+  body: Buffer;
+  signed: boolean;
+  warnings: string[];
+  resolved: ResolvedAccount;
+}
+
+export function parseGenerateRequest(input: GenerateRequestInput | Record<string, unknown>): GenerateRequest {
+  return parseWith(generateRequestSchema, input);
+}
+
+export function profileText(resolved: ResolvedAccount, language: Language, config: Readonly<Config>): ProfileText {
+  const t = translator(language);
+  const values = { email: resolved.email.address, provider: resolved.provider?.shortName ?? '' };
+  const suffix = resolved.provider ? '' : 'NoProvider';
+  return {
+    profileName: t('profile.name', values),
+    profileDescription: t(`profile.description${suffix}`, values),
+    accountDescription: t(`profile.accountDescription${suffix}`, values),
+    ...(config.consentText ? { consentText: { default: config.consentText } } : {}),
+  };
+}
+
+export function formatContext(resolved: ResolvedAccount, request: GenerateRequest, config: Readonly<Config>): FormatContext {
+  const language = request.language ?? 'en';
+  return {
+    organization: config.organization,
+    device: request.device ?? DEFAULTS.device,
+    language,
+    text: profileText(resolved, language, config),
+    includePassword: resolved.account.password !== undefined,
+    provider: resolved.provider,
+    variant: resolved.variant,
+  };
+}
+
+export function generate(request: GenerateRequest, deps: ServiceDeps): GeneratedFile {
+  const formatId = request.format ?? 'mobileconfig';
+  if (!isFormatId(formatId)) {
+    throw new MailsetupError('INVALID_INPUT', `format: "${formatId}" is not one of ${FORMAT_IDS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
+  }
+  if (request.password !== undefined && !deps.config.allowPasswordEmbedding) {
+    throw new MailsetupError('FORBIDDEN', 'password: this service does not embed passwords; leave it empty and the device will ask for it', { field: 'password', rule: 'password-forbidden' });
+  }
+  const format = FORMATS[formatId];
+  const resolved = resolveAccount(request, deps.catalog);
+  const context = formatContext(resolved, request, deps.config);
+  const t = translator(context.language);
+  const warnings = [...resolved.warnings];
+  if (context.includePassword) warnings.push(t('warning.passwordEmbedded'));
+  const built = format.build(resolved.account, context);
+  let body: Buffer = typeof built === "string" ? Buffer.from(built, "utf8") : built;
+  let signed = false;
+  if (format.signable && !request.unsigned) {
+    if (deps.signer) {
+      body = deps.signer.sign(body);
+      signed = true;
+    } else {
+      warnings.push(t('warning.unsigned'));
+    }
+  }
+  return {
+    format: formatId,
+    fileName: safeFileName(resolved.email.address, format.extension),
+    contentType: format.contentType,
+    body,
+    signed,
+    warnings,
+    resolved,
+  };
+}

@@ -1,0 +1,135 @@
+// Resolves an account request against the provider catalog: provider, variant, account type,
+// servers (implicit TLS by default, plain only when asked), login. The result is a valid Account.
+import { MailsetupError } from '../errors.js';
+import { accountSchema, type Account, type AccountKind, type AuthMethod, type SocketType } from '../model/account.js';
+import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtocol } from '../model/defaults.js';
+import type { Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
+import type { AccountRequest } from '../model/request.js';
+import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
+import { parseWith } from '../model/validate.js';
+import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
+
+/** Methods a device profile can carry; OAuth2 and GSSAPI need an interactive sign-in instead. */
+const PROFILE_AUTH: readonly AuthMethod[] = ['password-cleartext', 'password-encrypted', 'NTLM', 'none'];
+
+export interface ResolvedAccount {
+  account: Account;
+  provider: Provider | undefined;
+  variant: ProviderVariant | undefined;
+  email: EmailParts;
+  warnings: string[];
+}
+
+export function kindsOffered(variant: ProviderVariant): AccountKind[] {
+  const has = (protocol: MailProtocol) => variant.servers.some((s) => s.protocol === protocol);
+  const smtp = has('smtp');
+  return DEFAULTS.kindPreference.filter((kind) => (kind === 'exchange' ? variant.exchange !== undefined : smtp && has(protocolOf(kind))));
+}
+
+/** The server to use: the first of the asked security, else the first implicit-TLS, else STARTTLS. */
+export function chooseServer(variant: ProviderVariant, protocol: MailProtocol, security: SocketType | undefined, field: string): ProviderServer {
+  const candidates = variant.servers.filter((s) => s.protocol === protocol);
+  const wanted = security ? [security] : SOCKET_PREFERENCE;
+  for (const socket of wanted) {
+    const server = candidates.find((s) => s.socket === socket);
+    if (server) return server;
+  }
+  const offered = [...new Set(candidates.map((s) => s.socket))].join(', ') || 'none';
+  throw new MailsetupError(
+    'UNSUPPORTED',
+    security ? `${protocol.toUpperCase()} with ${security} is not offered (offered: ${offered})` : `${protocol.toUpperCase()} has no encrypted server; choose plain explicitly to use an unencrypted one`,
+    { field, rule: 'offered-security' },
+  );
+}
+
+function authFor(server: ProviderServer, field: string): AuthMethod {
+  const auth = server.auth.find((method) => PROFILE_AUTH.includes(method));
+  if (!auth) {
+    throw new MailsetupError('UNSUPPORTED', `${server.host} only offers ${server.auth.join(', ')}, which setup files cannot carry`, { field, rule: 'auth-method' });
+  }
+  return auth;
+}
+
+function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, provider: Provider): AccountKind {
+  const offered = kindsOffered(variant);
+  if (requested) {
+    if (!offered.includes(requested)) {
+      throw new MailsetupError('UNSUPPORTED', `${provider.name} does not offer ${requested} accounts (offered: ${offered.join(', ')})`, { field: 'type', rule: 'offered-type' });
+    }
+    return requested;
+  }
+  const first = offered[0];
+  if (!first) throw new MailsetupError('UNSUPPORTED', `${provider.name} offers no account type`, { field: 'type', rule: 'offered-type' });
+  return first;
+}
+
+function fromProvider(request: AccountRequest, email: EmailParts, provider: Provider, warnings: string[]): { input: unknown; variant: ProviderVariant } {
+  const variant = variantOf(provider, request.variant, email.asciiDomain);
+  const kind = pickKind(request.type, variant, provider);
+  const login = (template: string | undefined) => expandLogin(request.login ?? template ?? provider.login, email);
+  if (kind === 'exchange') {
+    const exchange = variant.exchange!;
+    return {
+      variant,
+      input: {
+        kind,
+        email: email.address,
+        displayName: request.name,
+        exchange: {
+          host: exchange.host,
+          ssl: exchange.ssl,
+          port: exchange.ewsPort ?? DEFAULTS.exchange.ewsPort,
+          path: exchange.ewsPath ?? DEFAULTS.exchange.ewsPath,
+          username: login(exchange.login),
+        },
+      },
+    };
+  }
+  const server = (protocol: MailProtocol, field: string) => {
+    const chosen = chooseServer(variant, protocol, request.security, 'security');
+    if (chosen.insecure) warnings.push(`${field} server ${chosen.host}:${chosen.port} is unencrypted: passwords travel in clear text`);
+    const auth = authFor(chosen, field);
+    return { host: chosen.host, port: chosen.port, socket: chosen.socket, auth, ...(auth === 'none' ? {} : { username: login(chosen.login) }) };
+  };
+  return {
+    variant,
+    input: { kind, email: email.address, displayName: request.name, incoming: server(protocolOf(kind), 'incoming'), outgoing: server('smtp', 'outgoing') },
+  };
+}
+
+function fromManual(request: AccountRequest, email: EmailParts, manual: NonNullable<AccountRequest['manual']>, warnings: string[]): unknown {
+  const kind = request.type ?? 'imap';
+  if (kind === 'exchange') {
+    throw new MailsetupError('UNSUPPORTED', 'Exchange accounts need a provider in the catalog', { field: 'type', rule: 'offered-type' });
+  }
+  const username = expandLogin(request.login ?? '%EMAILADDRESS%', email);
+  const server = (protocol: MailProtocol, given: typeof manual.incoming, field: string) => {
+    const socket = given.socket ?? DEFAULTS.socket;
+    if (socket === 'plain') warnings.push(`${field} server ${given.host} is unencrypted: passwords travel in clear text`);
+    return { host: given.host, port: given.port ?? DEFAULT_PORTS[protocol][socket], socket, auth: DEFAULTS.auth, username };
+  };
+  return { kind, email: email.address, displayName: request.name, incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'), outgoing: server('smtp', manual.outgoing, 'manual.outgoing') };
+}
+
+export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog): ResolvedAccount {
+  const email = parseEmail(request.email) as EmailParts;
+  const warnings: string[] = [];
+  let input: unknown;
+  let provider: Provider | undefined;
+  let variant: ProviderVariant | undefined;
+  if (request.manual && !request.provider) {
+    input = fromManual(request, email, request.manual, warnings);
+  } else {
+    provider = request.provider ? catalog.get(request.provider) : catalog.forDomain(email.asciiDomain);
+    if (request.provider && !provider.anyDomain && provider.domains.length > 0 && !provider.domains.includes(email.asciiDomain)) {
+      warnings.push(`${provider.name} does not list ${email.domain} among its domains`);
+    }
+    ({ input, variant } = fromProvider(request, email, provider, warnings));
+  }
+  const withExtras = {
+    ...(input as object),
+    ...(request.password ? { password: request.password } : {}),
+    ...(provider && variant ? { provider: { id: provider.id, name: provider.shortName, variant: variant.id } } : {}),
+  };
+  return { account: parseWith(accountSchema, withExtras), provider, variant, email, warnings };
+}
