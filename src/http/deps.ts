@@ -1,0 +1,19 @@
+// What the web app is built from; tests pass their own (in-memory catalog, test signer, clock).
+import type { Config } from '../config.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import type { Signer } from '../signing/signer.js';
+
+export interface Logger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  catalog: ProviderCatalog;
+  signer?: Signer | undefined;
+  logger?: Logger;
+  /** Injected clock (milliseconds), for expiring links and logs. */
+  now?: () => number;
+}
