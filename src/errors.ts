@@ -51,7 +51,9 @@ export class MailsetupError extends Error {
   readonly details: readonly FieldIssue[];
 
   constructor(code: ErrorCode, message: string, options: MailsetupErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Every message names its field: "email: ... is not an email address".
+    const named = options.field && !message.startsWith(`${options.field}:`) ? `${options.field}: ${message}` : message;
+    super(named, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
     this.rule = options.rule;

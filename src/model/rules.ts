@@ -22,8 +22,9 @@ export function hasControlCharacters(value: string): boolean {
 
 /** The ASCII (punycode) form of a host or domain name, or undefined when it is not one. */
 export function toAsciiHost(value: string): string | undefined {
+  if (hasControlCharacters(value)) return undefined;
   const trimmed = value.trim().replace(/\.$/, '');
-  if (trimmed === '' || trimmed.length > 253 || hasControlCharacters(trimmed)) return undefined;
+  if (trimmed === '' || trimmed.length > 253) return undefined;
   if (isIP(trimmed)) return trimmed;
   const ascii = domainToASCII(trimmed.normalize('NFC'));
   if (ascii === '' || ascii.length > 253) return undefined;
@@ -48,6 +49,7 @@ export interface EmailParts {
 export function parseEmail(value: string): EmailParts | { error: string; rule: string } {
   const trimmed = value.trim().normalize('NFC');
   if (trimmed === '') return { error: 'an email address is required', rule: 'required' };
+  if (hasControlCharacters(value)) return { error: 'an email address must not contain line breaks or control characters', rule: 'no-control-characters' };
   if (trimmed.length > 254) return { error: 'an email address has at most 254 characters', rule: 'max-length' };
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) {
