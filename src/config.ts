@@ -26,6 +26,8 @@ const envSchema = z.object({
 
 export interface Config {
   organization: { name: string; identifier: string };
+  /** The web app: where it listens, TLS, proxy trust, rate limits, QR link signing. */
+  web: WebConfig;
   providerPaths: readonly string[];
   defaultProvider: string | undefined;
   consentText: string | undefined;
@@ -40,9 +42,61 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const parsed = parseWith(envSchema, defined, { code: 'CONFIG_INVALID' });
   return Object.freeze({
     organization: Object.freeze({ name: parsed.MAILSETUP_ORG_NAME, identifier: parsed.MAILSETUP_ORG_ID.toLowerCase() }),
+    web: loadWebConfig(env),
     providerPaths: Object.freeze(parsed.MAILSETUP_PROVIDERS),
     defaultProvider: parsed.MAILSETUP_DEFAULT_PROVIDER,
     consentText: parsed.MAILSETUP_CONSENT_TEXT,
     allowPasswordEmbedding: parsed.MAILSETUP_ALLOW_PASSWORD,
+  });
+}
+
+// The web app's settings. HOST and PORT keep their conventional names; the rest are MAILSETUP_*.
+const webEnvSchema = z
+  .object({
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    MAILSETUP_TLS_CERT: z.string().trim().min(1).optional(),
+    MAILSETUP_TLS_KEY: z.string().trim().min(1).optional(),
+    /** Express "trust proxy": false, true, a hop count, or addresses/subnets such as loopback. */
+    MAILSETUP_TRUST_PROXY: z
+      .string()
+      .trim()
+      .transform((v): boolean | number | string => (/^(false|0|no|off)$/i.test(v) ? false : /^(true|yes|on)$/i.test(v) ? true : /^\d+$/.test(v) ? Number(v) : v))
+      .default(false),
+    /** Generated files per client per minute; 0 turns the limit off. */
+    MAILSETUP_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
+    MAILSETUP_LINK_SECRET: z.string().min(32, { error: 'the link secret has at least 32 characters' }).optional(),
+    /** Minutes a QR-code link stays valid. */
+    MAILSETUP_LINK_TTL: z.coerce.number().int().min(1).max(1440).default(10),
+  })
+  .refine((v) => (v.MAILSETUP_TLS_CERT === undefined) === (v.MAILSETUP_TLS_KEY === undefined), {
+    error: 'set both MAILSETUP_TLS_CERT and MAILSETUP_TLS_KEY, or neither',
+    path: ['MAILSETUP_TLS_CERT'],
+  });
+
+export interface WebConfig {
+  host: string;
+  port: number;
+  tls: { certFile: string; keyFile: string } | undefined;
+  trustProxy: boolean | number | string;
+  /** Generated files per client per minute; 0 means no limit. */
+  rateLimitPerMinute: number;
+  /** HMAC key for QR-code links; undefined means a random key per process. */
+  linkSecret: string | undefined;
+  linkTtlMinutes: number;
+}
+
+function loadWebConfig(env: Env): Readonly<WebConfig> {
+  const keys = ['HOST', 'PORT', ...Object.keys(webEnvSchema.shape).filter((k) => k.startsWith('MAILSETUP_'))];
+  const defined = Object.fromEntries(keys.map((key) => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = parseWith(webEnvSchema, defined, { code: 'CONFIG_INVALID' });
+  return Object.freeze({
+    host: parsed.HOST,
+    port: parsed.PORT,
+    tls: parsed.MAILSETUP_TLS_CERT && parsed.MAILSETUP_TLS_KEY ? Object.freeze({ certFile: parsed.MAILSETUP_TLS_CERT, keyFile: parsed.MAILSETUP_TLS_KEY }) : undefined,
+    trustProxy: parsed.MAILSETUP_TRUST_PROXY,
+    rateLimitPerMinute: parsed.MAILSETUP_RATE_LIMIT,
+    linkSecret: parsed.MAILSETUP_LINK_SECRET,
+    linkTtlMinutes: parsed.MAILSETUP_LINK_TTL,
   });
 }
