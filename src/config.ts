@@ -2,7 +2,7 @@
 import { delimiter } from 'node:path';
 import { z } from 'zod';
 import { DEFAULTS } from './model/defaults.js';
-import { identifier } from './model/rules.js';
+import { hostName, identifier } from './model/rules.js';
 import { parseWith } from './model/validate.js';
 
 const flag = z
@@ -22,6 +22,8 @@ const envSchema = z.object({
   MAILSETUP_DEFAULT_PROVIDER: identifier.optional(),
   MAILSETUP_CONSENT_TEXT: z.string().trim().max(4000).optional(),
   MAILSETUP_ALLOW_PASSWORD: flag.default(true),
+  MAILSETUP_PUBLIC_HOST: hostName.optional(),
+  MAILSETUP_LOG_ADDRESSES: flag.default(true),
 });
 
 export interface Config {
@@ -33,6 +35,8 @@ export interface Config {
   consentText: string | undefined;
   /** Whether people may ask for their password to be embedded in a file. */
   allowPasswordEmbedding: boolean;
+  /** The autodiscovery service: the host name clients reach it by, and whether logs may name addresses. */
+  autodiscovery: { publicHost: string | undefined; logAddresses: boolean };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -47,6 +51,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     defaultProvider: parsed.MAILSETUP_DEFAULT_PROVIDER,
     consentText: parsed.MAILSETUP_CONSENT_TEXT,
     allowPasswordEmbedding: parsed.MAILSETUP_ALLOW_PASSWORD,
+    autodiscovery: Object.freeze({ publicHost: parsed.MAILSETUP_PUBLIC_HOST, logAddresses: parsed.MAILSETUP_LOG_ADDRESSES }),
   });
 }
 
