@@ -28,4 +28,11 @@ export interface FormatContext {
   includePassword: boolean;
   provider?: Provider | undefined;
   variant?: ProviderVariant | undefined;
+  /** Classic Outlook for Windows the PRF and .reg files are for (default 2016 = 16.0, also 2019/2021/365). */
+  outlookVersion?: OutlookVersion | undefined;
+  /** Windows folder the Outlook setup pack's files are copied to; the .reg files point there. */
+  outlookFolder?: string | undefined;
 }
+
+export const OUTLOOK_VERSIONS = ['2010', '2013', '2016'] as const;
+export type OutlookVersion = (typeof OUTLOOK_VERSIONS)[number];

@@ -1,5 +1,7 @@
 // Every output format mailsetup writes: its file extension, MIME type and builder.
 import type { Account } from '../model/account.js';
+import { buildAutoconfigForAccount } from './autoconfig.js';
+import { buildAutodiscoverForAccount } from './autodiscover.js';
 import type { FormatContext } from './context.js';
 import { buildMobileconfig } from './mobileconfig.js';
 
@@ -19,6 +21,20 @@ export const FORMATS = {
     contentType: 'application/x-apple-aspen-config',
     signable: true,
     build: buildMobileconfig,
+  },
+  autodiscover: {
+    id: 'autodiscover',
+    extension: 'xml',
+    contentType: 'application/xml; charset=utf-8',
+    signable: false,
+    build: buildAutodiscoverForAccount,
+  },
+  autoconfig: {
+    id: 'autoconfig',
+    extension: 'xml',
+    contentType: 'application/xml; charset=utf-8',
+    signable: false,
+    build: buildAutoconfigForAccount,
   },
 } as const satisfies Record<string, FormatSpec>;
 

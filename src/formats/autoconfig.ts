@@ -1,0 +1,217 @@
+// Thunderbird autoconfig: clientConfig version 1.1 (draft-ietf-mailmaint-autoconfig, which calls it 1.2 and stays compatible).
+//
+// Decisions:
+// - Servers are written in the provider's preference order; the client takes the first it supports.
+// - Unencrypted (`plain`) servers are left out of provider data: a client that fails TLS would
+//   otherwise fall back to sending the password in clear. A per-person file built from an account
+//   keeps a plain server only when that account was explicitly resolved to it.
+// - An Exchange server is listed as an `ews` incoming server after IMAP/POP (clients without
+//   EWS support skip it).
+// - `enable` sits inside `emailProvider`, where Thunderbird reads it.
+import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
+import { MailsetupError } from '../errors.js';
+import type { Account, MailServer } from '../model/account.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
+import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
+import type { FormatContext } from './context.js';
+import { oneLineValue } from './value-guard.js';
+
+export const AUTOCONFIG_VERSION = '1.1';
+
+export interface AutoconfigOptions {
+  /** The person: usernames filled in and `<domain>` their domain. Without it: placeholders. */
+  email?: EmailParts;
+  /** Texts in this language are listed first (clients pick the one they want by `lang`). */
+  language?: Language;
+  /** Replaces `%REALNAME%` where a provider's login template uses it. */
+  realName?: string;
+  /** The person's resolved servers: written first, exactly as given, before the provider's others. */
+  preferred?: { incoming?: MailServer | undefined; outgoing?: MailServer | undefined; incomingProtocol?: 'imap' | 'pop3' };
+}
+
+interface ServerEntry {
+  kind: 'incomingServer' | 'outgoingServer';
+  type: string;
+  hostname?: string;
+  port?: number;
+  socketType?: string;
+  url?: string;
+  auth: readonly string[];
+  username: string | undefined;
+}
+
+const FORMAT = 'autoconfig';
+
+function text(value: string, field: string): string {
+  return oneLineValue(value, field, FORMAT);
+}
+
+/** Domains whose addresses resolve to this variant (the same rule as the catalog's lookup). */
+export function variantDomains(provider: Provider, variant: ProviderVariant): string[] {
+  const claimed = (domain: string) => provider.variants.find((v) => v.domains.includes(domain));
+  const all = [...new Set([...provider.domains, ...variant.domains])];
+  return all.filter((domain) => (claimed(domain) ?? provider.variants[0])?.id === variant.id);
+}
+
+function usernameFor(template: string, options: AutoconfigOptions): string {
+  const filled = options.email ? expandLogin(template, options.email) : template;
+  return options.realName === undefined ? filled : filled.replaceAll('%REALNAME%', options.realName);
+}
+
+function providerEntry(server: ProviderServer, provider: Provider, options: AutoconfigOptions): ServerEntry {
+  const noAuth = server.auth.every((method) => method === 'none');
+  return {
+    kind: server.protocol === 'smtp' ? 'outgoingServer' : 'incomingServer',
+    type: server.protocol,
+    hostname: server.host,
+    port: server.port,
+    socketType: server.socket,
+    auth: server.auth,
+    username: noAuth ? undefined : usernameFor(server.login ?? provider.login, options),
+  };
+}
+
+function accountEntry(server: MailServer, type: 'imap' | 'pop3' | 'smtp'): ServerEntry {
+  return {
+    kind: type === 'smtp' ? 'outgoingServer' : 'incomingServer',
+    type,
+    hostname: server.host,
+    port: server.port,
+    socketType: server.socket,
+    auth: [server.auth],
+    username: server.auth === 'none' ? undefined : server.username,
+  };
+}
+
+function ewsUrl(exchange: { host: string; ssl: boolean; port: number; path: string }): string {
+  const scheme = exchange.ssl ? 'https' : 'http';
+  const defaultPort = exchange.ssl ? 443 : 80;
+  return `${scheme}://${exchange.host}${exchange.port === defaultPort ? '' : `:${exchange.port}`}${exchange.path}`;
+}
+
+const sameServer = (a: ServerEntry, b: ServerEntry) => a.kind === b.kind && a.type === b.type && a.hostname === b.hostname && a.port === b.port && a.socketType === b.socketType;
+
+/** Every language of a localized text, the preferred one first; a plain string has no language. */
+function languages(value: LocalizedText, preferred: Language | undefined): { lang?: string; text: string }[] {
+  if (typeof value === 'string') return [{ text: value }];
+  const entries = Object.entries(value).map(([lang, t]) => ({ lang, text: t }));
+  return preferred ? [...entries.filter((e) => e.lang === preferred), ...entries.filter((e) => e.lang !== preferred)] : entries;
+}
+
+function writeServer(parent: XMLBuilder, entry: ServerEntry, index: number): void {
+  const field = `servers.${index}`;
+  const element = parent.ele(entry.kind, { type: entry.type });
+  if (entry.url !== undefined) element.ele('url').txt(text(entry.url, `${field}.url`));
+  if (entry.hostname !== undefined) element.ele('hostname').txt(text(entry.hostname, `${field}.host`));
+  if (entry.port !== undefined) element.ele('port').txt(String(entry.port));
+  if (entry.socketType !== undefined) element.ele('socketType').txt(entry.socketType);
+  for (const method of entry.auth) element.ele('authentication').txt(method);
+  if (entry.username !== undefined) element.ele('username').txt(text(entry.username, `${field}.username`));
+}
+
+interface DocumentInput {
+  id: string;
+  domains: readonly string[];
+  displayName: string;
+  displayShortName: string;
+  servers: readonly ServerEntry[];
+  documentation: Provider['documentation'];
+  enable: Provider['enable'];
+  language: Language | undefined;
+}
+
+function serialize(input: DocumentInput): string {
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('clientConfig', { version: AUTOCONFIG_VERSION });
+  const provider = root.ele('emailProvider', { id: text(input.id, 'provider.id') });
+  for (const domain of input.domains) provider.ele('domain').txt(text(domain, 'domain'));
+  provider.ele('displayName').txt(text(input.displayName, 'provider.name'));
+  provider.ele('displayShortName').txt(text(input.displayShortName, 'provider.shortName'));
+  const ordered = [...input.servers.filter((s) => s.kind === 'incomingServer'), ...input.servers.filter((s) => s.kind === 'outgoingServer')];
+  ordered.forEach((entry, index) => writeServer(provider, entry, index));
+  input.documentation.forEach((doc, index) => {
+    const element = provider.ele('documentation', { url: text(doc.url, `documentation.${index}.url`) });
+    for (const descr of languages(doc.description, input.language)) {
+      element.ele('descr', descr.lang ? { lang: descr.lang } : {}).txt(text(descr.text, `documentation.${index}.description`));
+    }
+  });
+  if (input.enable) {
+    const element = provider.ele('enable', { visiturl: text(input.enable.url, 'enable.url') });
+    for (const instruction of languages(input.enable.instruction, input.language)) {
+      element.ele('instruction', instruction.lang ? { lang: instruction.lang } : {}).txt(text(instruction.text, 'enable.instruction'));
+    }
+  }
+  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+}
+
+function exchangeEntry(variant: ProviderVariant, username: string | undefined): ServerEntry | undefined {
+  const exchange = variant.exchange;
+  if (!exchange) return undefined;
+  const url = ewsUrl({ host: exchange.host, ssl: exchange.ssl, port: exchange.ewsPort ?? DEFAULTS.exchange.ewsPort, path: exchange.ewsPath ?? DEFAULTS.exchange.ewsPath });
+  return { kind: 'incomingServer', type: 'ews', url, auth: ['http-basic'], username };
+}
+
+/**
+ * The autoconfig document of one provider variant. Without `options.email` it is the
+ * provider-level file a domain publishes (placeholders kept, every domain of the variant);
+ * with it, the file for one person (usernames filled in, `<domain>` their domain).
+ */
+export function buildAutoconfig(provider: Provider, variant: ProviderVariant, options: AutoconfigOptions = {}): string {
+  const fromProvider = variant.servers.filter((server) => !server.insecure).map((server) => providerEntry(server, provider, options));
+  const preferred: ServerEntry[] = [];
+  if (options.preferred?.incoming) preferred.push(accountEntry(options.preferred.incoming, options.preferred.incomingProtocol ?? 'imap'));
+  if (options.preferred?.outgoing) preferred.push(accountEntry(options.preferred.outgoing, 'smtp'));
+  const exchangeLogin = variant.exchange ? usernameFor(variant.exchange.login ?? provider.login, options) : undefined;
+  const exchange = exchangeEntry(variant, exchangeLogin);
+  const servers = [...preferred, ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))), ...(exchange ? [exchange] : [])];
+  if (servers.length === 0) {
+    throw new MailsetupError('UNSUPPORTED', `${provider.name} has no encrypted server to publish in an autoconfig file`, { field: 'provider', rule: 'offered-security' });
+  }
+  const domains = options.email ? [options.email.asciiDomain] : variantDomains(provider, variant);
+  return serialize({
+    id: domains[0] ?? provider.id,
+    domains,
+    displayName: provider.name,
+    displayShortName: provider.shortName,
+    servers,
+    documentation: provider.documentation,
+    enable: provider.enable,
+    language: options.language,
+  });
+}
+
+/**
+ * The `autoconfig` format for one person: with a catalog provider, the account's own servers
+ * first and the provider's other encrypted servers as alternatives; without one (servers typed
+ * by hand), just the account's servers.
+ */
+export function buildAutoconfigForAccount(account: Account, context: FormatContext): string {
+  const email = parseEmail(account.email) as EmailParts;
+  const realName = account.displayName;
+  const incomingProtocol = account.kind === 'pop' ? 'pop3' : 'imap';
+  if (context.provider && context.variant) {
+    return buildAutoconfig(context.provider, context.variant, {
+      email,
+      language: context.language,
+      ...(realName ? { realName } : {}),
+      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol },
+    });
+  }
+  const servers: ServerEntry[] = [];
+  if (account.incoming) servers.push(accountEntry(account.incoming, incomingProtocol));
+  if (account.outgoing) servers.push(accountEntry(account.outgoing, 'smtp'));
+  if (account.exchange) {
+    servers.push({ kind: 'incomingServer', type: 'ews', url: ewsUrl(account.exchange), auth: ['http-basic'], username: account.exchange.username });
+  }
+  return serialize({
+    id: email.asciiDomain,
+    domains: [email.asciiDomain],
+    displayName: email.domain,
+    displayShortName: email.domain,
+    servers,
+    documentation: [],
+    enable: undefined,
+    language: context.language,
+  });
+}
