@@ -24,6 +24,9 @@ const envSchema = z.object({
   MAILSETUP_ALLOW_PASSWORD: flag.default(true),
   MAILSETUP_PUBLIC_HOST: hostName.optional(),
   MAILSETUP_LOG_ADDRESSES: flag.default(true),
+  MAILSETUP_SMTP_URL: z.string().trim().regex(/^smtps?:\/\/[^\s]+$/i, { error: 'an SMTP address such as smtp://user:pass@host:587 or smtps://host:465' }).optional(),
+  MAILSETUP_MAIL_FROM: z.string().trim().min(3).max(320).optional(),
+  MAILSETUP_ADMIN_TOKEN: z.string().trim().min(16, { error: 'the admin token has at least 16 characters' }).optional(),
 });
 
 export interface Config {
@@ -37,6 +40,10 @@ export interface Config {
   allowPasswordEmbedding: boolean;
   /** The autodiscovery service: the host name clients reach it by, and whether logs may name addresses. */
   autodiscovery: { publicHost: string | undefined; logAddresses: boolean };
+  /** Bulk email delivery: the SMTP server (may carry a password: never log it) and the sender. */
+  mail: { smtpUrl: string | undefined; from: string | undefined };
+  /** The admin page is enabled only when a token is set. */
+  admin: { token: string | undefined };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -52,6 +59,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     consentText: parsed.MAILSETUP_CONSENT_TEXT,
     allowPasswordEmbedding: parsed.MAILSETUP_ALLOW_PASSWORD,
     autodiscovery: Object.freeze({ publicHost: parsed.MAILSETUP_PUBLIC_HOST, logAddresses: parsed.MAILSETUP_LOG_ADDRESSES }),
+    mail: Object.freeze({ smtpUrl: parsed.MAILSETUP_SMTP_URL, from: parsed.MAILSETUP_MAIL_FROM }),
+    admin: Object.freeze({ token: parsed.MAILSETUP_ADMIN_TOKEN }),
   });
 }
 
