@@ -1,6 +1,7 @@
 // Configuration from the environment: read once, validated, frozen. Every default is here.
 import { delimiter } from 'node:path';
 import { z } from 'zod';
+import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './formats/windows-path.js';
 import { DEFAULTS } from './model/defaults.js';
 import { hostName, identifier } from './model/rules.js';
 import { parseWith } from './model/validate.js';
@@ -27,6 +28,15 @@ const envSchema = z.object({
   MAILSETUP_SMTP_URL: z.string().trim().regex(/^smtps?:\/\/[^\s]+$/i, { error: 'an SMTP address such as smtp://user:pass@host:587 or smtps://host:465' }).optional(),
   MAILSETUP_MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   MAILSETUP_ADMIN_TOKEN: z.string().trim().min(16, { error: 'the admin token has at least 16 characters' }).optional(),
+  MAILSETUP_OUTLOOK_FOLDER: z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      const problem = windowsFolderProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `use ${problem}`, params: { rule: 'windows-folder' } });
+    })
+    .transform(trimFolder)
+    .optional(),
 });
 
 export interface Config {
@@ -44,6 +54,8 @@ export interface Config {
   mail: { smtpUrl: string | undefined; from: string | undefined };
   /** The admin page is enabled only when a token is set. */
   admin: { token: string | undefined };
+  /** Windows folder the Outlook setup pack's files go to (the .reg files point there). */
+  outlookFolder: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -61,6 +73,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     autodiscovery: Object.freeze({ publicHost: parsed.MAILSETUP_PUBLIC_HOST, logAddresses: parsed.MAILSETUP_LOG_ADDRESSES }),
     mail: Object.freeze({ smtpUrl: parsed.MAILSETUP_SMTP_URL, from: parsed.MAILSETUP_MAIL_FROM }),
     admin: Object.freeze({ token: parsed.MAILSETUP_ADMIN_TOKEN }),
+    outlookFolder: parsed.MAILSETUP_OUTLOOK_FOLDER ?? defaultOutlookFolder(parsed.MAILSETUP_ORG_NAME),
   });
 }
 

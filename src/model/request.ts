@@ -42,6 +42,10 @@ export const generateRequestSchema = accountRequestSchema.extend({
   format: optionalText(z.string().trim().toLowerCase()),
   device: optionalText(z.enum(['ios', 'macos'], { error: 'the device is ios or macos' })),
   language: optionalText(z.enum(['en', 'ru', 'sv'], { error: 'the language is en, ru or sv' })),
+  /** Classic Outlook version the PRF and .reg files are for: 2010, 2013, or 2016 (also 2019, 2021, 2024, Microsoft 365). */
+  outlook: optionalText(
+    z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.enum(['2010', '2013', '2016'], { error: 'the Outlook version is 2010, 2013 or 2016 (2016 also covers 2019, 2021, 2024 and Microsoft 365)' })),
+  ),
   /** Apple profiles are signed unless this is true. */
   unsigned: z.boolean().optional(),
 });

@@ -56,6 +56,8 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
     includePassword: resolved.account.password !== undefined,
     provider: resolved.provider,
     variant: resolved.variant,
+    outlookVersion: request.outlook,
+    outlookFolder: config.outlookFolder,
   };
 }
 
