@@ -1,6 +1,7 @@
 // Every CLI command, in the order `mailsetup --help` lists them.
 import type { Command } from '../command.js';
+import { importIspdbCommand } from './import-ispdb.js';
 import { profileCommand } from './profile.js';
 import { providersCommand } from './providers.js';
 
-export const COMMANDS: readonly Command[] = [profileCommand, providersCommand];
+export const COMMANDS: readonly Command[] = [profileCommand, providersCommand, importIspdbCommand];
