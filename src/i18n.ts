@@ -27,6 +27,29 @@ export function translator(language: Language): Translate {
   };
 }
 
+const templateCache = new Map<string, string>();
+
+/**
+ * A text file from templates/ in one language, placeholders `{name}` filled in: `pattern` names it
+ * with `{lang}`, e.g. `outlook/README.{lang}.txt`; a language without its own file gets English.
+ */
+export function textTemplate(pattern: string, language: Language, values: Record<string, string | number> = {}): string {
+  const load = (lang: Language): string | undefined => {
+    const path = `${TEMPLATES_DIR}/${pattern.replaceAll('{lang}', lang)}`;
+    if (!templateCache.has(path)) {
+      try {
+        templateCache.set(path, readFileSync(path, 'utf8'));
+      } catch {
+        return undefined;
+      }
+    }
+    return templateCache.get(path);
+  };
+  const text = load(language) ?? load('en');
+  if (text === undefined) throw new Error(`template ${pattern} is missing`);
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in values ? String(values[name]) : match));
+}
+
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 }

@@ -3,6 +3,9 @@ import type { Account } from '../model/account.js';
 import { buildAutoconfigForAccount } from './autoconfig.js';
 import { buildAutodiscoverForAccount } from './autodiscover.js';
 import type { FormatContext } from './context.js';
+import { buildOutlookPack } from './outlook-pack.js';
+import { buildPrfForAccount } from './prf.js';
+import { buildRegForAccount } from './reg.js';
 import { buildMobileconfig } from './mobileconfig.js';
 
 export interface FormatSpec {
@@ -35,6 +38,28 @@ export const FORMATS = {
     contentType: 'application/xml; charset=utf-8',
     signable: false,
     build: buildAutoconfigForAccount,
+  },
+  prf: {
+    id: 'prf',
+    extension: 'prf',
+    // ASCII or UTF-16LE: a download, never text a browser would re-encode.
+    contentType: 'application/octet-stream',
+    signable: false,
+    build: buildPrfForAccount,
+  },
+  reg: {
+    id: 'reg',
+    extension: 'reg',
+    contentType: 'application/octet-stream',
+    signable: false,
+    build: buildRegForAccount,
+  },
+  'outlook-pack': {
+    id: 'outlook-pack',
+    extension: 'zip',
+    contentType: 'application/zip',
+    signable: false,
+    build: buildOutlookPack,
   },
 } as const satisfies Record<string, FormatSpec>;
 

@@ -31,6 +31,7 @@ export const profileCommand: Command = {
   --device DEVICE       ios | macos (default: ios)
   --format FORMAT       ${FORMAT_IDS.join(' | ')} (default: mobileconfig)
   --language LANG       en | ru | sv, for the texts in the file (default: en)
+  --outlook VERSION     2010 | 2013 | 2016 (also 2019, 2021, 2024, Microsoft 365): Outlook for the prf, reg and outlook-pack formats (default: 2016)
   --password-stdin      embed the password read from standard input (the device will not ask)
   --unsigned            do not sign the Apple profile
   --out FILE            where to write (- for standard output; default: ./<address>.<extension>)
@@ -50,6 +51,7 @@ export const profileCommand: Command = {
     device: { type: 'string' },
     format: { type: 'string' },
     language: { type: 'string' },
+    outlook: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     unsigned: { type: 'boolean' },
     out: { type: 'string' },
@@ -74,6 +76,7 @@ export const profileCommand: Command = {
       device: str(run, 'device'),
       format: str(run, 'format'),
       language: str(run, 'language'),
+      outlook: str(run, 'outlook'),
       password,
       unsigned: run.values.unsigned === true,
       manual: manualServers(run),
