@@ -75,11 +75,10 @@ export const providerFileEntrySchema = z.strictObject({
 });
 export type ProviderFileEntry = z.output<typeof providerFileEntrySchema>;
 
+export const providerListFileSchema = z.strictObject({ providers: z.array(providerFileEntrySchema) });
+
 /** A provider file holds one provider or a list under `providers`. */
-export const providerFileSchema = z.union([
-  z.strictObject({ providers: z.array(providerFileEntrySchema) }),
-  providerFileEntrySchema,
-]);
+export const providerFileSchema = z.union([providerListFileSchema, providerFileEntrySchema]);
 
 export interface ProviderVariant {
   id: string;

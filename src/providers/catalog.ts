@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { MailsetupError } from '../errors.js';
-import { providerFileSchema, type Provider, type ProviderFileEntry, type ProviderServer, type ProviderVariant } from '../model/provider.js';
+import { providerFileEntrySchema, providerListFileSchema, type Provider, type ProviderFileEntry, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import { issuesOf, errorFromIssues } from '../model/validate.js';
 import { toAsciiHost } from '../model/rules.js';
 
@@ -63,7 +63,10 @@ export function parseProviderFile(text: string, source: string): Provider[] {
   } catch (error) {
     throw new MailsetupError('CATALOG_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { field: source, rule: 'syntax' });
   }
-  const result = providerFileSchema.safeParse(data);
+  // Parsed with the one schema the file's shape asks for: a union would report a failed entry
+  // as "invalid input" on the whole file instead of naming the field and its rule.
+  const isList = typeof data === 'object' && data !== null && 'providers' in data;
+  const result = (isList ? providerListFileSchema : providerFileEntrySchema).safeParse(data);
   if (!result.success) {
     const issues = issuesOf(result.error).map((issue) => ({ ...issue, message: `${source}: ${issue.message}` }));
     throw errorFromIssues(issues, 'CATALOG_INVALID');
