@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { normalizeProvider, ProviderCatalog, variantOf } from '../../src/providers/catalog.js';
 import { importIspdb, ispdbIdentifier, readIspdbSources, type IspdbImport } from '../../src/providers/ispdb.js';
@@ -10,7 +11,8 @@ import { providerFileSchema, type Provider } from '../../src/model/provider.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 
-const ISPDB = resolve('../shared/reference/ispdb');
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const ISPDB = resolve(REPO, '../shared/reference/ispdb');
 const XML_FILES = readdirSync(ISPDB).filter((name) => name.endsWith('.xml')).sort();
 
 let corpus: IspdbImport;
