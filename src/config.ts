@@ -1,5 +1,6 @@
 // Configuration from the environment: read once, validated, frozen. Every default is here.
 import { delimiter } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './formats/windows-path.js';
 import { DEFAULTS } from './model/defaults.js';
@@ -23,6 +24,13 @@ const envSchema = z.object({
   MAILSETUP_DEFAULT_PROVIDER: identifier.optional(),
   MAILSETUP_CONSENT_TEXT: z.string().trim().max(4000).optional(),
   MAILSETUP_ALLOW_PASSWORD: flag.default(true),
+  MAILSETUP_SIGNING_KEY: z.string().trim().optional(),
+  MAILSETUP_SIGNING_CERT: z.string().trim().optional(),
+  MAILSETUP_SIGNING_CHAIN: z.string().trim().optional(),
+  MAILSETUP_SIGNING_P12: z.string().trim().optional(),
+  /** Not trimmed: a passphrase may end in a space. */
+  MAILSETUP_SIGNING_P12_PASSWORD: z.string().optional(),
+  MAILSETUP_CERTS_DIR: z.string().trim().optional(),
   MAILSETUP_PUBLIC_HOST: hostName.optional(),
   MAILSETUP_LOG_ADDRESSES: flag.default(true),
   MAILSETUP_SMTP_URL: z.string().trim().regex(/^smtps?:\/\/[^\s]+$/i, { error: 'an SMTP address such as smtp://user:pass@host:587 or smtps://host:465' }).optional(),
@@ -56,7 +64,23 @@ export interface Config {
   admin: { token: string | undefined };
   /** Windows folder the Outlook setup pack's files go to (the .reg files point there). */
   outlookFolder: string;
+  /** The signing identity's files (paths as given; relative ones are from the working folder). */
+  signing: SigningConfig;
 }
+
+export interface SigningConfig {
+  keyFile: string | undefined;
+  certFile: string | undefined;
+  chainFile: string | undefined;
+  p12File: string | undefined;
+  /** The PKCS #12 passphrase: never log it. */
+  p12Password: string | undefined;
+  /** Where the development identity is generated when none is configured. */
+  certsDir: string;
+}
+
+/** `certs/` beside `src/` and `dist/`, whatever the working folder. */
+export const DEFAULT_CERTS_DIR = fileURLToPath(new URL('../certs', import.meta.url));
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -74,6 +98,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mail: Object.freeze({ smtpUrl: parsed.MAILSETUP_SMTP_URL, from: parsed.MAILSETUP_MAIL_FROM }),
     admin: Object.freeze({ token: parsed.MAILSETUP_ADMIN_TOKEN }),
     outlookFolder: parsed.MAILSETUP_OUTLOOK_FOLDER ?? defaultOutlookFolder(parsed.MAILSETUP_ORG_NAME),
+    signing: Object.freeze({
+      keyFile: parsed.MAILSETUP_SIGNING_KEY,
+      certFile: parsed.MAILSETUP_SIGNING_CERT,
+      chainFile: parsed.MAILSETUP_SIGNING_CHAIN,
+      p12File: parsed.MAILSETUP_SIGNING_P12,
+      p12Password: parsed.MAILSETUP_SIGNING_P12_PASSWORD,
+      certsDir: parsed.MAILSETUP_CERTS_DIR ?? DEFAULT_CERTS_DIR,
+    }),
   });
 }
 

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config.js';
 import { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
 import type { CliIo } from './io.js';
+import { cliSigner } from './signing.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -16,7 +17,7 @@ export interface CommandRun {
   config(): Readonly<Config>;
   /** Loads the provider catalog, honouring --providers and --default-provider. */
   catalog(): ProviderCatalog;
-  /** The signing identity for Apple profiles; undefined when none can be had. */
+  /** The signing identity for Apple profiles (the development one when none is configured); honours the --signing-* flags. */
   signer(): Promise<Signer | undefined>;
 }
 
@@ -38,6 +39,7 @@ export const CATALOG_OPTIONS: OptionSpec = {
 export function commandRun(values: ParsedValues, positionals: string[], io: CliIo): CommandRun {
   let config: Readonly<Config> | undefined;
   let catalog: ProviderCatalog | undefined;
+  let signer: Signer | undefined;
   const getConfig = () => (config ??= loadConfig(io.env));
   return {
     values,
@@ -54,6 +56,6 @@ export function commandRun(values: ParsedValues, positionals: string[], io: CliI
       }
       return catalog;
     },
-    signer: async () => undefined,
+    signer: async () => (signer ??= await cliSigner(values, io, getConfig())),
   };
 }

@@ -1,8 +1,9 @@
 // `mailsetup profile`: one person's setup file, written whole to --out (or ./<address>.<ext>).
-import { FORMAT_IDS } from '../../formats/registry.js';
+import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
 import { generate, parseGenerateRequest } from '../../service/generate.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
 import { resolveOutput, writeFileAtomic } from '../io.js';
+import { SIGNING_OPTIONS, SIGNING_USAGE } from '../signing.js';
 
 const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
 
@@ -14,6 +15,12 @@ function manualServers(run: CommandRun) {
     incoming: { host: incoming ?? '', port: str(run, 'incoming-port'), socket: str(run, 'incoming-security') },
     outgoing: { host: outgoing ?? '', port: str(run, 'outgoing-port'), socket: str(run, 'outgoing-security') },
   };
+}
+
+/** Only a signable format, not asked for unsigned, needs the signing identity loaded. */
+function signs(request: { format?: string | undefined; unsigned?: boolean | undefined }): boolean {
+  const format = request.format ?? 'mobileconfig';
+  return !request.unsigned && isFormatId(format) && FORMATS[format].signable;
 }
 
 export const profileCommand: Command = {
@@ -33,7 +40,8 @@ export const profileCommand: Command = {
   --language LANG       en | ru | sv, for the texts in the file (default: en)
   --outlook VERSION     2010 | 2013 | 2016 (also 2019, 2021, 2024, Microsoft 365): Outlook for the prf, reg and outlook-pack formats (default: 2016)
   --password-stdin      embed the password read from standard input (the device will not ask)
-  --unsigned            do not sign the Apple profile
+  --unsigned            do not sign the Apple profile (signed by default)
+${SIGNING_USAGE}
   --out FILE            where to write (- for standard output; default: ./<address>.<extension>)
   --incoming-host HOST, --incoming-port N, --incoming-security SOCKET,
   --outgoing-host HOST, --outgoing-port N, --outgoing-security SOCKET
@@ -62,6 +70,7 @@ export const profileCommand: Command = {
     'outgoing-port': { type: 'string' },
     'outgoing-security': { type: 'string' },
     ...CATALOG_OPTIONS,
+    ...SIGNING_OPTIONS,
   },
   async run(run) {
     const password = run.values['password-stdin'] ? (await run.io.readStdin()).replace(/\r?\n$/, '') : undefined;
@@ -81,7 +90,7 @@ export const profileCommand: Command = {
       unsigned: run.values.unsigned === true,
       manual: manualServers(run),
     });
-    const file = generate(request, { config: run.config(), catalog: run.catalog(), signer: request.unsigned ? undefined : await run.signer() });
+    const file = generate(request, { config: run.config(), catalog: run.catalog(), signer: signs(request) ? await run.signer() : undefined });
     for (const warning of file.warnings) run.io.stderr(`mailsetup: warning: ${warning}\n`);
     const out = str(run, 'out');
     if (out === '-') {

@@ -1,0 +1,44 @@
+// A Signer over a loaded identity: SHA-256 digest, signed attributes, the native signature
+// (RSA PKCS #1 v1.5 or ECDSA), a check of that signature, then the CMS envelope from cms.ts.
+import { createHash, sign, verify } from 'node:crypto';
+import { MailsetupError } from '../errors.js';
+import { signedAttributes, signedDataEncoder } from './cms.js';
+import type { SigningIdentity } from './identity.js';
+import type { Signer } from './signer.js';
+
+export interface SignerOptions {
+  /** The signing time written into each signature; injectable so tests and golden files are stable. */
+  clock?: () => Date;
+}
+
+export function createSigner(identity: SigningIdentity, options: SignerOptions = {}): Signer {
+  const clock = options.clock ?? (() => new Date());
+  const { key, certificate } = identity;
+  const kind = key.asymmetricKeyType === 'rsa' ? 'rsa' : key.asymmetricKeyType === 'ec' ? 'ecdsa' : undefined;
+  if (!kind) throw new MailsetupError('SIGNING_FAILED', `the key type ${key.asymmetricKeyType} cannot sign Apple profiles; use RSA or EC P-256/P-384`, { rule: 'key-type' });
+  const encode = signedDataEncoder({
+    certificates: [certificate.der, ...identity.intermediates.map((c) => c.der)],
+    issuerAndSerialNumber: certificate.issuerAndSerialNumber,
+    signatureKind: kind,
+  });
+  const publicKey = certificate.x509.publicKey;
+  return {
+    description: {
+      subject: certificate.subject,
+      issuer: certificate.issuer,
+      validTo: certificate.validTo,
+      fingerprint256: certificate.fingerprint256,
+      development: identity.development,
+    },
+    sign(content) {
+      const attributes = signedAttributes(createHash('sha256').update(content).digest(), clock());
+      const signature = sign('sha256', attributes, key);
+      // Checked with the certificate's key, as a device will: catches a key that does not match
+      // and a faulty signature before anyone receives the file.
+      if (!verify('sha256', attributes, publicKey, signature)) {
+        throw new MailsetupError('SIGNING_FAILED', `the signature made with the key of "${certificate.subject}" does not verify with its certificate; check that the key and certificate are a pair`, { rule: 'signature-check' });
+      }
+      return encode(content, attributes, signature);
+    },
+  };
+}

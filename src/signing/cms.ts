@@ -1,0 +1,255 @@
+// CMS SignedData (RFC 5652) with attached content, DER, SHA-256 (RFC 5754), as Apple profiles use.
+// The only node-forge user: forge builds and reads the ASN.1; keys and signatures stay in node:crypto.
+import forge from 'node-forge';
+
+const { asn1 } = forge;
+type Node = forge.asn1.Asn1;
+
+export const OID = {
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+} as const;
+
+const DIGEST_NAMES: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/** The node:crypto name of a CMS digest algorithm OID, if known. */
+export const digestName = (oid: string): string | undefined => DIGEST_NAMES[oid];
+
+const U = asn1.Class.UNIVERSAL;
+const T = asn1.Type;
+const bin = (data: Buffer) => data.toString('latin1');
+const seq = (...items: Node[]) => asn1.create(U, T.SEQUENCE, true, items);
+const oidNode = (oid: string) => asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes());
+const octets = (data: Buffer) => asn1.create(U, T.OCTETSTRING, false, bin(data));
+const int = (value: number) => asn1.create(U, T.INTEGER, false, asn1.integerToDer(value).getBytes());
+const explicit0 = (inner: Node) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0 as forge.asn1.Type, true, [inner]);
+const toBuffer = (node: Node) => Buffer.from(asn1.toDer(node).getBytes(), 'latin1');
+
+/**
+ * An element that is already DER. forge writes `tagClass | type` as the identifier byte and a
+ * non-composed value verbatim, so the finished identifier byte (constructed bit included) goes
+ * in whole and forge only adds the length.
+ */
+function preEncoded(identifier: number, content: string): Node {
+  return asn1.create((identifier & 0xc0) as forge.asn1.Class, (identifier & 0x3f) as forge.asn1.Type, false, content);
+}
+
+function contentOf(der: Buffer): { identifier: number; content: string } {
+  const first = der[1]!;
+  const header = first < 0x80 ? 2 : 2 + (first & 0x7f);
+  return { identifier: der[0]!, content: bin(der.subarray(header)) };
+}
+
+function time(date: Date): Node {
+  const year = date.getUTCFullYear();
+  // RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise.
+  if (year >= 1950 && year < 2050) return asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(date));
+  return asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
+}
+
+function attribute(type: string, value: Node): string {
+  return asn1.toDer(seq(oidNode(type), asn1.create(U, T.SET, true, [value]))).getBytes();
+}
+
+// Two of the three attributes change rarely (content type never, signing time once a second),
+// so they are encoded once and reused; the digest attribute is a fixed prefix plus 32 bytes.
+const contentTypeAttribute = attribute(OID.contentType, oidNode(OID.data));
+const digestPrefix = attribute(OID.messageDigest, octets(Buffer.alloc(32))).slice(0, -32);
+let lastSecond = Number.NaN;
+let lastTimeAttribute = '';
+
+function signingTimeAttribute(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastTimeAttribute = attribute(OID.signingTime, time(date));
+    lastSecond = second;
+  }
+  return lastTimeAttribute;
+}
+
+/**
+ * The signed attributes as the DER SET OF that the signature covers (RFC 5652 §5.4): content
+ * type, signing time and message digest (SHA-256), sorted by their encodings as DER requires.
+ */
+export function signedAttributes(contentDigest: Buffer, signingTime: Date): Buffer {
+  if (contentDigest.length !== 32) throw new RangeError('a SHA-256 digest has 32 bytes');
+  const sorted = [contentTypeAttribute, signingTimeAttribute(signingTime), digestPrefix + bin(contentDigest)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return toBuffer(preEncoded(0x31, sorted.join('')));
+}
+
+export type SignatureKind = 'rsa' | 'ecdsa';
+
+export interface SignedDataTemplate {
+  /** DER certificates to include: the signer's and every intermediate. */
+  certificates: readonly Buffer[];
+  /** DER IssuerAndSerialNumber of the signer certificate. */
+  issuerAndSerialNumber: Buffer;
+  signatureKind: SignatureKind;
+}
+
+export type SignedDataEncoder = (content: Buffer, signedAttributes: Buffer, signature: Buffer) => Buffer;
+
+/**
+ * Returns a function that wraps content, its signed attributes and their signature into a
+ * ContentInfo. Everything that does not change between profiles is encoded once, here.
+ */
+export function signedDataEncoder(template: SignedDataTemplate): SignedDataEncoder {
+  const sha256 = seq(oidNode(OID.sha256));
+  const digestAlgorithms = toBuffer(asn1.create(U, T.SET, true, [sha256]));
+  // SET OF Certificate, sorted by encoding as DER (and OpenSSL) does.
+  const certificates = toBuffer(preEncoded(0xa0, [...template.certificates].sort(Buffer.compare).map(bin).join('')));
+  const signatureAlgorithm =
+    template.signatureKind === 'rsa' ? seq(oidNode(OID.rsaEncryption), asn1.create(U, T.NULL, false, '')) : seq(oidNode(OID.ecdsaWithSha256));
+  const signerHead = bin(Buffer.concat([toBuffer(int(1)), template.issuerAndSerialNumber, toBuffer(sha256)]));
+  const signerTail = asn1.toDer(signatureAlgorithm).getBytes();
+  const constant = {
+    version: preEncoded(0x02, '\x01'),
+    digestAlgorithms: preEncoded(0x31, contentOf(digestAlgorithms).content),
+    certificates: preEncoded(0xa0, contentOf(certificates).content),
+    signedDataType: oidNode(OID.signedData),
+    dataType: oidNode(OID.data),
+  };
+
+  return (content, attributes, signature) => {
+    // [0] IMPLICIT: the same bytes as the signed SET, identifier 0xA0 instead of 0x31.
+    const implicitAttributes = toBuffer(preEncoded(0xa0, contentOf(attributes).content));
+    const signerInfo = preEncoded(0x30, signerHead + bin(implicitAttributes) + signerTail + asn1.toDer(octets(signature)).getBytes());
+    const signedData = seq(
+      constant.version,
+      constant.digestAlgorithms,
+      seq(constant.dataType, explicit0(octets(content))),
+      constant.certificates,
+      asn1.create(U, T.SET, true, [signerInfo]),
+    );
+    return toBuffer(seq(constant.signedDataType, explicit0(signedData)));
+  };
+}
+
+// Reading, for `mailsetup inspect` and for checking what we wrote.
+
+export interface ParsedSignerInfo {
+  /** DER IssuerAndSerialNumber, when the signer is identified that way. */
+  issuerAndSerialNumber: Buffer | undefined;
+  /** Subject key identifier, when the signer is identified that way. */
+  subjectKeyIdentifier: Buffer | undefined;
+  digestAlgorithm: string;
+  signatureAlgorithm: string;
+  /** The signed attributes as the DER SET the signature covers; undefined when absent. */
+  signedAttributes: Buffer | undefined;
+  /** Attribute type OIDs in the order they appear. */
+  attributeTypes: string[];
+  contentType: string | undefined;
+  messageDigest: Buffer | undefined;
+  signingTime: Date | undefined;
+  signature: Buffer;
+}
+
+export interface ParsedSignedData {
+  contentType: string;
+  /** The attached content; undefined for a detached signature. */
+  content: Buffer | undefined;
+  digestAlgorithms: string[];
+  certificates: Buffer[];
+  signers: ParsedSignerInfo[];
+}
+
+class CmsFormatError extends Error {}
+
+function expect(node: Node | undefined, check: (n: Node) => boolean, what: string): Node {
+  if (!node || !check(node)) throw new CmsFormatError(`not a CMS SignedData structure (${what})`);
+  return node;
+}
+
+const children = (node: Node): Node[] => (Array.isArray(node.value) ? node.value : []);
+const isUniversal = (type: forge.asn1.Type) => (n: Node) => n.tagClass === U && n.type === type;
+const isContext = (type: number) => (n: Node) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === type;
+const readOid = (node: Node | undefined, what: string) => asn1.derToOid(expect(node, isUniversal(T.OID), what).value as string);
+
+/** An OCTET STRING's bytes, also when BER splits it into constructed segments. */
+function octetBytes(node: Node): string {
+  return Array.isArray(node.value) ? node.value.map(octetBytes).join('') : node.value;
+}
+
+function readTime(node: Node): Date | undefined {
+  if (node.type === T.UTCTIME) return asn1.utcTimeToDate(node.value as string);
+  if (node.type === T.GENERALIZEDTIME) return asn1.generalizedTimeToDate(node.value as string);
+  return undefined;
+}
+
+function readSignerInfo(node: Node): ParsedSignerInfo {
+  const [, sid, digestAlgorithm, ...rest] = children(expect(node, isUniversal(T.SEQUENCE), 'signer info'));
+  let issuerAndSerialNumber: Buffer | undefined;
+  let subjectKeyIdentifier: Buffer | undefined;
+  if (sid && isUniversal(T.SEQUENCE)(sid)) issuerAndSerialNumber = toBuffer(sid);
+  else if (sid && isContext(0)(sid)) subjectKeyIdentifier = Buffer.from(octetBytes(sid), 'latin1');
+  const attributesNode = rest[0] && isContext(0)(rest[0]) ? rest.shift() : undefined;
+  const [signatureAlgorithm, signature] = rest;
+  const info: ParsedSignerInfo = {
+    issuerAndSerialNumber,
+    subjectKeyIdentifier,
+    digestAlgorithm: readOid(children(expect(digestAlgorithm, isUniversal(T.SEQUENCE), 'digest algorithm'))[0], 'digest algorithm'),
+    signatureAlgorithm: readOid(children(expect(signatureAlgorithm, isUniversal(T.SEQUENCE), 'signature algorithm'))[0], 'signature algorithm'),
+    signedAttributes: undefined,
+    attributeTypes: [],
+    contentType: undefined,
+    messageDigest: undefined,
+    signingTime: undefined,
+    signature: Buffer.from(octetBytes(expect(signature, isUniversal(T.OCTETSTRING), 'signature')), 'latin1'),
+  };
+  if (attributesNode) {
+    info.signedAttributes = toBuffer(asn1.create(U, T.SET, true, children(attributesNode)));
+    for (const attr of children(attributesNode)) {
+      const [type, values] = children(attr);
+      const oid = readOid(type, 'attribute type');
+      info.attributeTypes.push(oid);
+      const value = values ? children(values)[0] : undefined;
+      if (!value) continue;
+      if (oid === OID.contentType) info.contentType = readOid(value, 'content type attribute');
+      else if (oid === OID.messageDigest) info.messageDigest = Buffer.from(octetBytes(value), 'latin1');
+      else if (oid === OID.signingTime) info.signingTime = readTime(value);
+    }
+  }
+  return info;
+}
+
+/** Whether the bytes look like DER/BER ContentInfo rather than a plist. */
+export function looksLikeCms(data: Buffer): boolean {
+  return data.length > 16 && data[0] === 0x30 && (data[1]! & 0x80) !== 0;
+}
+
+/** Reads a ContentInfo holding SignedData. Throws an Error saying what is wrong when it is not one. */
+export function parseSignedData(data: Buffer): ParsedSignedData {
+  let root: Node;
+  try {
+    root = (asn1.fromDer as unknown as (bytes: string, options: object) => Node)(bin(data), { strict: true, parseAllBytes: true, decodeBitStrings: false });
+  } catch (error) {
+    throw new CmsFormatError(`not readable as ASN.1 (${(error as Error).message})`);
+  }
+  const [type, wrapped] = children(expect(root, isUniversal(T.SEQUENCE), 'content info'));
+  const contentType = readOid(type, 'content type');
+  if (contentType !== OID.signedData) throw new CmsFormatError(`the content type is ${contentType}, not SignedData`);
+  const signedData = children(expect(children(expect(wrapped, isContext(0), 'content'))[0], isUniversal(T.SEQUENCE), 'signed data'));
+  const [, digestAlgorithms, encapsulated, ...rest] = signedData;
+  const [eContentType, eContent] = children(expect(encapsulated, isUniversal(T.SEQUENCE), 'encapsulated content'));
+  const inner = eContent ? children(expect(eContent, isContext(0), 'encapsulated content'))[0] : undefined;
+  const certificatesNode = rest.find(isContext(0));
+  const signerInfos = rest.find(isUniversal(T.SET));
+  return {
+    contentType: readOid(eContentType, 'encapsulated content type'),
+    content: inner ? Buffer.from(octetBytes(inner), 'latin1') : undefined,
+    digestAlgorithms: children(expect(digestAlgorithms, isUniversal(T.SET), 'digest algorithms')).map((alg) => readOid(children(alg)[0], 'digest algorithm')),
+    certificates: certificatesNode ? children(certificatesNode).filter(isUniversal(T.SEQUENCE)).map(toBuffer) : [],
+    signers: signerInfos ? children(signerInfos).map(readSignerInfo) : [],
+  };
+}
