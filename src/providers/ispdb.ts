@@ -53,10 +53,17 @@ export interface IspdbImport {
 export interface IspdbImportOptions {
   /** Domains already served elsewhere (domain → provider id): imported entries leave them out. */
   knownDomains?: ReadonlyMap<string, string>;
+  /** Ids already in the catalog: an imported entry never takes one (it would replace that provider). */
+  reservedIds?: Iterable<string>;
 }
 
 /** Why a file is not loaded; thrown inside the converter, reported as a skip. */
-class Skip extends Error {}
+class Skip extends Error {
+  /** When set, the file's notes (why each server was left out) are appended to the reason. */
+  constructor(message: string, readonly explainedByNotes = false) {
+    super(message);
+  }
+}
 
 interface ParsedServer {
   protocol: 'imap' | 'pop3' | 'smtp';
@@ -254,8 +261,8 @@ function parseClientConfig(source: IspdbSource, note: (text: string) => void): P
     const server = parseServer(el, type as ParsedServer['protocol'], label, note);
     if (server) servers.push(server);
   }
-  if (!servers.some((s) => s.protocol !== 'smtp')) throw new Skip('no usable IMAP or POP3 server');
-  if (!servers.some((s) => s.protocol === 'smtp')) throw new Skip('no usable SMTP server');
+  if (!servers.some((s) => s.protocol !== 'smtp')) throw new Skip('no usable IMAP or POP3 server', true);
+  if (!servers.some((s) => s.protocol === 'smtp')) throw new Skip('no usable SMTP server', true);
 
   const documentation: ParsedConfig['documentation'] = [];
   // Some old files use <instruction url> for help pages; it means the same as <documentation>.
@@ -371,9 +378,9 @@ function buildEntry(config: ParsedConfig, id: string, domains: string[], note: (
 }
 
 /** Claims catalog ids in a stable way: a file named after its id keeps it; later clashes fall back to the file name. */
-function assignIds(configs: readonly ParsedConfig[], notes: IspdbNote[]): Map<ParsedConfig, string> {
+function assignIds(configs: readonly ParsedConfig[], reserved: Iterable<string>, notes: IspdbNote[]): Map<ParsedConfig, string> {
   const ids = new Map<ParsedConfig, string>();
-  const taken = new Set<string>();
+  const taken = new Set<string>(reserved);
   const fileId = (config: ParsedConfig) => ispdbIdentifier(basename(config.file).replace(/\.xml$/i, ''));
   for (const config of configs) {
     const wanted = ispdbIdentifier(config.providerId);
@@ -387,7 +394,7 @@ function assignIds(configs: readonly ParsedConfig[], notes: IspdbNote[]): Map<Pa
     const wanted = ispdbIdentifier(config.providerId);
     let id = ID_PATTERN.test(wanted) && !taken.has(wanted) ? wanted : fileId(config);
     for (let n = 2; taken.has(id) || !ID_PATTERN.test(id); n++) id = `${fileId(config).slice(0, 60) || 'ispdb'}-${n}`;
-    if (id !== wanted) notes.push({ file: config.file, note: `id "${config.providerId}" is ${ID_PATTERN.test(wanted) ? 'used by another file' : 'not a valid id'}; imported as "${id}"` });
+    if (id !== wanted) notes.push({ file: config.file, note: `id "${config.providerId}" is ${ID_PATTERN.test(wanted) ? 'already taken' : 'not a valid id'}; imported as "${id}"` });
     ids.set(config, id);
     taken.add(id);
   }
@@ -408,13 +415,13 @@ export function importIspdb(sources: readonly IspdbSource[], options: IspdbImpor
       result.notes.push(...fileNotes);
     } catch (error) {
       if (!(error instanceof Skip)) throw error;
-      const details = error.message.startsWith('no usable') && fileNotes.length > 0 ? ` (${fileNotes.map((n) => n.note).join('; ')})` : '';
+      const details = error.explainedByNotes && fileNotes.length > 0 ? ` (${fileNotes.map((n) => n.note).join('; ')})` : '';
       result.skipped.push({ file: source.file, reason: `${error.message}${details}` });
       result.notes.push(...fileNotes);
     }
   }
 
-  const ids = assignIds(configs, result.notes);
+  const ids = assignIds(configs, options.reservedIds ?? [], result.notes);
   const owners = new Map<string, string>(options.knownDomains ?? []);
   for (const config of configs) {
     const note = (text: string) => result.notes.push({ file: config.file, note: text });

@@ -148,7 +148,7 @@ describe('the whole ISPDB reference folder', () => {
     expect(byFile(corpus, 'zoho.com.xml')!.entry.id).toBe('zoho.com');
     expect(byFile(corpus, 'zoho.eu.xml')!.entry.id).toBe('zoho.eu');
     expect(byFile(corpus, 'zoho.com.au.xml')!.entry.id).toBe('zoho.com.au');
-    expect(corpus.notes.find((n) => basename(n.file) === 'zoho.eu.xml')?.note).toMatch(/"zoho.com" is used by another file; imported as "zoho.eu"/);
+    expect(corpus.notes.find((n) => basename(n.file) === 'zoho.eu.xml')?.note).toMatch(/"zoho.com" is already taken; imported as "zoho.eu"/);
     expect(byFile(corpus, 'messagingengine.com.xml')!.entry.id).toBe('messagingengine');
   });
 });
@@ -305,6 +305,20 @@ describe('mapping decisions', () => {
     expect(ispdbIdentifier('Some ISP (DE)')).toBe('some-isp-de');
     const { loaded } = importOne(clientConfig(`${BASE}${IMAP}${SMTP}`).replace('id="example.org"', 'id="Example.ORG"'), 'example.org.xml');
     expect(loaded!.entry.id).toBe('example.org');
+  });
+
+  test('an id already in the catalog is never taken: the file name, then a number, is used instead', () => {
+    const a = clientConfig(`${BASE}${IMAP}${SMTP}`).replace('id="example.org"', 'id="mailru"');
+    const b = clientConfig(`${BASE.replace('example.org', 'other.example')}${IMAP}${SMTP}`).replace('id="example.org"', 'id="mailru"');
+    const result = importIspdb(
+      [
+        { file: 'mailru.xml', content: a },
+        { file: 'dir/mailru.xml', content: b },
+      ],
+      { reservedIds: ['mailru'] },
+    );
+    expect(result.loaded.map((item) => item.entry.id)).toEqual(['mailru-2', 'mailru-3']);
+    expect(result.notes).toContainEqual({ file: 'mailru.xml', note: 'id "mailru" is already taken; imported as "mailru-2"' });
   });
 
   test('domains already served elsewhere are left to their owner; the first file keeps a shared domain', () => {

@@ -135,12 +135,14 @@ export const importIspdbCommand: Command = {
     }
     // Domains the bundled providers serve stay theirs unless asked otherwise: an imported file
     // listed in MAILSETUP_PROVIDERS would otherwise silently take them over.
+    // Bundled ids are never taken: a provider file with the same id would replace the bundled one.
+    const bundled = ProviderCatalog.load().list();
     const knownDomains = new Map<string, string>();
     if (!run.values['include-known']) {
-      for (const provider of ProviderCatalog.load().list()) for (const domain of provider.domains) knownDomains.set(domain, provider.id);
+      for (const provider of bundled) for (const domain of provider.domains) knownDomains.set(domain, provider.id);
     }
     const sources = readIspdbSources(run.positionals.map((path) => resolve(run.io.cwd, path)));
-    const result = importIspdb(sources, { knownDomains });
+    const result = importIspdb(sources, { knownDomains, reservedIds: bundled.map((provider) => provider.id) });
     const written = result.loaded.length > 0 ? write(run, to, result.loaded) : [];
     if (run.values.json) {
       run.io.stdout(
