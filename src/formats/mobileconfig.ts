@@ -1,6 +1,7 @@
 // Apple configuration profile (.mobileconfig): TopLevel with one com.apple.mail.managed,
 // com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema.
 import { build, type PlistValue } from 'plist';
+import { MailsetupError } from '../errors.js';
 import type { Account, AuthMethod, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
@@ -94,7 +95,7 @@ function mailPayload(account: Account, email: EmailParts, context: FormatContext
     ...serverKeys('Incoming', incoming),
     ...serverKeys('Outgoing', outgoing),
     OutgoingPasswordSameAsIncomingPassword: outgoing.auth !== 'none' && outgoing.username === incoming.username,
-    ...compact({ IncomingPassword: password, OutgoingPassword: outgoing.auth === 'none' ? undefined : password }),
+    ...compact({ IncomingPassword: incoming.auth === 'none' ? undefined : password, OutgoingPassword: outgoing.auth === 'none' ? undefined : password }),
   };
 }
 
@@ -116,6 +117,33 @@ function exchangePayload(account: Account, email: EmailParts, context: FormatCon
   };
 }
 
+// XML 1.0 `Char`: the plist writer throws a bare error on anything else (U+FFFF, a lone surrogate,
+// a control character in a password), so such values are refused here, naming the request field.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const FIELD_OF_KEY: Readonly<Record<string, string>> = {
+  EmailAccountName: 'name',
+  EmailAddress: 'email',
+  IncomingMailServerUsername: 'login',
+  OutgoingMailServerUsername: 'login',
+  UserName: 'login',
+  IncomingPassword: 'password',
+  OutgoingPassword: 'password',
+  Password: 'password',
+};
+
+function assertXmlText(value: PlistValue, path: string, key: string): void {
+  if (typeof value === 'string') {
+    if (NOT_XML_CHAR.test(value)) {
+      const field = FIELD_OF_KEY[key] ?? path;
+      throw new MailsetupError('INVALID_INPUT', `${field}: contains a character an Apple profile cannot carry (control character or invalid Unicode)`, { field, rule: 'xml-character' });
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => assertXmlText(item, `${path}[${i}]`, key));
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    for (const [name, item] of Object.entries(value as Dict)) assertXmlText(item, path ? `${path}.${name}` : name, name);
+  }
+}
+
 /** The profile as a plist object (what the XML encodes); exported for tests and inspection. */
 export function buildMobileconfigObject(account: Account, context: FormatContext): Dict {
   const email = parseEmail(account.email) as EmailParts;
@@ -130,7 +158,7 @@ export function buildMobileconfigObject(account: Account, context: FormatContext
     ...compact({ PayloadDisplayName: context.text.accountDescription, PayloadOrganization: context.organization.name }),
     ...body,
   };
-  return {
+  const profile: Dict = {
     PayloadType: 'Configuration',
     PayloadVersion: 1,
     PayloadIdentifier: ids.identifier,
@@ -145,6 +173,8 @@ export function buildMobileconfigObject(account: Account, context: FormatContext
     ...(context.device === 'macos' ? { PayloadScope: 'User' } : {}),
     PayloadContent: [payload],
   };
+  assertXmlText(profile, '', '');
+  return profile;
 }
 
 /** The unsigned profile: UTF-8 XML plist text. */

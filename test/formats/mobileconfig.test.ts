@@ -17,7 +17,7 @@ import { buildMobileconfigObject } from '../../src/formats/mobileconfig.js';
 import { translator } from '../../src/i18n.js';
 import type { Account } from '../../src/model/account.js';
 import type { GenerateRequestInput } from '../../src/model/request.js';
-import { ProviderCatalog } from '../../src/providers/catalog.js';
+import { ProviderCatalog, parseProviderFile } from '../../src/providers/catalog.js';
 import { formatContext, generate, parseGenerateRequest, type GeneratedFile } from '../../src/service/generate.js';
 import { plistlibParseMany } from '../support/python.js';
 
@@ -39,11 +39,11 @@ interface Produced {
 }
 
 /** Generates unsigned profiles through the service, and has plistlib read them all in one go. */
-function produceMany(inputs: GenerateRequestInput[], env: Env = ORG): Produced[] {
+function produceMany(inputs: GenerateRequestInput[], env: Env = ORG, providers: ProviderCatalog = catalog): Produced[] {
   const config = loadConfig(env);
   const built = inputs.map((input) => {
     const request = parseGenerateRequest({ unsigned: true, ...input });
-    const file = generate(request, { config, catalog });
+    const file = generate(request, { config, catalog: providers });
     return { file, object: buildMobileconfigObject(file.resolved.account, formatContext(file.resolved, request, config)) as Dict };
   });
   const parsed = plistlibParseMany(built.map(({ file }) => file.body)) as Dict[];
@@ -341,6 +341,64 @@ describe('names and addresses in other scripts', () => {
     expect(validateProfile(object, 'iOS', schemas)).toEqual([]);
     const exchange = produce({ email: 'user@почта.рф', provider: 'rackcorp', type: 'exchange' });
     expect(exchange.payload).toMatchObject({ EmailAddress: 'user@xn--80a1acny.xn--p1ai', UserName: 'user@xn--80a1acny.xn--p1ai' });
+  });
+});
+
+describe('other branches of the builder', () => {
+  // A provider an organisation might add: SMTP without authentication, CRAM-MD5 for IMAP, NTLM for POP.
+  const custom = new ProviderCatalog(
+    parseProviderFile(
+      `id: lab
+name: Lab Mail
+domains: [lab.example]
+login: "%EMAILLOCALPART%"
+servers:
+  - { protocol: imap, host: imap.lab.example, port: 993, socket: SSL, auth: [password-encrypted] }
+  - { protocol: pop3, host: pop.lab.example, port: 995, socket: SSL, auth: [OAuth2, NTLM] }
+  - { protocol: smtp, host: relay.lab.example, port: 587, socket: STARTTLS, auth: [none] }
+`,
+      'lab.yaml',
+    ),
+  );
+
+  test('SMTP without authentication: no username, no outgoing password, passwords not "the same"', () => {
+    const [imap, pop] = produceMany(
+      [
+        { email: 'kim@lab.example', password: 'pw' },
+        { email: 'kim@lab.example', type: 'pop', device: 'macos' },
+      ],
+      ORG,
+      custom,
+    );
+    expect(imap!.payload).toMatchObject({
+      IncomingMailServerAuthentication: 'EmailAuthCRAMMD5',
+      IncomingMailServerUsername: 'kim',
+      IncomingPassword: 'pw',
+      OutgoingMailServerAuthentication: 'EmailAuthNone',
+      OutgoingMailServerUseSSL: true,
+      OutgoingPasswordSameAsIncomingPassword: false,
+    });
+    expect(imap!.payload).not.toHaveProperty('OutgoingMailServerUsername');
+    expect(passwordPaths(imap!.parsed)).toEqual(['PayloadContent[0].IncomingPassword']);
+    expect(pop!.payload).toMatchObject({ EmailAccountType: 'EmailTypePOP', IncomingMailServerAuthentication: 'EmailAuthNTLM' });
+    expect(validateProfile(imap!.object, 'iOS', schemas)).toEqual([]);
+    expect(validateProfile(pop!.object, 'macOS', schemas)).toEqual([]);
+  });
+
+  test('servers typed by hand, for a domain no provider serves', () => {
+    const { payload, object, parsed } = produce({ email: 'kim@own.example', manual: { incoming: { host: 'imap.own.example' }, outgoing: { host: 'smtp.own.example', socket: 'STARTTLS' } } });
+    expect(payload).toMatchObject({ IncomingMailServerHostName: 'imap.own.example', IncomingMailServerPortNumber: 993, OutgoingMailServerPortNumber: 587, OutgoingMailServerUseSSL: true, IncomingMailServerUsername: 'kim@own.example' });
+    expect(parsed.PayloadDescription).toBe(en('profile.descriptionNoProvider', { email: 'kim@own.example' }));
+    expect(validateProfile(object, 'iOS', schemas)).toEqual([]);
+  });
+
+  test.each([
+    ['name', { name: 'Kim\uFFFF' }],
+    ['name', { name: 'Kim \uD800' }],
+    ['password', { password: 'pa\u0001ss' }],
+    ['login', { login: 'kim\uFFFE' }],
+  ])('a %s the XML cannot carry is refused naming the field, not with a bare writer error', (field, extra) => {
+    expect(() => produce({ email: 'olga@mail.ru', ...extra })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field, rule: 'xml-character' }));
   });
 });
 
