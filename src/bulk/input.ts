@@ -1,0 +1,264 @@
+// Staff files (RFC 4180 CSV as Excel writes it, JSON arrays, JSON Lines), read as a stream of raw
+// rows with their line numbers; nothing here knows about accounts.
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { MailsetupError } from '../errors.js';
+
+export type StaffFormat = 'csv' | 'json' | 'jsonl';
+
+export type StaffSource = { path: string; format?: StaffFormat } | { buffer: Buffer; format?: StaffFormat; name?: string };
+
+/** One row as read: known columns only, values as text, or the reason the row could not be read. */
+export interface RawRow {
+  /** Line of the file where the row starts (for JSON arrays: the entry's position, from 1). */
+  line: number;
+  values: Partial<Record<StaffColumn, string>>;
+  error?: { field: string; rule: string; message: string };
+}
+
+export const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language'] as const;
+export type StaffColumn = (typeof STAFF_COLUMNS)[number];
+
+/** Header spellings people use, compared without case, spaces, dashes or underscores. */
+const HEADER_ALIASES: Record<string, StaffColumn> = {
+  email: 'email', mail: 'email', emailaddress: 'email', address: 'email',
+  name: 'name', fullname: 'name', displayname: 'name', realname: 'name',
+  login: 'login', username: 'login', user: 'login', loginname: 'login',
+  type: 'type', accounttype: 'type', kind: 'type',
+  device: 'device', devicetype: 'device',
+  provider: 'provider',
+  variant: 'variant', region: 'variant',
+  security: 'security', socket: 'security',
+  language: 'language', lang: 'language', locale: 'language',
+};
+
+/** Columns that must never be in a staff file: the list travels by email and sits on disks. */
+const REFUSED_HEADERS = new Set(['password', 'passwd', 'pass', 'secret']);
+
+function headerKey(header: string): string {
+  return header.trim().toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+export interface StaffHeader {
+  columns: (StaffColumn | undefined)[];
+  /** Headers that are not staff columns; their values are ignored. */
+  ignored: string[];
+}
+
+export function mapHeader(headers: readonly string[]): StaffHeader {
+  const columns: (StaffColumn | undefined)[] = [];
+  const ignored: string[] = [];
+  const seen = new Set<StaffColumn>();
+  for (const header of headers) {
+    const key = headerKey(header);
+    if (REFUSED_HEADERS.has(key)) {
+      throw new MailsetupError('INVALID_INPUT', `staff file: column "${header}" is not accepted: staff files must not carry passwords (devices ask for them at install)`, {
+        field: header,
+        rule: 'no-passwords',
+      });
+    }
+    const column = HEADER_ALIASES[key];
+    if (!column || seen.has(column)) {
+      columns.push(undefined);
+      if (header.trim() !== '') ignored.push(header.trim());
+      continue;
+    }
+    seen.add(column);
+    columns.push(column);
+  }
+  if (!seen.has('email')) {
+    throw new MailsetupError('INVALID_INPUT', `staff file: no email column (found: ${headers.map((h) => `"${h}"`).join(', ') || 'nothing'})`, { field: 'email', rule: 'required-column' });
+  }
+  return { columns, ignored };
+}
+
+function quotedAware(line: string, delimiter: string): number {
+  let count = 0;
+  let quoted = false;
+  for (const char of line) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && char === delimiter) count++;
+  }
+  return count;
+}
+
+/** Excel writes `;` where the decimal separator is a comma: pick whichever the header line uses most. */
+export function sniffDelimiter(head: string): string {
+  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const candidates = [',', ';', '\t'];
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of candidates) {
+    const count = quotedAware(firstLine, candidate);
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+export function staffFormatOf(source: StaffSource): StaffFormat {
+  if (source.format) return source.format;
+  const name = 'path' in source ? source.path : (source.name ?? '');
+  if (/\.(jsonl|ndjson)$/i.test(name)) return 'jsonl';
+  if (/\.json$/i.test(name)) return 'json';
+  if ('buffer' in source) {
+    const start = source.buffer.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    if (start.startsWith('[')) return 'json';
+    if (start.startsWith('{')) return 'jsonl';
+  }
+  return 'csv';
+}
+
+function headOf(source: StaffSource, bytes = 65536): string {
+  if ('buffer' in source) return source.buffer.subarray(0, bytes).toString('utf8');
+  const fd = openSync(source.path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const read = readSync(fd, buffer, 0, bytes, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function streamOf(source: StaffSource): Readable {
+  return 'buffer' in source ? Readable.from([source.buffer]) : createReadStream(source.path, { highWaterMark: 256 * 1024 });
+}
+
+function checkReadable(source: StaffSource): void {
+  if ('buffer' in source) return;
+  try {
+    if (!statSync(source.path).isFile()) throw new Error('not a file');
+  } catch {
+    throw new MailsetupError('IO', `staff file ${source.path} cannot be read`, { field: 'staff-file', rule: 'readable' });
+  }
+}
+
+function valuesFrom(record: readonly unknown[], header: StaffHeader): RawRow['values'] {
+  const values: RawRow['values'] = {};
+  header.columns.forEach((column, index) => {
+    const value = record[index];
+    if (column && typeof value === 'string' && value.trim() !== '') values[column] = value.trim();
+  });
+  return values;
+}
+
+async function* readCsv(source: StaffSource, onHeader: (header: StaffHeader) => void): AsyncGenerator<RawRow> {
+  const delimiter = sniffDelimiter(headOf(source));
+  const skipped: RawRow[] = [];
+  const parser = streamOf(source).pipe(
+    parse({ bom: true, delimiter, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true }),
+  );
+  let lastEnd = 0;
+  parser.on('skip', (error: Error & { code?: string; lines?: number }) => {
+    const notClosed = error.code === 'CSV_QUOTE_NOT_CLOSED';
+    skipped.push({
+      line: notClosed ? lastEnd + 1 : (error.lines ?? lastEnd + 1),
+      values: {},
+      error: {
+        field: 'row',
+        rule: 'csv-syntax',
+        message: notClosed ? 'a quote opened on this line is never closed; the rest of the file could not be read' : `not valid CSV (${error.message.replace(/ at line \d+.*$/s, '')})`,
+      },
+    });
+  });
+  let header: StaffHeader | undefined;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    while (skipped.length > 0) yield skipped.shift()!;
+    const newlinesInside = record.reduce((sum, field) => sum + (field.match(/\n/g)?.length ?? 0), 0);
+    const line = info.lines - newlinesInside;
+    lastEnd = info.lines;
+    if (!header) {
+      header = mapHeader(record);
+      onHeader(header);
+      continue;
+    }
+    if (record.length > header.columns.length) {
+      yield { line, values: valuesFrom(record, header), error: { field: 'row', rule: 'column-count', message: `has ${record.length} fields but the header has ${header.columns.length} (a separator inside an unquoted value?)` } };
+      continue;
+    }
+    yield { line, values: valuesFrom(record, header) };
+  }
+  while (skipped.length > 0) yield skipped.shift()!;
+  if (!header) throw new MailsetupError('INVALID_INPUT', 'staff file: empty (a header line with an email column is needed)', { field: 'staff-file', rule: 'required' });
+}
+
+function jsonRow(value: unknown, line: number, header: (keys: string[]) => StaffHeader): RawRow {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { line, values: {}, error: { field: 'row', rule: 'type', message: 'is not an object with an email field' } };
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const mapped = header(entries.map(([key]) => key));
+  const record = entries.map(([, v]) => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined));
+  return { line, values: valuesFrom(record, mapped) };
+}
+
+async function* readJson(source: StaffSource, format: 'json' | 'jsonl', onHeader: (header: StaffHeader) => void): AsyncGenerator<RawRow> {
+  const ignored = new Set<string>();
+  const header = (keys: string[]): StaffHeader => {
+    const refused = keys.find((k) => REFUSED_HEADERS.has(headerKey(k)));
+    if (refused) mapHeader([refused, 'email']);
+    const columns = keys.map((k) => HEADER_ALIASES[headerKey(k)]);
+    keys.forEach((k, i) => columns[i] === undefined && ignored.add(k));
+    return { columns, ignored: [...ignored] };
+  };
+  if (format === 'json') {
+    // A JSON array is read whole; lists too large for memory belong in CSV or JSON Lines.
+    const text = 'buffer' in source ? source.buffer.toString('utf8') : await streamText(streamOf(source));
+    let data: unknown;
+    try {
+      data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new MailsetupError('INVALID_INPUT', `staff file: not valid JSON (${(error as Error).message})`, { field: 'staff-file', rule: 'json-syntax' });
+    }
+    const list = Array.isArray(data) ? data : data && typeof data === 'object' && Array.isArray((data as { staff?: unknown }).staff) ? (data as { staff: unknown[] }).staff : undefined;
+    if (!list) throw new MailsetupError('INVALID_INPUT', 'staff file: JSON must be an array of people (or {"staff": [...]})', { field: 'staff-file', rule: 'json-array' });
+    for (const [index, value] of list.entries()) yield jsonRow(value, index + 1, header);
+  } else {
+    const lines = createInterface({ input: streamOf(source), crlfDelay: Infinity });
+    let number = 0;
+    for await (const text of lines) {
+      number++;
+      const trimmed = (number === 1 ? text.replace(/^\uFEFF/, '') : text).trim();
+      if (trimmed === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(trimmed);
+      } catch {
+        yield { line: number, values: {}, error: { field: 'row', rule: 'json-syntax', message: 'is not valid JSON' } };
+        continue;
+      }
+      yield jsonRow(value, number, header);
+    }
+  }
+  onHeader({ columns: [], ignored: [...ignored] });
+}
+
+async function streamText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Rows of a staff file in order. `onHeader` hears which headers were ignored. */
+export function readStaff(source: StaffSource, onHeader: (header: StaffHeader) => void = () => {}): AsyncGenerator<RawRow> {
+  checkReadable(source);
+  const format = staffFormatOf(source);
+  return format === 'csv' ? readCsv(source, onHeader) : readJson(source, format, onHeader);
+}
+
+/** Roughly how many rows a file holds (line count), for progress display. */
+export async function estimateRows(source: StaffSource): Promise<number | undefined> {
+  const format = staffFormatOf(source);
+  if (format === 'json') return undefined;
+  let count = 0;
+  for await (const chunk of streamOf(source)) {
+    const buffer = chunk as Buffer;
+    for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) count++;
+  }
+  return Math.max(0, format === 'csv' ? count - 1 : count);
+}

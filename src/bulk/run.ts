@@ -1,0 +1,137 @@
+// A bulk run: staff rows in, per-person files and a manifest out, in input order. Rows are read,
+// generated and written as a stream with a bounded number of batches in flight, so memory stays
+// flat whatever the list's length; a bad row is reported and the others still produced.
+import { rmSync } from 'node:fs';
+import type { GenerateRequest } from '../model/request.js';
+import type { BatchGenerator, OutputFile, RowOutput, RowTask } from './generator.js';
+import { readStaff, type StaffSource } from './input.js';
+import { ManifestWriter, MANIFEST_NAME } from './manifest.js';
+import type { OutputSink } from './output.js';
+import type { Progress, ProgressCounts } from './progress.js';
+import { checkRow, describeRowError, type RowDefaults, type RowError } from './rows.js';
+
+export interface PersonFiles {
+  line: number;
+  request: GenerateRequest;
+  files: OutputFile[];
+}
+
+export interface BulkRunOptions {
+  source: StaffSource;
+  formats: readonly string[];
+  unsigned: boolean;
+  defaults: RowDefaults;
+  generator: BatchGenerator;
+  /** Absent: nothing is written (sending or a dry run only). */
+  sink?: OutputSink | undefined;
+  /** Where the manifest is assembled before it joins the output. */
+  manifestPath?: string | undefined;
+  /** Called for each good row, in input order, after its files are written (delivery). */
+  onPerson?: ((person: PersonFiles) => Promise<void>) | undefined;
+  progress?: Progress | undefined;
+  /** Extra figure shown in the progress (messages sent so far). */
+  sentCount?: (() => number) | undefined;
+  warn?: ((text: string) => void) | undefined;
+  batchSize?: number | undefined;
+}
+
+export interface RowFailure {
+  line: number;
+  email: string;
+  error: RowError;
+}
+
+export interface BulkSummary {
+  rows: number;
+  ok: number;
+  failed: number;
+  files: number;
+  /** The first failures (all of them are in the manifest). */
+  failures: RowFailure[];
+  ignoredColumns: string[];
+}
+
+const KEEP_FAILURES = 1000;
+
+type Slot = { line: number; email: string; task?: RowTask; error?: RowError };
+
+export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
+  const batchSize = options.batchSize ?? 32;
+  const window: { slots: Slot[]; outputs: Promise<RowOutput[]> }[] = [];
+  const maxInFlight = Math.max(2, options.generator.parallelism * 2);
+  const manifest = options.manifestPath ? new ManifestWriter(options.manifestPath) : undefined;
+  const summary: BulkSummary = { rows: 0, ok: 0, failed: 0, files: 0, failures: [], ignoredColumns: [] };
+  const counts = (): ProgressCounts => ({ done: summary.rows, ok: summary.ok, failed: summary.failed, sent: options.sentCount?.() });
+  const seen = new Map<string, number>();
+
+  const fail = (line: number, email: string, error: RowError) => {
+    summary.failed++;
+    if (summary.failures.length < KEEP_FAILURES) summary.failures.push({ line, email, error });
+    manifest?.add({ line, email, status: 'error', files: [], error: describeRowError(error) });
+  };
+
+  const commit = async (slots: Slot[], outputs: RowOutput[]) => {
+    const byLine = new Map(outputs.map((output) => [output.line, output]));
+    for (const slot of slots) {
+      summary.rows++;
+      const output = slot.task ? byLine.get(slot.line) : undefined;
+      const error = slot.error ?? output?.error;
+      if (error || !output || !slot.task) {
+        fail(slot.line, slot.email, error ?? { field: 'row', rule: 'internal', message: 'produced no files' });
+      } else {
+        for (const file of output.files) {
+          if (options.sink) await options.sink.add(file.name, file.body);
+        }
+        summary.ok++;
+        summary.files += output.files.length;
+        manifest?.add({ line: slot.line, email: slot.task.request.email, status: 'ok', files: output.files.map((f) => f.name) });
+        if (options.onPerson) await options.onPerson({ line: slot.line, request: slot.task.request, files: output.files });
+      }
+      options.progress?.update(counts());
+    }
+  };
+
+  const drainOne = async () => {
+    const head = window.shift()!;
+    await commit(head.slots, await head.outputs);
+  };
+
+  const dispatch = async (slots: Slot[]) => {
+    const tasks = slots.flatMap((slot) => (slot.task ? [slot.task] : []));
+    const outputs = tasks.length > 0 ? options.generator.run(tasks) : Promise.resolve([]);
+    outputs.catch(() => {});
+    window.push({ slots, outputs });
+    if (window.length >= maxInFlight) await drainOne();
+  };
+
+  try {
+    let batch: Slot[] = [];
+    const rows = readStaff(options.source, (header) => {
+      summary.ignoredColumns = header.ignored;
+      if (header.ignored.length > 0) options.warn?.(`ignoring column(s) ${header.ignored.map((h) => `"${h}"`).join(', ')}`);
+    });
+    for await (const row of rows) {
+      const checked = checkRow(row, options.defaults, seen);
+      batch.push(
+        checked.ok
+          ? { line: checked.line, email: checked.request.email, task: { line: checked.line, request: checked.request, formats: options.formats, unsigned: options.unsigned } }
+          : { line: checked.line, email: checked.email, error: checked.error },
+      );
+      if (batch.length >= batchSize) {
+        await dispatch(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await dispatch(batch);
+    while (window.length > 0) await drainOne();
+    manifest?.close();
+    if (options.sink) await options.sink.finish(manifest ? { name: MANIFEST_NAME, path: manifest.path } : undefined);
+    options.progress?.end(counts());
+    return summary;
+  } catch (error) {
+    manifest?.close();
+    if (options.manifestPath) rmSync(options.manifestPath, { force: true });
+    await options.sink?.abort();
+    throw error;
+  }
+}

@@ -1,0 +1,300 @@
+// `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
+// optionally mailed to each person, or MDM template profiles.
+import { basename, dirname, join } from 'node:path';
+import { ERROR_CODES, MailsetupError } from '../../errors.js';
+import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
+import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
+import { inlineGenerator, type BatchGenerator } from '../../bulk/generator.js';
+import { estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
+import { catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
+import { openSink, type OutputSink } from '../../bulk/output.js';
+import { defaultWorkerCount, startWorkerPool, workerEnv } from '../../bulk/pool.js';
+import { createProgress } from '../../bulk/progress.js';
+import { checkRow, describeRowError, type RowDefaults } from '../../bulk/rows.js';
+import { runBulk, type PersonFiles } from '../../bulk/run.js';
+import { bulkSigner } from '../../bulk/signer.js';
+import { Deliverer, type DeliveryReport } from '../../mail/deliver.js';
+import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
+import { SendState } from '../../mail/state.js';
+import { accountKind, device as deviceSchema } from '../../model/account.js';
+import { LANGUAGES, type Language } from '../../model/provider.js';
+import { parseEmail } from '../../model/rules.js';
+import { parseWith } from '../../model/validate.js';
+import { resolveAccount } from '../../service/resolve.js';
+import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
+import { resolveOutput } from '../io.js';
+import { SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
+
+const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
+
+function usage(field: string, message: string): MailsetupError {
+  return new MailsetupError('USAGE', `${field}: ${message}`, { field, rule: 'usage' });
+}
+
+function wholeNumber(run: CommandRun, name: string, fallback: number, min: number, max: number): number {
+  const text = str(run, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw usage(`--${name}`, `a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function parseFormats(text: string | undefined): string[] {
+  const formats = (text ?? 'mobileconfig').split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  if (formats.length === 0) throw usage('--formats', `name at least one of ${FORMAT_IDS.join(', ')}`);
+  for (const format of formats) {
+    if (!isFormatId(format)) throw new MailsetupError('INVALID_INPUT', `--formats: "${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field: '--formats', rule: 'allowed-values' });
+  }
+  return [...new Set(formats)];
+}
+
+function parseLanguage(text: string | undefined): Language | undefined {
+  if (text === undefined) return undefined;
+  if (!(LANGUAGES as readonly string[]).includes(text)) throw new MailsetupError('INVALID_INPUT', `--language: "${text}" is not one of ${LANGUAGES.join(', ')}`, { field: '--language', rule: 'allowed-values' });
+  return text as Language;
+}
+
+function source(run: CommandRun, path: string): StaffSource {
+  return { path: resolveOutput(run.io, path) };
+}
+
+async function generator(run: CommandRun, signed: boolean, workers: number): Promise<BatchGenerator> {
+  const config = run.config();
+  const settings = signingSettings(run.values, run.io, config);
+  if (workers === 0) {
+    const signer = signed ? await bulkSigner({ ...config, signing: settings.config.signing }, settings.options.log ?? (() => {}), run.io.cwd) : undefined;
+    return inlineGenerator({ config, catalog: run.catalog(), signer });
+  }
+  const said = new Set<string>();
+  const extra = ((run.values.providers as string[] | undefined) ?? []).map((p) => resolveOutput(run.io, p));
+  return startWorkerPool(
+    {
+      env: workerEnv(run.io.env),
+      providerPaths: [...config.providerPaths.map((p) => resolveOutput(run.io, p)), ...extra],
+      defaultProvider: str(run, 'default-provider') ?? config.defaultProvider,
+      signed,
+      signing: settings.config.signing,
+      cwd: run.io.cwd,
+    },
+    workers,
+    (message) => {
+      if (said.has(message)) return;
+      said.add(message);
+      run.io.stderr(`mailsetup: warning: ${message}\n`);
+    },
+  );
+}
+
+function printFailures(run: CommandRun, failures: readonly { line: number; error: string }[], total: number, where: string): void {
+  for (const failure of failures.slice(0, 50)) run.io.stderr(`mailsetup: line ${failure.line}: ${failure.error}\n`);
+  if (total > 50) run.io.stderr(`mailsetup: ... and ${total - 50} more (see ${where})\n`);
+}
+
+async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): Promise<number> {
+  if (!out) throw usage('--out', 'where to write the templates (a .zip file or a folder)');
+  const config = run.config();
+  const catalog = run.catalog();
+  const language = parseLanguage(str(run, 'language')) ?? 'en';
+  const type = str(run, 'type') === undefined ? undefined : parseWith(accountKind, str(run, 'type'), { prefix: '--type' });
+  const device = str(run, 'device') === undefined ? undefined : parseWith(deviceSchema, str(run, 'device'), { prefix: '--device' });
+  const choices: TemplateChoice[] = [];
+  const failures: { line: number; error: string }[] = [];
+  const staff = run.positionals[0];
+  if (staff) {
+    const seen = new Map<string, number>();
+    const defaults: RowDefaults = { device, type, language, provider: str(run, 'provider'), variant: str(run, 'variant') };
+    for await (const row of readStaff(source(run, staff))) {
+      const checked = checkRow(row, defaults, seen);
+      if (!checked.ok) {
+        failures.push({ line: checked.line, error: describeRowError(checked.error) });
+        continue;
+      }
+      try {
+        const resolved = resolveAccount(checked.request, catalog);
+        if (!resolved.provider || !resolved.variant) throw usage('provider', 'MDM templates need a provider from the catalog');
+        choices.push({ provider: resolved.provider.id, variant: resolved.variant.id, kind: resolved.account.kind, device: checked.request.device ?? 'ios', domain: resolved.email.asciiDomain });
+      } catch (error) {
+        failures.push({ line: checked.line, error: (error as Error).message });
+      }
+    }
+  } else {
+    choices.push(...catalogChoices(catalog, { provider: str(run, 'provider'), variant: str(run, 'variant'), type, device }));
+  }
+  const sink = openSink(resolveOutput(run.io, out));
+  try {
+    const files = await writeTemplates(choices, { mdm, config, catalog, language, domain: str(run, 'domain') }, sink);
+    await sink.finish();
+    run.io.stdout(`${sink.path}\n${files.length} ${mdm} template profile(s), unsigned: ${files.map((f) => f.name).join(', ')}\n`);
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  if (failures.length > 0) {
+    printFailures(run, failures, failures.length, 'the staff file');
+    return ERROR_CODES.PARTIAL_FAILURE.exitCode;
+  }
+  return 0;
+}
+
+export const bulkCommand: Command = {
+  name: 'bulk',
+  summary: 'Files for everyone in a staff list (ZIP or folder with manifest.csv); mail them, or export MDM templates.',
+  usage: `mailsetup bulk STAFF.csv|STAFF.json --out OUT.zip|DIR [options]
+       mailsetup bulk STAFF.csv --send [--smtp-url URL --from ADDR] [--out OUT.zip]
+       mailsetup bulk [STAFF.csv] --mdm jamf|intune|generic --out OUT.zip|DIR
+
+  Staff file columns (header names in any case): email (required), name, login, type, device,
+  provider, variant, security, language. CSV with , or ; (with or without BOM), a JSON array,
+  or JSON Lines (.jsonl).
+
+  --out PATH            a .zip file or a folder for everyone's files and manifest.csv
+  --formats LIST        comma-separated: ${FORMAT_IDS.join(', ')} (default: mobileconfig)
+  --unsigned            do not sign Apple profiles (signed by default)
+${SIGNING_USAGE}
+  --device, --type, --provider, --variant, --language
+                        defaults for rows that leave the column empty
+  --workers N           worker threads (default: one per core, ${defaultWorkerCount()} here; 0 = none)
+  --send                mail each person their files (with install steps in their language)
+  --dry-run             show what --send would send, send nothing
+  --smtp-url URL        smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465
+                        (default: MAILSETUP_SMTP_URL)
+  --from ADDR           sender, e.g. "IT <it@example.org>" (default: MAILSETUP_MAIL_FROM)
+  --state FILE          send state, for resuming (default: <out or staff file>.send-state.jsonl)
+  --retries N           extra attempts after a temporary SMTP failure (default: 3)
+  --retry-delay SEC     first wait before a retry, doubled each time (default: 2)
+  --connections N       SMTP connections at once (default: 2)
+  --mdm MDM             jamf | intune | generic: unsigned template profiles with the MDM's user
+                        variables, one per provider, variant, account type and device
+  --domain DOMAIN       mail domain for MDM templates whose login contains it
+  --providers PATH      add provider files or folders (repeatable)
+  --default-provider ID provider for domains no provider lists
+
+  Exit codes: 0 every row done (and mailed), ${ERROR_CODES.PARTIAL_FAILURE.exitCode} some rows or messages failed (see manifest.csv
+  and the send report), other codes as for every command.`,
+  positionals: true,
+  options: {
+    out: { type: 'string' },
+    formats: { type: 'string' },
+    unsigned: { type: 'boolean' },
+    device: { type: 'string' },
+    type: { type: 'string' },
+    provider: { type: 'string' },
+    variant: { type: 'string' },
+    language: { type: 'string' },
+    workers: { type: 'string' },
+    send: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    'smtp-url': { type: 'string' },
+    from: { type: 'string' },
+    state: { type: 'string' },
+    retries: { type: 'string' },
+    'retry-delay': { type: 'string' },
+    connections: { type: 'string' },
+    mdm: { type: 'string' },
+    domain: { type: 'string' },
+    ...SIGNING_OPTIONS,
+    ...CATALOG_OPTIONS,
+  },
+  async run(run) {
+    if (run.positionals.length > 1) throw usage('arguments', `one staff file at a time (got ${run.positionals.length})`);
+    const out = str(run, 'out');
+    const mdm = str(run, 'mdm');
+    if (mdm !== undefined) {
+      if (!(MDM_IDS as readonly string[]).includes(mdm)) throw new MailsetupError('INVALID_INPUT', `--mdm: "${mdm}" is not one of ${MDM_IDS.join(', ')}`, { field: '--mdm', rule: 'allowed-values' });
+      if (run.values.send || run.values['dry-run']) throw usage('--mdm', 'MDM templates are imported into the MDM, not mailed; leave out --send');
+      return mdmExport(run, mdm as MdmId, out);
+    }
+    const staff = run.positionals[0];
+    if (!staff) throw usage('arguments', 'name the staff file (CSV or JSON)');
+    const dryRun = run.values['dry-run'] === true;
+    const send = run.values.send === true || dryRun;
+    if (!out && !send) throw usage('--out', 'where to write everyone\'s files (a .zip file or a folder), or --send to mail them');
+    const formats = parseFormats(str(run, 'formats'));
+    const unsigned = run.values.unsigned === true;
+    const signed = !unsigned && formats.some((f) => isFormatId(f) && FORMATS[f].signable);
+    const language = parseLanguage(str(run, 'language'));
+    const defaults: RowDefaults = { device: str(run, 'device'), type: str(run, 'type'), provider: str(run, 'provider'), variant: str(run, 'variant'), language };
+    const config = run.config();
+    const staffSource = source(run, staff);
+    readStaff(staffSource); // checks the file is readable before anything starts
+
+    let deliverer: Deliverer | undefined;
+    let stateNote = '';
+    if (send) {
+      const smtpUrl = str(run, 'smtp-url') ?? config.mail.smtpUrl;
+      const from = str(run, 'from') ?? config.mail.from;
+      if (!dryRun && !smtpUrl) throw usage('--smtp-url', 'give the SMTP server (or set MAILSETUP_SMTP_URL)');
+      if (!from) throw usage('--from', 'give the sender address (or set MAILSETUP_MAIL_FROM)');
+      const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
+      if ('error' in parseEmail(fromAddress)) throw new MailsetupError('INVALID_INPUT', `--from: "${from}" is not an email address`, { field: '--from', rule: 'email-format' });
+      const base = resolveOutput(run.io, out ?? staff).replace(/\.(zip|csv|json|jsonl|ndjson)$/i, '');
+      const statePath = str(run, 'state') ? resolveOutput(run.io, str(run, 'state')!) : `${base}.send-state.jsonl`;
+      const connections = wholeNumber(run, 'connections', 2, 1, 20);
+      const state = dryRun ? undefined : SendState.open(statePath);
+      if (state) stateNote = statePath;
+      deliverer = new Deliverer({
+        transport: dryRun ? undefined : smtpTransport(checkSmtpUrl(smtpUrl!, '--smtp-url'), connections),
+        state,
+        from,
+        organization: config.organization,
+        retries: wholeNumber(run, 'retries', 3, 0, 10),
+        backoffMs: wholeNumber(run, 'retry-delay', 2, 0, 600) * 1000,
+        concurrency: connections,
+        reportPath: dryRun ? undefined : `${base}.send-report.csv`,
+        log: (text) => run.io.stdout(text),
+      });
+      if (!dryRun) run.io.stderr(`mailsetup: sending through ${redactSmtpUrl(smtpUrl!)} as ${from}\n`);
+    }
+
+    const workers = wholeNumber(run, 'workers', defaultWorkerCount(), 0, 64);
+    const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out)) : undefined;
+    const manifestPath = sink ? join(/\.zip$/i.test(sink.path) ? dirname(sink.path) : sink.path, `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
+    let gen: BatchGenerator | undefined;
+    let report: DeliveryReport | undefined;
+    try {
+      gen = await generator(run, signed, workers);
+      const total = await estimateRows(staffSource);
+      const progress = createProgress((text) => run.io.stderr(text), run.io.isTTY, total);
+      const onPerson = deliverer
+        ? (person: PersonFiles) =>
+            deliverer!.deliver({
+              line: person.line,
+              email: person.request.email,
+              name: person.request.name,
+              language: person.request.language ?? language ?? 'en',
+              device: person.request.device ?? 'ios',
+              files: person.files,
+            })
+        : undefined;
+      const summary = await runBulk({
+        source: staffSource,
+        formats,
+        unsigned,
+        defaults,
+        generator: gen,
+        sink,
+        manifestPath,
+        onPerson,
+        progress,
+        sentCount: deliverer ? () => deliverer!.sentCount : undefined,
+        warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`),
+      });
+      if (deliverer) report = await deliverer.finish();
+      if (sink) run.io.stdout(`${sink.path}\n`);
+      run.io.stdout(`${summary.ok} of ${summary.rows} rows done (${summary.files} files), ${summary.failed} failed\n`);
+      if (report) {
+        if (dryRun) run.io.stdout(`dry run: ${report.dryRun} message(s) would be sent, ${report.alreadySent} already sent\n`);
+        else run.io.stdout(`mail: ${report.sent} sent, ${report.alreadySent} already sent earlier, ${report.failed} failed (state: ${stateNote})\n`);
+      }
+      printFailures(run, summary.failures.map((f) => ({ line: f.line, error: describeRowError(f.error) })), summary.failed, sink ? 'manifest.csv' : 'the staff file');
+      if (report) {
+        for (const failure of report.failures.slice(0, 50)) run.io.stderr(`mailsetup: not sent to ${failure.email} (line ${failure.line}, ${failure.attempts} attempt(s)): ${failure.error}\n`);
+        if (report.failed > 0) run.io.stderr(`mailsetup: run the same command again to retry the ${report.failed} unsent message(s); nobody is mailed twice\n`);
+      }
+      return summary.failed > 0 || (report?.failed ?? 0) > 0 ? ERROR_CODES.PARTIAL_FAILURE.exitCode : 0;
+    } finally {
+      deliverer?.abort();
+      await gen?.close();
+    }
+  },
+};

@@ -1,0 +1,63 @@
+// SMTP delivery through nodemailer: `smtp://` (STARTTLS when offered) or `smtps://` (implicit TLS).
+// The URL may carry a password, so only its redacted form is ever shown.
+import nodemailer from 'nodemailer';
+import { MailsetupError } from '../errors.js';
+import type { MailMessage } from './message.js';
+
+export interface OutgoingMessage extends MailMessage {
+  from: string;
+  messageId: string;
+}
+
+export interface MailTransport {
+  send(message: OutgoingMessage): Promise<{ accepted: string[]; rejected: string[]; response: string }>;
+  close(): void;
+}
+
+/** smtp://user:pass@host:587 → smtp://user:***@host:587 */
+export function redactSmtpUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.search = '';
+    return parsed.toString();
+  } catch {
+    return 'an invalid SMTP address';
+  }
+}
+
+export function checkSmtpUrl(url: string, field: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MailsetupError('INVALID_INPUT', `${field}: not a URL; use smtp://user:pass@host:587 or smtps://user:pass@host:465`, { field, rule: 'smtp-url' });
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw new MailsetupError('INVALID_INPUT', `${field}: ${redactSmtpUrl(url)} must start with smtp:// or smtps://`, { field, rule: 'smtp-url' });
+  }
+  if (!parsed.hostname) throw new MailsetupError('INVALID_INPUT', `${field}: the SMTP address names no host`, { field, rule: 'smtp-url' });
+  return url;
+}
+
+export function smtpTransport(url: string, connections: number): MailTransport {
+  const transporter = nodemailer.createTransport(url, { pool: true, maxConnections: connections, maxMessages: 100 } as never);
+  return {
+    async send(message) {
+      const info = await transporter.sendMail({
+        from: message.from,
+        to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address,
+        subject: message.subject,
+        text: message.text,
+        messageId: message.messageId,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+        attachments: message.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      });
+      const list = (value: unknown) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v : (v as { address: string }).address)) : []);
+      return { accepted: list(info.accepted), rejected: list(info.rejected), response: String(info.response ?? '') };
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// The send state of a bulk run: an append-only journal (one JSON object per line, each written
+// with a single append and fsync'd), compacted into a fresh file by write-then-rename when opened.
+// A crash can only lose or tear the last line, which the reader ignores.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+import { MailsetupError } from '../errors.js';
+
+export type SendStatus = 'sending' | 'sent' | 'failed';
+
+export interface SendRecord {
+  /** The address, lower case: the identity of a message in this run. */
+  email: string;
+  status: SendStatus;
+  messageId: string;
+  attempts: number;
+  at: string;
+  error?: string | undefined;
+  line?: number | undefined;
+}
+
+interface Header {
+  mailsetupSendState: 1;
+  runId: string;
+  created: string;
+}
+
+export class SendState {
+  private readonly records = new Map<string, SendRecord>();
+  private fd: number | undefined;
+  readonly runId: string;
+
+  private constructor(readonly path: string, header: Header, records: SendRecord[]) {
+    this.runId = header.runId;
+    for (const record of records) this.records.set(record.email, record);
+  }
+
+  /** Reads the journal (if any), rewrites it compacted, and opens it for appending. */
+  static open(path: string, now: () => Date = () => new Date()): SendState {
+    let header: Header | undefined;
+    const records: SendRecord[] = [];
+    if (existsSync(path)) {
+      const lines = readFileSync(path, 'utf8').split('\n');
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          continue; // a line torn by a crash
+        }
+        const object = value as Partial<Header & SendRecord>;
+        if (object.mailsetupSendState === 1 && typeof object.runId === 'string') header = object as Header;
+        else if (typeof object.email === 'string' && typeof object.status === 'string') records.push(object as SendRecord);
+      }
+      if (!header) throw new MailsetupError('IO', `${path} is not a mailsetup send state file`, { field: 'state', rule: 'state-file' });
+    }
+    header ??= { mailsetupSendState: 1, runId: randomUUID(), created: now().toISOString() };
+    const state = new SendState(path, header, records);
+    state.rewrite(header);
+    return state;
+  }
+
+  private rewrite(header: Header): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(header)}\n${[...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join('')}`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, this.path);
+    this.fd = openSync(this.path, 'a', 0o600);
+  }
+
+  get(email: string): SendRecord | undefined {
+    return this.records.get(email.toLowerCase());
+  }
+
+  isSent(email: string): boolean {
+    return this.get(email)?.status === 'sent';
+  }
+
+  record(record: SendRecord): void {
+    const entry = { ...record, email: record.email.toLowerCase() };
+    this.records.set(entry.email, entry);
+    if (this.fd === undefined) throw new Error('send state is closed');
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    fsyncSync(this.fd);
+  }
+
+  all(): SendRecord[] {
+    return [...this.records.values()];
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
