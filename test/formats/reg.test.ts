@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
@@ -17,7 +17,8 @@ import { defaultOutlookFolder } from '../../src/formats/windows-path.js';
 import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture, thrown } from './outlook-fixtures.js';
 
-const EMPTY_HIVE = fileURLToPath(new URL('../../../shared/reference/hivex/minimal.hive', import.meta.url));
+// A copy of the empty hive from the hivex test suite (see SOURCE.txt beside it).
+const EMPTY_HIVE = fileURLToPath(new URL('../fixtures/reference/hivex/minimal.hive', import.meta.url));
 const PREFIX = 'HKEY_CURRENT_USER';
 const tmp = makeTempDir('mailsetup-reg-');
 afterAll(() => tmp.remove());
@@ -39,6 +40,7 @@ function regText(bytes: Buffer): string {
 function newHive(): string {
   const path = join(tmp.path, `hive-${++counter}.hive`);
   copyFileSync(EMPTY_HIVE, path);
+  chmodSync(path, 0o644);
   return path;
 }
 
