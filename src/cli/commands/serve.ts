@@ -1,0 +1,32 @@
+// `mailsetup serve`: the web app (same as `npm start`), until SIGTERM or SIGINT.
+import { MailsetupError } from '../../errors.js';
+import { closeOnSignals, startServer } from '../../server.js';
+import type { Command } from '../command.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run the web app (self-service form, JSON API, autodiscovery).',
+  usage: `mailsetup serve [--host HOST] [--port PORT]
+
+  --host HOST           address to listen on (default: HOST, else 127.0.0.1)
+  --port PORT           port to listen on (default: PORT, else 8080; 0 picks a free one)
+
+  Everything else comes from the environment: see the README's "Web app" section.`,
+  options: { host: { type: 'string' }, port: { type: 'string' } },
+  async run(run) {
+    const portText = run.values.port as string | undefined;
+    const port = portText === undefined ? undefined : Number(portText);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+      throw new MailsetupError('USAGE', `--port: "${portText}" is not a port number (0-65535)`, { field: 'port', rule: 'port-range' });
+    }
+    const running = await startServer({
+      env: run.io.env,
+      cwd: run.io.cwd,
+      write: (line) => run.io.stdout(line),
+      ...(run.values.host ? { host: run.values.host as string } : {}),
+      ...(port !== undefined ? { port } : {}),
+    });
+    await closeOnSignals(running);
+    return 0;
+  },
+};

@@ -1,0 +1,100 @@
+// The web app: pages, JSON API, autodiscovery and admin mounted behind security headers, request
+// ids, body limits and per-client rate limits. createApp never listens: src/server.ts does.
+import express, { type Express, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import { TEMPLATES_DIR } from '../i18n.js';
+import { adminRouter } from './admin.js';
+import { apiRouter } from './api.js';
+import { autodiscoveryRouter } from './autodiscovery.js';
+import type { AppDeps, Logger } from './deps.js';
+import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
+import { linkTokens } from './link-token.js';
+import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
+import { pagesRouter, type LinkPayload } from './pages.js';
+import { createRenderer } from './render.js';
+import { translator } from '../i18n.js';
+import { webError } from './web-error.js';
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  formAction: ["'self'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  objectSrc: ["'none'"],
+};
+
+function generationLimiter(perMinute: number): RequestHandler {
+  if (perMinute === 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    // Behind a proxy without MAILSETUP_TRUST_PROXY every client shares one address; the README says so.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, _res, next) => next(webError('RATE_LIMITED', 'client', 'rate-limit')),
+  });
+}
+
+export function createApp(deps: AppDeps): Express {
+  const logger = deps.logger ?? silent;
+  const now = deps.now ?? Date.now;
+  const web = deps.config.web;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', web.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestId());
+  app.use(requestLog(logger, now));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+      strictTransportSecurity: web.tls ? undefined : false,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+
+  const generationLimit = generationLimiter(web.rateLimitPerMinute);
+  const renderer = createRenderer();
+  const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
+
+  app.use('/assets', express.static(join(TEMPLATES_DIR, 'assets'), { index: false, fallthrough: false, maxAge: '1h' }));
+  app.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
+
+  app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));
+  app.use(autodiscoveryRouter(deps));
+  app.use('/admin', adminRouter(deps));
+
+  const errorPage = (req: express.Request, res: express.Response, error: ReturnType<typeof webError>) => {
+    const language = locals(res).language ?? 'en';
+    const t = translator(language);
+    const rule = error.rule ?? '';
+    const ruleKey = `web.error.${rule}`;
+    const view = {
+      lang: language,
+      org: deps.config.organization.name,
+      langLinks: [],
+      title: t(`web.errorPage.${error.status >= 500 ? 'server' : 'client'}`),
+      message: error.status >= 500 ? t('web.error.internal') : t(ruleKey) !== ruleKey ? t(ruleKey) : error.message,
+    };
+    const content = renderer.render('error', view, language);
+    res.status(error.status).set('Cache-Control', 'no-store').type('html').send(renderer.render('layout', { ...view, content }, language));
+    void req;
+  };
+
+  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit }));
+  app.use(() => {
+    throw webError('NOT_FOUND', 'path', 'not-found');
+  });
+  app.use(pageErrorHandler(logger, errorPage));
+  return app;
+}

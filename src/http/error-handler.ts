@@ -1,0 +1,57 @@
+// The one error mapper of the web layer: any thrown value becomes a MailsetupError, answered as
+// JSON {error:{code,message,field}} on the API and as a page elsewhere. Internals never leak.
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { asMailsetupError, MailsetupError } from '../errors.js';
+import type { Logger } from './deps.js';
+import { locals } from './middleware.js';
+import { webError } from './web-error.js';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Express and body-parser errors in our registry's terms. */
+export function toMailsetupError(error: unknown): MailsetupError {
+  if (error instanceof MailsetupError) return error;
+  const type = (error as BodyParserError | undefined)?.type;
+  if (type === 'entity.too.large') return webError('PAYLOAD_TOO_LARGE', 'body', 'body-size');
+  if (type === 'entity.parse.failed') return webError('INVALID_INPUT', 'body', 'body-json');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return webError('INVALID_INPUT', 'body', 'body-encoding');
+  if (type === 'parameters.too.many') return webError('PAYLOAD_TOO_LARGE', 'body', 'body-size');
+  return asMailsetupError(error);
+}
+
+export function logError(logger: Logger, res: Response, error: MailsetupError): void {
+  const fields = { requestId: locals(res).requestId, code: error.code, field: error.field, rule: error.rule };
+  if (error.status >= 500) {
+    const cause = error.cause instanceof Error ? error.cause : undefined;
+    logger.error({ ...fields, error: cause?.message ?? error.message, stack: cause?.stack }, 'failed');
+  } else {
+    logger.warn(fields, 'rejected');
+  }
+}
+
+export function jsonError(res: Response, error: MailsetupError): void {
+  if (res.headersSent) return;
+  res.status(error.status).set('Cache-Control', 'no-store').json({ error: error.toJSON() });
+}
+
+export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (thrown, _req, res, _next) => {
+    const error = toMailsetupError(thrown);
+    logError(logger, res, error);
+    jsonError(res, error);
+  };
+}
+
+export type ErrorPage = (req: Request, res: Response, error: MailsetupError) => void;
+
+export function pageErrorHandler(logger: Logger, page: ErrorPage): ErrorRequestHandler {
+  return (thrown, req, res, _next) => {
+    const error = toMailsetupError(thrown);
+    logError(logger, res, error);
+    if (res.headersSent) return;
+    page(req, res, error);
+  };
+}

@@ -1,0 +1,72 @@
+// Request plumbing: request ids, one log line per request (path only: no query string, no body,
+// so neither addresses typed into forms nor passwords reach the log), the page language.
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isLanguage, negotiateLanguage } from '../i18n.js';
+import type { Language } from '../model/provider.js';
+import type { Logger } from './deps.js';
+
+export const LANGUAGE_COOKIE = 'mailsetup_lang';
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+export interface Locals {
+  requestId: string;
+  language: Language;
+}
+
+export function locals(res: Response): Locals {
+  return res.locals as Locals;
+}
+
+/** Keeps a sane incoming X-Request-Id (from a proxy), else makes one; echoes it in the response. */
+export function requestId(): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    locals(res).requestId = id;
+    res.set('X-Request-Id', id);
+    next();
+  };
+}
+
+export function requestLog(logger: Logger, now: () => number): RequestHandler {
+  return (req, res, next) => {
+    const started = now();
+    res.on('finish', () => {
+      logger.info({ requestId: locals(res).requestId, method: req.method, path: req.path, status: res.statusCode, ms: now() - started }, 'request');
+    });
+    next();
+  };
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+/** ?lang= (remembered in a cookie), else the cookie, else Accept-Language. Forms post `language` too. */
+export function pageLanguage(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const asked = req.query.lang;
+    let language: Language;
+    if (isLanguage(asked)) {
+      language = asked;
+      res.cookie(LANGUAGE_COOKIE, asked, { path: '/', maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true, secure: req.secure });
+    } else {
+      const remembered = cookie(req, LANGUAGE_COOKIE);
+      language = isLanguage(remembered) ? remembered : negotiateLanguage(req.get('accept-language'));
+    }
+    locals(res).language = language;
+    next();
+  };
+}
+
+export function noStore(): RequestHandler {
+  return (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+}

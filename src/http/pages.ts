@@ -1,0 +1,415 @@
+// The self-service pages: address and device → what you will get → download and the steps for
+// that device; QR links for phones; manual settings per provider. Works without JavaScript.
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { MailsetupError, type FieldIssue } from '../errors.js';
+import { FORMATS, isFormatId } from '../formats/registry.js';
+import { isLanguage, translator, type Translate } from '../i18n.js';
+import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
+import { generateRequestSchema } from '../model/request.js';
+import { variantOf } from '../providers/catalog.js';
+import { generate, parseGenerateRequest } from '../service/generate.js';
+import { kindsOffered, resolveAccount } from '../service/resolve.js';
+import type { AppDeps } from './deps.js';
+import type { LinkTokens } from './link-token.js';
+import { locals } from './middleware.js';
+import { qrSvg } from './qr.js';
+import type { Renderer } from './render.js';
+import { sendGeneratedFile } from './send-file.js';
+import { clientInfo, isWebDevice, likelyDevice, WEB_DEVICES, type WebDevice } from './user-agent.js';
+import { accountRows, kindLabel, loginInWords, lookupEmail, parsedEmail, providerExtras, variantChoices, variantRows } from './views.js';
+import { webError } from './web-error.js';
+
+/** What a QR link carries: the choices, never a password. */
+export interface LinkPayload {
+  email: string;
+  device: 'ios' | 'macos';
+  provider?: string | undefined;
+  variant?: string | undefined;
+  type?: string | undefined;
+  name?: string | undefined;
+  language: Language;
+}
+
+/** The file each device gets; Thunderbird and other programs set themselves up or take the manual settings. */
+const DEVICE_FORMAT: Record<WebDevice, string | undefined> = { ios: 'mobileconfig', macos: 'mobileconfig', outlook: 'outlook-pack', thunderbird: undefined };
+const OUTLOOK_VERSIONS = ['2016', '2013', '2010'] as const;
+const requestTakesOutlookVersion = Object.hasOwn(generateRequestSchema.shape, 'outlook');
+
+/** Form field names for the fields errors name. */
+const FORM_FIELD: Record<string, string> = {
+  'manual.incoming.host': 'incoming_host',
+  'manual.incoming.port': 'incoming_port',
+  'manual.incoming.socket': 'incoming_security',
+  'manual.outgoing.host': 'outgoing_host',
+  'manual.outgoing.port': 'outgoing_port',
+  'manual.outgoing.socket': 'outgoing_security',
+  security: 'type',
+};
+
+export interface PageKit {
+  deps: AppDeps;
+  renderer: Renderer;
+  tokens: LinkTokens<LinkPayload>;
+  /** Applied to the routes that generate files. */
+  generationLimit: RequestHandler;
+}
+
+type Fields = Record<string, string | undefined>;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** A query string from the named fields that have a value. */
+function queryOf(values: Fields, names: readonly string[]): URLSearchParams {
+  return new URLSearchParams(names.flatMap((name): [string, string][] => (values[name] === undefined ? [] : [[name, values[name]!]])));
+}
+
+function fieldsOf(source: unknown, names: readonly string[]): Fields {
+  const record = (source ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(names.map((name) => [name, text(record[name])]));
+}
+
+const SETUP_FIELDS = ['email', 'device', 'provider', 'variant', 'type', 'name', 'outlook', 'login', 'incoming_host', 'incoming_port', 'incoming_security', 'outgoing_host', 'outgoing_port', 'outgoing_security'] as const;
+
+/** Messages next to fields, in the page's language when the locale has words for the rule. */
+function fieldErrors(error: MailsetupError, t: Translate): { byField: Record<string, string>; list: { field: string; message: string }[] } {
+  const issues: readonly FieldIssue[] = error.details.length > 0 ? error.details : [{ field: error.field ?? 'form', rule: error.rule ?? 'invalid', message: error.message }];
+  const byField: Record<string, string> = {};
+  const list: { field: string; message: string }[] = [];
+  for (const issue of issues) {
+    const field = FORM_FIELD[issue.field] ?? issue.field;
+    const specific = `web.error.${issue.field}.${issue.rule}`;
+    const general = `web.error.${issue.rule}`;
+    const message = t(specific) !== specific ? t(specific) : t(general) !== general ? t(general) : issue.message;
+    byField[field] ??= message;
+    list.push({ field, message });
+  }
+  return { byField, list };
+}
+
+export function pagesRouter(kit: PageKit): Router {
+  const { deps, renderer, tokens, generationLimit } = kit;
+  const { config, catalog } = deps;
+  const now = deps.now ?? Date.now;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+
+  function languageLinks(req: Request, language: Language, path?: string) {
+    return LANGUAGES.map((code) => {
+      const url = new URL(path ?? req.originalUrl, 'http://local');
+      url.searchParams.set('lang', code);
+      return { code, label: translator(code)('web.language.name'), href: `${url.pathname}${url.search}`, current: code === language };
+    });
+  }
+
+  function page(req: Request, res: Response, template: string, titleKey: string, view: Record<string, unknown>, options: { status?: number; languagePath?: string } = {}) {
+    const language = locals(res).language;
+    const t = translator(language);
+    const base = {
+      lang: language,
+      org: config.organization.name,
+      langLinks: languageLinks(req, language, options.languagePath),
+      title: t(titleKey, view as Record<string, string>),
+    };
+    const content = renderer.render(template, { ...base, ...view }, language);
+    const html = renderer.render('layout', { ...base, content }, language);
+    res.status(options.status ?? 200).set('Cache-Control', 'no-store').type('html').send(html);
+  }
+
+  function deviceChoices(selected: WebDevice, t: Translate) {
+    return WEB_DEVICES.map((id) => ({ id, label: t(`web.device.${id}`), hint: t(`web.device.${id}.hint`), checked: id === selected }));
+  }
+
+  function startPage(req: Request, res: Response, values: Fields, error?: MailsetupError) {
+    const t = translator(locals(res).language);
+    const info = clientInfo(req.get('user-agent'));
+    const device = isWebDevice(values.device) ? values.device : likelyDevice(info);
+    const errors = error ? fieldErrors(error, t) : undefined;
+    page(req, res, 'start', 'web.start.title', {
+      email: values.email ?? '',
+      devices: deviceChoices(device, t),
+      errors: errors?.byField ?? {},
+      errorList: errors?.list ?? [],
+      iosNotSafari: info.iosNotSafari,
+    }, { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) })}` : undefined });
+  }
+
+  function instructionView(device: WebDevice, language: Language) {
+    return {
+      isIos: device === 'ios',
+      isMacos: device === 'macos',
+      isOutlook: device === 'outlook',
+      isThunderbird: device === 'thunderbird',
+      outlookFolder: config.outlookFolder,
+      settingsDeepLink: 'x-apple.systempreferences:com.apple.preferences.configurationprofiles',
+      lang: language,
+    };
+  }
+
+  /** Step two: the summary, the choices the provider offers, the download form and the steps. */
+  async function setupPage(req: Request, res: Response, values: Fields, error?: MailsetupError) {
+    const language = locals(res).language;
+    const t = translator(language);
+    const email = parsedEmail(values.email);
+    if (!email) {
+      const invalid = error ?? new MailsetupError('INVALID_INPUT', 'email', { field: 'email', rule: values.email ? 'email-format' : 'required' });
+      return startPage(req, res, values, invalid);
+    }
+    const info = clientInfo(req.get('user-agent'));
+    const device: WebDevice = isWebDevice(values.device) ? values.device : likelyDevice(info);
+    const problems: MailsetupError[] = error ? [error] : [];
+    let provider: Provider | undefined;
+    let match: string = 'none';
+    try {
+      ({ provider, match } = lookupEmail(catalog, email, values.provider));
+    } catch (thrown) {
+      if (!(thrown instanceof MailsetupError)) throw thrown;
+      problems.push(thrown);
+      ({ provider, match } = lookupEmail(catalog, email));
+    }
+    let variant = provider?.variants[0];
+    if (provider) {
+      try {
+        variant = variantOf(provider, values.variant, email.asciiDomain);
+      } catch (thrown) {
+        if (!(thrown instanceof MailsetupError)) throw thrown;
+        problems.push(thrown);
+        variant = variantOf(provider, undefined, email.asciiDomain);
+      }
+    }
+    const kinds = variant ? kindsOffered(variant) : [];
+    const kind = kinds.find((k) => k === values.type) ?? kinds[0];
+    let summary: Record<string, unknown> | undefined;
+    if (provider && variant && kind) {
+      try {
+        const resolved = resolveAccount({ email: email.address, provider: match === 'named' ? provider.id : undefined, variant: variant.id, type: kind }, catalog);
+        summary = {
+          providerName: provider.name,
+          variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
+          kindLabel: kindLabel(kind, t),
+          rows: accountRows(resolved.account, t),
+        };
+      } catch (thrown) {
+        if (!(thrown instanceof MailsetupError)) throw thrown;
+        problems.push(thrown);
+      }
+    }
+    const format = DEVICE_FORMAT[device];
+    const fileAvailable = format !== undefined && isFormatId(format);
+    const errors = problems.map((p) => fieldErrors(p, t));
+    const byField = Object.assign({}, ...errors.map((e) => e.byField).reverse()) as Record<string, string>;
+    const hostingProviders = provider ? [] : catalog.list().filter((p) => p.anyDomain).map((p) => ({ id: p.id, name: p.name }));
+    let qr: Record<string, unknown> | undefined;
+    if ((device === 'ios' || device === 'macos') && !info.mobile && !problems.length && summary) {
+      qr = await qrFor(req, { email: email.address, device, provider: match === 'named' ? provider?.id : undefined, variant: variant?.id, type: kind, language }, t);
+    }
+    const status = problems.length ? Math.max(...problems.map((p) => p.status)) : 200;
+    page(req, res, 'setup', 'web.setup.title', {
+      email: email.address,
+      device,
+      deviceLabel: t(`web.device.${device}`),
+      changeHref: `/?${new URLSearchParams({ email: email.address, device, lang: language })}`,
+      known: provider !== undefined,
+      viaDefault: match === 'default',
+      providerId: match === 'named' ? provider?.id : undefined,
+      summary,
+      variants: provider && provider.variants.length > 1 ? variantChoices(provider, variant?.id, language) : undefined,
+      kinds: variant && kinds.length > 1 ? kinds.map((k) => ({ id: k, label: kindLabel(k, t), selected: k === kind })) : undefined,
+      hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
+      variantId: variant?.id,
+      kindId: kind,
+      hostingProviders: hostingProviders.length ? hostingProviders : undefined,
+      manual: provider === undefined,
+      manualValues: values,
+      securities: ['SSL', 'STARTTLS', 'plain'].map((s) => ({ id: s, label: t(`web.security.${s}`) })),
+      extras: provider ? providerExtras(provider, variant, language) : undefined,
+      settingsHref: provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined,
+      name: values.name ?? '',
+      fileAvailable,
+      fileMissing: format !== undefined && !fileAvailable,
+      noFile: format === undefined,
+      isApple: device === 'ios' || device === 'macos',
+      outlookVersions: device === 'outlook' && fileAvailable && requestTakesOutlookVersion ? OUTLOOK_VERSIONS.map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? '2016') })) : undefined,
+      allowPassword: config.allowPasswordEmbedding && format !== undefined && fileAvailable,
+      passwordWasGiven: error?.field !== 'password' && Boolean(error) && config.allowPasswordEmbedding,
+      iosNotSafari: device === 'ios' && info.iosNotSafari,
+      errors: byField,
+      errorList: errors.flatMap((e) => e.list),
+      qr,
+      settingsRows: device === 'thunderbird' && provider && variant ? variantRows(provider, variant, t, email) : undefined,
+      ...instructionView(device, language),
+    }, { status, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` });
+  }
+
+  async function qrFor(req: Request, payload: LinkPayload, t: Translate) {
+    const { token, expiresAt } = tokens.issue(payload);
+    const url = `${req.protocol}://${req.get('host')}/l/${token}`;
+    return {
+      svg: await qrSvg(url, t('web.qr.label')),
+      url,
+      minutes: config.web.linkTtlMinutes,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  }
+
+  /** The generate request a download form describes. */
+  function requestFromForm(body: unknown, language: Language) {
+    const v = fieldsOf(body, [...SETUP_FIELDS, 'password']);
+    // The password is kept exactly as typed: spaces can be part of it.
+    const rawPassword = (body as Record<string, unknown> | undefined)?.password;
+    const password = typeof rawPassword === 'string' && rawPassword !== '' ? rawPassword : undefined;
+    const device = isWebDevice(v.device) ? v.device : undefined;
+    if (!device) throw webError('INVALID_INPUT', 'device', 'device');
+    const format = DEVICE_FORMAT[device];
+    if (format === undefined) throw webError('UNSUPPORTED', 'device', 'no-file');
+    if (!isFormatId(format)) throw webError('UNSUPPORTED', 'device', 'format-unavailable');
+    const manual = !v.provider && (v.incoming_host || v.outgoing_host)
+      ? {
+          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
+          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+        }
+      : undefined;
+    const input: Record<string, unknown> = {
+      email: v.email ?? '',
+      name: v.name,
+      provider: v.provider,
+      variant: manual ? undefined : v.variant,
+      type: v.type,
+      login: manual ? v.login : undefined,
+      password,
+      format,
+      language,
+      manual,
+      ...(FORMATS[format].id === 'mobileconfig' ? { device } : {}),
+      ...(device === 'outlook' && requestTakesOutlookVersion && v.outlook ? { outlook: v.outlook } : {}),
+    };
+    return { values: v, request: parseGenerateRequest(input) };
+  }
+
+  function formLanguage(req: Request, res: Response): Language {
+    const posted = (req.body as Record<string, unknown> | undefined)?.language;
+    if (isLanguage(posted)) locals(res).language = posted;
+    return locals(res).language;
+  }
+
+  router.get('/', (req, res) => startPage(req, res, fieldsOf(req.query, ['email', 'device'])));
+
+  router.get('/setup', async (req, res) => setupPage(req, res, fieldsOf(req.query, SETUP_FIELDS)));
+
+  router.post('/download', generationLimit, form, async (req, res) => {
+    const language = formLanguage(req, res);
+    let values = fieldsOf(req.body, SETUP_FIELDS);
+    try {
+      const parsed = requestFromForm(req.body, language);
+      values = parsed.values;
+      const file = generate(parsed.request, deps);
+      sendGeneratedFile(res, file);
+    } catch (thrown) {
+      if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
+      await setupPage(req, res, values, thrown);
+    }
+  });
+
+  router.post('/qr', generationLimit, form, async (req, res) => {
+    const language = formLanguage(req, res);
+    const t = translator(language);
+    const v = fieldsOf(req.body, SETUP_FIELDS);
+    const email = parsedEmail(v.email);
+    const device = v.device === 'macos' ? 'macos' : 'ios';
+    if (!email) return startPage(req, res, v, webError('INVALID_INPUT', 'email', 'email-format'));
+    const payload: LinkPayload = { email: email.address, device, provider: v.provider, variant: v.variant, type: v.type, name: v.name, language };
+    // Check the choices now, so the phone does not meet the error later.
+    try {
+      generate(parseGenerateRequest({ email: payload.email, device, provider: payload.provider, variant: payload.variant, type: payload.type, name: payload.name, language, unsigned: true }), { config, catalog });
+    } catch (thrown) {
+      if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
+      return setupPage(req, res, v, thrown);
+    }
+    const passwordTyped = typeof (req.body as Record<string, unknown>)?.password === 'string' && (req.body as Record<string, string>).password !== '';
+    page(req, res, 'qr', 'web.qr.title', { email: email.address, qr: await qrFor(req, payload, t), passwordTyped, backHref: `/setup?${new URLSearchParams({ email: email.address, device, lang: language })}` }, { languagePath: `/setup?${new URLSearchParams({ email: email.address, device })}` });
+  });
+
+  function linkPayload(token: string): LinkPayload {
+    const payload = tokens.verify(token);
+    if (typeof payload.email !== 'string' || (payload.device !== 'ios' && payload.device !== 'macos') || !isLanguage(payload.language)) throw webError('NOT_FOUND', 'token', 'link-format');
+    return payload;
+  }
+
+  function linkRequest(payload: LinkPayload) {
+    return parseGenerateRequest({ email: payload.email, device: payload.device, provider: payload.provider, variant: payload.variant, type: payload.type, name: payload.name, language: payload.language, format: 'mobileconfig' });
+  }
+
+  router.get('/l/:token', (req, res) => {
+    const payload = linkPayload(String(req.params.token));
+    if (!isLanguage(req.query.lang)) locals(res).language = payload.language;
+    const language = locals(res).language;
+    const t = translator(language);
+    const resolved = resolveAccount(linkRequest(payload), catalog);
+    const info = clientInfo(req.get('user-agent'));
+    page(req, res, 'link', 'web.link.title', {
+      email: resolved.email.address,
+      providerName: resolved.provider?.name,
+      kindLabel: kindLabel(resolved.account.kind, t),
+      rows: accountRows(resolved.account, t),
+      downloadHref: `/l/${req.params.token}/profile`,
+      iosNotSafari: payload.device === 'ios' && info.iosNotSafari,
+      ...instructionView(payload.device, language),
+    });
+  });
+
+  router.get('/l/:token/profile', generationLimit, (req, res) => {
+    const payload = linkPayload(String(req.params.token));
+    sendGeneratedFile(res, generate(linkRequest(payload), deps));
+  });
+
+  router.get('/instructions/:device', (req, res) => {
+    const device = req.params.device;
+    if (!isWebDevice(device)) throw webError('NOT_FOUND', 'device', 'not-found');
+    page(req, res, 'instructions', `web.device.${device}`, { deviceLabel: translator(locals(res).language)(`web.device.${device}`), ...instructionView(device, locals(res).language) });
+  });
+
+  router.get('/settings', (req, res) => {
+    const email = parsedEmail(req.query.email);
+    if (email) {
+      const { provider } = lookupEmail(catalog, email);
+      if (provider) {
+        const variant = variantOf(provider, undefined, email.asciiDomain);
+        return res.redirect(303, `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address })}`);
+      }
+    }
+    const language = locals(res).language;
+    page(req, res, 'providers', 'web.providers.title', {
+      providers: catalog.list().map((p) => ({
+        name: p.name,
+        domains: p.anyDomain ? undefined : p.domains.join(', '),
+        anyDomain: p.anyDomain,
+        variants: p.variants.map((v) => ({ href: `/settings/${p.id}/${v.id}`, label: p.variants.length > 1 ? localize(v.name, language, v.id) : p.name })),
+      })),
+      unknownEmail: req.query.email !== undefined && email !== undefined,
+    }, { status: req.query.email !== undefined && !email ? 400 : 200 });
+  });
+
+  const settingsPage = (req: Request, res: Response) => {
+    const language = locals(res).language;
+    const t = translator(language);
+    const provider = catalog.get(String(req.params.provider));
+    const variant = variantOf(provider, req.params.variant === undefined ? undefined : String(req.params.variant));
+    const email = parsedEmail(req.query.email);
+    const rows = variantRows(provider, variant, t, email);
+    page(req, res, 'settings', 'web.settings.title', {
+      providerName: provider.name,
+      variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
+      otherVariants: provider.variants.length > 1 ? provider.variants.map((v) => ({ href: `/settings/${provider.id}/${v.id}${email ? `?${new URLSearchParams({ email: email.address })}` : ''}`, label: localize(v.name, language, v.id), current: v.id === variant.id })) : undefined,
+      email: email?.address,
+      ...rows,
+      hasExchange: rows.exchange.length > 0,
+      login: loginInWords(provider.login, t, email),
+      extras: providerExtras(provider, variant, language),
+    });
+  };
+  router.get('/settings/:provider', settingsPage);
+  router.get('/settings/:provider/:variant', settingsPage);
+
+  return router;
+}

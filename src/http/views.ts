@@ -1,0 +1,147 @@
+// View models for pages and the lookup API: what a provider offers, in the reader's language.
+// Labels come from templates/locales; this module only chooses and arranges them.
+import type { Translate } from '../i18n.js';
+import type { Account, AccountKind, MailServer, SocketType } from '../model/account.js';
+import { localize, type Language, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
+import { expandLogin, isEmailParts, parseEmail, type EmailParts } from '../model/rules.js';
+import type { ProviderCatalog } from '../providers/catalog.js';
+import { kindsOffered, type ResolvedAccount } from '../service/resolve.js';
+
+export interface ServerRow {
+  role: 'incoming' | 'outgoing' | 'exchange';
+  label: string;
+  protocol: string;
+  host: string;
+  port: number | undefined;
+  socket: SocketType | undefined;
+  security: string;
+  insecure: boolean;
+  login: string | undefined;
+}
+
+const PROTOCOL_NAME: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', pop: 'POP3', smtp: 'SMTP', exchange: 'Exchange' };
+
+export function securityLabel(socket: SocketType, t: Translate): string {
+  return t(`web.security.${socket}`);
+}
+
+export function kindLabel(kind: AccountKind, t: Translate): string {
+  return t(`web.kind.${kind}`);
+}
+
+/** The servers an account will use, as rows for the "what you will get" summary. */
+export function accountRows(account: Account, t: Translate): ServerRow[] {
+  if (account.kind === 'exchange' && account.exchange) {
+    const e = account.exchange;
+    const socket: SocketType = e.ssl ? 'SSL' : 'plain';
+    return [{ role: 'exchange', label: t('web.server.exchange'), protocol: 'Exchange', host: e.host, port: undefined, socket, security: securityLabel(socket, t), insecure: !e.ssl, login: e.username }];
+  }
+  const row = (role: 'incoming' | 'outgoing', server: MailServer, protocol: string): ServerRow => ({
+    role,
+    label: t(`web.server.${role}`, { protocol }),
+    protocol,
+    host: server.host,
+    port: server.port,
+    socket: server.socket,
+    security: securityLabel(server.socket, t),
+    insecure: server.socket === 'plain',
+    login: server.username,
+  });
+  return [row('incoming', account.incoming!, PROTOCOL_NAME[account.kind]!), row('outgoing', account.outgoing!, 'SMTP')];
+}
+
+/** A login template in words when no address is known ("name@corp.nstu.ru"). */
+export function loginInWords(template: string, t: Translate, email?: EmailParts): string {
+  if (email) return expandLogin(template, email);
+  return template
+    .replaceAll('%EMAILADDRESS%', t('web.login.address'))
+    .replaceAll('%EMAILLOCALPART%', t('web.login.local'))
+    .replaceAll('%EMAILDOMAIN%', t('web.login.domain'));
+}
+
+/** Every server of a variant in the provider's order, for the manual settings tables. */
+export function variantRows(provider: Provider, variant: ProviderVariant, t: Translate, email?: EmailParts): { incoming: ServerRow[]; outgoing: ServerRow[]; exchange: ServerRow[] } {
+  const row = (server: ProviderServer): ServerRow => ({
+    role: server.protocol === 'smtp' ? 'outgoing' : 'incoming',
+    label: PROTOCOL_NAME[server.protocol]!,
+    protocol: PROTOCOL_NAME[server.protocol]!,
+    host: server.host,
+    port: server.port,
+    socket: server.socket,
+    security: securityLabel(server.socket, t),
+    insecure: server.insecure,
+    login: loginInWords(server.login ?? provider.login, t, email),
+  });
+  const exchange: ServerRow[] = variant.exchange
+    ? [{
+        role: 'exchange',
+        label: t('web.server.exchange'),
+        protocol: 'Exchange',
+        host: variant.exchange.host,
+        port: undefined,
+        socket: variant.exchange.ssl ? 'SSL' : 'plain',
+        security: securityLabel(variant.exchange.ssl ? 'SSL' : 'plain', t),
+        insecure: !variant.exchange.ssl,
+        login: loginInWords(variant.exchange.login ?? provider.login, t, email),
+      }]
+    : [];
+  return {
+    incoming: variant.servers.filter((s) => s.protocol !== 'smtp').map(row),
+    outgoing: variant.servers.filter((s) => s.protocol === 'smtp').map(row),
+    exchange,
+  };
+}
+
+export interface EmailLookup {
+  email: EmailParts;
+  provider: Provider | undefined;
+  /** How the provider was found: its domain list, the configured default, or named explicitly. */
+  match: 'domain' | 'default' | 'named' | 'none';
+}
+
+/** Finds the provider for an address without throwing for unknown domains (the page then asks for servers). */
+export function lookupEmail(catalog: ProviderCatalog, email: EmailParts, providerId?: string): EmailLookup {
+  if (providerId) return { email, provider: catalog.get(providerId), match: 'named' };
+  const found = catalog.findByDomain(email.asciiDomain);
+  if (found) return { email, provider: found, match: 'domain' };
+  if (catalog.defaultProviderId) return { email, provider: catalog.get(catalog.defaultProviderId), match: 'default' };
+  return { email, provider: undefined, match: 'none' };
+}
+
+export function parsedEmail(value: unknown): EmailParts | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parts = parseEmail(value);
+  return isEmailParts(parts) ? parts : undefined;
+}
+
+export function variantChoices(provider: Provider, selected: string | undefined, language: Language) {
+  return provider.variants.map((v) => ({ id: v.id, label: localize(v.name, language, v.id), selected: v.id === selected }));
+}
+
+export function kindChoices(variant: ProviderVariant, selected: AccountKind | undefined, t: Translate) {
+  return kindsOffered(variant).map((kind) => ({ id: kind, label: kindLabel(kind, t), selected: kind === selected }));
+}
+
+/** Provider facts shown beside settings: the step to take first, notes, help pages, webmail. */
+export function providerExtras(provider: Provider, variant: ProviderVariant | undefined, language: Language) {
+  return {
+    enable: provider.enable ? { url: provider.enable.url, instruction: localize(provider.enable.instruction, language) } : undefined,
+    notes: provider.notes.map((note) => localize(note, language)),
+    documentation: provider.documentation.map((d) => ({ url: d.url, description: localize(d.description, language, d.url) })),
+    webmail: variant?.webmail,
+    owa: variant?.exchange?.owa,
+  };
+}
+
+/** The resolved account as the JSON API and the page summary describe it. */
+export function describeResolved(resolved: ResolvedAccount, t: Translate, language: Language) {
+  const { provider, variant, account } = resolved;
+  return {
+    email: resolved.email.address,
+    provider: provider ? { id: provider.id, name: provider.name } : undefined,
+    variant: provider && variant ? { id: variant.id, name: localize(variant.name, language, variant.id) } : undefined,
+    type: account.kind,
+    typeLabel: kindLabel(account.kind, t),
+    servers: accountRows(account, t),
+  };
+}

@@ -1,0 +1,120 @@
+// The only file that listens: loads configuration, catalog and signing identity, serves the web
+// app over HTTP (or HTTPS when a certificate is configured) and shuts down gracefully.
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { loadConfig, type Config, type Env } from './config.js';
+import { asMailsetupError, MailsetupError } from './errors.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './http/deps.js';
+import { ProviderCatalog } from './providers/catalog.js';
+import { signerFromConfig } from './signing/index.js';
+
+/** One JSON object per line: easy for journald, Docker and log shippers. */
+export function jsonLogger(write: (line: string) => void, now: () => number = Date.now): Logger {
+  const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields })}\n`);
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+export interface StartOptions {
+  env?: Env;
+  /** Where log lines go (default: standard output). */
+  write?: (line: string) => void;
+  /** Folder relative paths are resolved from. */
+  cwd?: string;
+  /** Overrides for HOST and PORT (the serve command's --host and --port). */
+  host?: string;
+  port?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  config: Readonly<Config>;
+  logger: Logger;
+  /** Stops accepting connections, lets requests in flight finish, then resolves. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new MailsetupError('CONFIG_INVALID', `${what} ${path} cannot be read: ${(error as Error).message}`, { field: what, rule: 'readable', cause: error });
+  }
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = loadConfig(options.env ?? process.env);
+  const logger = jsonLogger(options.write ?? ((line) => void process.stdout.write(line)));
+  const catalog = ProviderCatalog.load({ paths: config.providerPaths, defaultProvider: config.defaultProvider });
+  const signer = await signerFromConfig(config, { log: (line) => logger.warn({}, line), ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const app = createApp({ config, catalog, signer, logger });
+  const tls = config.web.tls;
+  const server: Server = tls
+    ? createHttpsServer({ cert: readTlsFile(tls.certFile, 'MAILSETUP_TLS_CERT'), key: readTlsFile(tls.keyFile, 'MAILSETUP_TLS_KEY') }, app)
+    : createHttpServer(app);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  const host = options.host ?? config.web.host;
+  const port = options.port ?? config.web.port;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
+  logger.info({ url, signer: signer.description?.subject, developmentSigner: signer.description?.development ?? false }, 'listening');
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url,
+    config,
+    logger,
+    close(graceMs = 10_000) {
+      closing ??= new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** SIGTERM and SIGINT close the server gracefully; resolves once it has stopped. */
+export function closeOnSignals(running: RunningServer, signals: NodeJS.EventEmitter = process): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      running.logger.info({ signal }, 'stopping');
+      void running.close().then(() => {
+        running.logger.info({}, 'stopped');
+        resolve();
+      });
+    };
+    signals.once('SIGTERM', () => stop('SIGTERM'));
+    signals.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  startServer()
+    .then((running) => closeOnSignals(running))
+    .catch((error: unknown) => {
+      const failure = asMailsetupError(error);
+      process.stderr.write(`mailsetup: error: ${failure.message}\n`);
+      process.exitCode = failure.exitCode;
+    });
+}
