@@ -50,7 +50,9 @@ export function generateRow(task: RowTask, deps: GeneratorDeps): RowOutput {
     const warnings = new Set<string>();
     for (const format of task.formats) {
       const file = generate({ ...task.request, format, unsigned: task.unsigned }, deps);
-      files.push({ format: file.format, name: file.fileName, contentType: file.contentType, body: file.body, signed: file.signed });
+      // Two formats with one extension (autoconfig and autodiscover are both .xml) get the format in the name.
+      const name = files.some((f) => f.name === file.fileName) ? file.fileName.replace(/(\.[^.]+)$/, `.${format}$1`) : file.fileName;
+      files.push({ format: file.format, name, contentType: file.contentType, body: file.body, signed: file.signed });
       for (const warning of file.warnings) warnings.add(warning);
     }
     return { line: task.line, files, warnings: [...warnings] };
