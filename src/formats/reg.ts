@@ -70,8 +70,8 @@ export function renderReg(snippet: RegSnippet): string {
     if (snippet.comments.length > 0 || key !== snippet.keys[0]) lines.push('');
     lines.push(keyLine(key.path));
     for (const value of key.values) {
-      const name = regString(value.name, `${key.path}\\${value.name}`);
-      const field = value.name;
+      const name = regString(value.name, 'registry value name');
+      const field = `registry value ${value.name.slice(0, 60)}`;
       if (value.type === 'delete') lines.push(`${name}=-`);
       else if (value.type === 'dword') lines.push(`${name}=${dword(value.data, field)}`);
       else lines.push(`${name}=${regString(value.data, field)}`);
