@@ -6,8 +6,10 @@
 // `]` and backslashes inside a value are literal, and the builder refuses only what that reader
 // cannot carry: line breaks and control characters, leading or trailing spaces, values wrapped in
 // quotes, and very long values. Socket mapping: implicit TLS is 1 (`IMAPUseSSL`, `POP3UseSSL`,
-// `SMTPSecureConnection`); STARTTLS is 2 (`SMTPSecureConnection` "TLS"; the same value is written
-// for incoming servers, unverified on devices); plain is 0.
+// `SMTPSecureConnection`); STARTTLS is 2 (`SMTPSecureConnection` "TLS"); plain is 0. For incoming
+// servers 2 is unverified on devices, but it fails safe: read as the encryption list (None, SSL,
+// TLS, Auto) it is STARTTLS; read as a flag it is SSL, which fails to connect to a STARTTLS port
+// rather than sending the password in clear.
 import { MailsetupError } from '../errors.js';
 import type { Account, MailServer, SocketType } from '../model/account.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
