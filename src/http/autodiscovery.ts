@@ -1,9 +1,243 @@
 // Autodiscovery endpoints mail clients call by themselves (Thunderbird autoconfig, Outlook
-// Autodiscover, ActiveSync, Apple profile URL). Mounted by createApp.
-import { Router } from 'express';
-import type { AppDeps } from './deps.js';
+// Autodiscover, ActiveSync, Autodiscover v2, Apple profile URL) and the DNS records page.
+// Mounted by createApp at the root, because clients ask fixed paths on autoconfig.<domain> and
+// autodiscover.<domain>.
+//
+// Every answer depends on the domain only (and on the address solely where the format repeats
+// it), so any address of a served domain gets the same shape: nobody can probe which mailboxes
+// exist. Domains no provider serves get 404. Errors are JSON {error:{code,message,field}}.
+//
+// Caching: autoconfig is the same for a whole domain and public (4 hours, clients re-ask rarely);
+// Autodiscover v2 JSON holds no personal data but its URL holds the address, so only the client
+// may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
+// (no-store); profiles are per person (no-store); the DNS page is public for 5 minutes.
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { isIP } from 'node:net';
+import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
+import { buildAutoconfig, variantDomains } from '../formats/autoconfig.js';
+import { buildAutodiscoverResponse } from '../formats/autodiscover.js';
+import { AUTODISCOVER_REQUEST_MAX_BYTES, parseAutodiscoverRequest } from '../formats/autodiscover-request.js';
+import { MailsetupError } from '../errors.js';
+import { isLanguage, negotiateLanguage } from '../i18n.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { Language, Provider, ProviderVariant } from '../model/provider.js';
+import { isEmailParts, parseEmail, toAsciiHost, type EmailParts } from '../model/rules.js';
+import { variantOf } from '../providers/catalog.js';
+import { dnsSnippet } from '../service/dns.js';
+import { generate, parseGenerateRequest } from '../service/generate.js';
+import { resolveAccount } from '../service/resolve.js';
+import { addressFields } from './address-log.js';
+import type { AppDeps, Logger } from './deps.js';
+import { jsonError, logError, toMailsetupError } from './error-handler.js';
+import { sendGeneratedFile } from './send-file.js';
 
-export function autodiscoveryRouter(_deps: AppDeps): Router {
+export const AUTODISCOVERY_CACHE = Object.freeze({
+  autoconfig: 'public, max-age=14400',
+  autodiscoverJson: 'private, max-age=3600',
+  pox: 'private, no-store',
+  mobileconfig: 'no-store',
+  dns: 'public, max-age=300',
+});
+
+/** Autodiscover v2 protocols this service can name a URL for, in Microsoft's spelling. */
+const V2_PROTOCOLS = ['ActiveSync', 'AutodiscoverV1', 'EWS'] as const;
+type V2Protocol = (typeof V2_PROTOCOLS)[number];
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+/** A query value as one string; repeated or nested values are refused rather than guessed at. */
+function queryValue(req: Request, name: string, { caseInsensitive = false } = {}): string | undefined {
+  const key = caseInsensitive ? Object.keys(req.query).find((k) => k.toLowerCase() === name.toLowerCase()) : name;
+  const value = key === undefined ? undefined : req.query[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new MailsetupError('INVALID_INPUT', `${name}: give it once, as text`, { field: name, rule: 'single-value' });
+  }
+  return value.trim() === '' ? undefined : value;
+}
+
+function emailFrom(value: string | undefined, field: string): EmailParts {
+  if (value === undefined) throw new MailsetupError('INVALID_INPUT', `${field}: an email address is required`, { field, rule: 'required' });
+  const parts = parseEmail(value);
+  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
+  return parts;
+}
+
+/** The host name the client asked for (Host, or X-Forwarded-Host behind a trusted proxy); never an IP address. */
+function askedHost(req: Request): string | undefined {
+  const host = toAsciiHost(req.hostname ?? '');
+  return host && host.includes('.') && isIP(host) === 0 ? host : undefined;
+}
+
+function requestLanguage(req: Request): Language {
+  const asked = req.query.lang;
+  return isLanguage(asked) ? asked : negotiateLanguage(req.get('accept-language'));
+}
+
+/**
+ * The autoconfig document for a domain. A domain the provider lists gets the provider's own file
+ * (all its domains, as the ISPDB has it); a customer domain of a hosting provider gets the same
+ * servers under its own name, still with placeholders instead of any person's login.
+ */
+export function autoconfigForDomain(provider: Provider, variant: ProviderVariant, domain: string): string {
+  if (variantDomains(provider, variant).includes(domain)) return buildAutoconfig(provider, variant);
+  const own: ProviderVariant = { ...variant, domains: [] };
+  return buildAutoconfig({ ...provider, domains: [domain], variants: [own] }, own);
+}
+
+/** The mail domain of an autoconfig request: from ?emailaddress=, else from the host asked for. */
+function autoconfigDomain(req: Request): { domain: string; email: EmailParts | undefined } {
+  const given = queryValue(req, 'emailaddress', { caseInsensitive: true });
+  if (given !== undefined) {
+    const email = emailFrom(given, 'emailaddress');
+    return { domain: email.asciiDomain, email };
+  }
+  // autoconfig.<domain>/mail/config-v1.1.xml, or <domain>/.well-known/autoconfig/...
+  const domain = askedHost(req)?.replace(/^autoconfig\./, '');
+  if (!domain || !domain.includes('.')) {
+    throw new MailsetupError('INVALID_INPUT', 'emailaddress: give ?emailaddress=, or ask on autoconfig.<your domain>', { field: 'emailaddress', rule: 'required' });
+  }
+  return { domain, email: undefined };
+}
+
+function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
+  if (!variant.exchange) {
+    throw new MailsetupError('NOT_FOUND', `Protocol: this domain has no Exchange server, so no ${protocol} endpoint`, { field: 'Protocol', rule: 'offered-protocol' });
+  }
+  return {
+    host: variant.exchange.host,
+    ssl: variant.exchange.ssl,
+    port: variant.exchange.ewsPort ?? DEFAULTS.exchange.ewsPort,
+    path: variant.exchange.ewsPath ?? DEFAULTS.exchange.ewsPath,
+  };
+}
+
+export function autodiscoveryRouter(deps: AppDeps): Router {
+  const { catalog, config } = deps;
+  const logger = deps.logger ?? silent;
   const router = Router();
+
+  const logAnswer = (req: Request, res: Response, endpoint: string, email: EmailParts | undefined, domain: string) => {
+    const who = email ? addressFields(email.ascii, domain, config) : { domain };
+    logger.info({ requestId: res.locals.requestId as string | undefined, endpoint, ...who, method: req.method }, 'autodiscovery');
+  };
+
+  // Thunderbird (and Evolution, KMail, Thunderbird for Android): clientConfig v1.1.
+  router.get(['/mail/config-v1.1.xml', '/.well-known/autoconfig/mail/config-v1.1.xml'], (req, res) => {
+    const { domain, email } = autoconfigDomain(req);
+    const provider = catalog.forDomain(domain);
+    const variant = variantOf(provider, undefined, domain);
+    const xml = autoconfigForDomain(provider, variant, domain);
+    logAnswer(req, res, 'autoconfig', email, domain);
+    res.status(200).set({ 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': AUTODISCOVERY_CACHE.autoconfig }).send(xml);
+  });
+
+  // Outlook (POX) and Exchange ActiveSync clients post to the same path; the request says which.
+  const rawBody = express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES });
+  router.post('/autodiscover/autodiscover.xml', rawBody, (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const request = parseAutodiscoverRequest(body);
+    const email = emailFrom(request.email, 'EMailAddress');
+    const language = negotiateLanguage(req.get('accept-language'));
+    let xml: string;
+    if (request.flavor === 'mobilesync') {
+      const resolved = resolveAccount(parseGenerateRequest({ email: email.address, type: 'exchange' }), catalog);
+      xml = buildActiveSyncAutodiscoverResponse(resolved.account, { language });
+    } else {
+      // The account type the catalog prefers: IMAP/POP settings, or a redirect to the Exchange server.
+      const resolved = resolveAccount(parseGenerateRequest({ email: email.address }), catalog);
+      xml = buildAutodiscoverResponse(resolved.account);
+    }
+    logAnswer(req, res, request.flavor === 'mobilesync' ? 'activesync' : 'autodiscover', email, email.asciiDomain);
+    res.status(200).set({ 'Content-Type': 'text/xml; charset=utf-8', 'Cache-Control': AUTODISCOVERY_CACHE.pox }).send(xml);
+  });
+
+  // Autodiscover v2 (Outlook for Microsoft 365, mobile Outlook): which URL serves a protocol.
+  router.get('/autodiscover/autodiscover.json', (req, res) => {
+    const email = emailFrom(queryValue(req, 'Email', { caseInsensitive: true }), 'Email');
+    const asked = queryValue(req, 'Protocol', { caseInsensitive: true });
+    if (asked === undefined) throw new MailsetupError('INVALID_INPUT', `Protocol: required (one of ${V2_PROTOCOLS.join(', ')})`, { field: 'Protocol', rule: 'required' });
+    const protocol = V2_PROTOCOLS.find((p) => p.toLowerCase() === asked.trim().toLowerCase());
+    if (!protocol) {
+      throw new MailsetupError('INVALID_INPUT', `Protocol: "${asked}" is not one of ${V2_PROTOCOLS.join(', ')}`, { field: 'Protocol', rule: 'allowed-values' });
+    }
+    const provider = catalog.forDomain(email.asciiDomain);
+    const variant = variantOf(provider, undefined, email.asciiDomain);
+    let url: string;
+    if (protocol === 'AutodiscoverV1') {
+      // Our own POX endpoint: it answers IMAP/POP settings, or redirects to the Exchange server.
+      const host = config.autodiscovery.publicHost ?? askedHost(req) ?? 'localhost';
+      url = `https://${host}/autodiscover/autodiscover.xml`;
+    } else if (protocol === 'ActiveSync') {
+      url = activeSyncUrl(exchangeOf(variant, protocol));
+    } else {
+      url = ewsUrl(exchangeOf(variant, protocol));
+    }
+    logAnswer(req, res, 'autodiscover-v2', email, email.asciiDomain);
+    res.status(200).set('Cache-Control', AUTODISCOVERY_CACHE.autodiscoverJson).json({ Protocol: protocol, Url: url });
+  });
+
+  // Apple devices: a signed profile without password (the device asks for it at install).
+  const perMinute = config.web.rateLimitPerMinute;
+  const profileLimit =
+    perMinute === 0
+      ? (_req: Request, _res: Response, next: () => void) => next()
+      : rateLimit({
+          windowMs: 60_000,
+          limit: perMinute,
+          standardHeaders: 'draft-8',
+          legacyHeaders: false,
+          validate: { xForwardedForHeader: false },
+          handler: (_req, _res, next) => next(new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' })),
+        });
+  router.get('/email.mobileconfig', profileLimit, (req, res) => {
+    if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) {
+      throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', { field: 'password', rule: 'password-in-url' });
+    }
+    const email = emailFrom(queryValue(req, 'email'), 'email');
+    const request = parseGenerateRequest({
+      email: email.address,
+      format: 'mobileconfig',
+      type: queryValue(req, 'type'),
+      variant: queryValue(req, 'variant'),
+      device: queryValue(req, 'device'),
+      name: queryValue(req, 'name'),
+      language: requestLanguage(req),
+    });
+    const file = generate(request, { config, catalog, signer: deps.signer });
+    logAnswer(req, res, 'mobileconfig', email, email.asciiDomain);
+    sendGeneratedFile(res, file);
+  });
+
+  // What an administrator publishes in DNS: text/plain zone snippet, or JSON with ?format=json.
+  router.get('/dns/:domain', (req, res) => {
+    const language = requestLanguage(req);
+    const snippet = dnsSnippet(
+      {
+        domain: String(req.params.domain),
+        serviceHost: config.autodiscovery.publicHost ?? askedHost(req),
+        provider: queryValue(req, 'provider'),
+        variant: queryValue(req, 'variant'),
+        language,
+      },
+      catalog,
+    );
+    res.set('Cache-Control', AUTODISCOVERY_CACHE.dns).set('Vary', 'Accept-Language');
+    if (queryValue(req, 'format') === 'json') {
+      const { domain, serviceHost, provider, variant, records } = snippet;
+      res.status(200).json({ domain, serviceHost, provider: provider.id, variant: variant.id, records });
+      return;
+    }
+    res.status(200).type('text/plain; charset=utf-8').send(snippet.zone);
+  });
+
+  // Clients of these endpoints read JSON errors (or nothing); never an HTML page or a stack trace.
+  const errors: ErrorRequestHandler = (thrown, _req, res, _next) => {
+    const error = toMailsetupError(thrown);
+    logError(logger, res, error);
+    jsonError(res, error);
+  };
+  router.use(errors);
   return router;
 }
