@@ -1,6 +1,6 @@
 // Apple XML property list (PropertyList-1.0.dtd), read with its types intact so the schema check
 // can tell `<real>` from `<integer>`, which a plain plist parse turns into the same number.
-import { create } from 'xmlbuilder2';
+import { DOMParser } from '@xmldom/xmldom';
 import { MailsetupError } from '../errors.js';
 import { PlistReal, validateProfile, type Problem } from './apple-schema.js';
 import type { AppleOs, AppleSchemas } from './apple-schema-types.js';
@@ -76,12 +76,22 @@ function value(node: DomNode): unknown {
 
 /** Parses XML plist text; reals come back as PlistReal, integers beyond 2^53 as bigint. */
 export function readPlistXml(xml: string | Buffer): unknown {
-  let root: DomNode;
+  let problem: string | undefined;
+  const parser = new DOMParser({
+    onError: (level, message) => {
+      if (level === 'warning') return;
+      problem ??= String(message).split('\n')[0];
+      throw new Error(problem);
+    },
+  });
+  let root: DomNode | null = null;
   try {
-    root = create(typeof xml === 'string' ? xml : xml.toString('utf8')).root().node as unknown as DomNode;
-  } catch (error) {
-    throw invalid((error as Error).message);
+    const text = (typeof xml === 'string' ? xml : xml.toString('utf8')).replace(/^\ufeff/, '');
+    root = parser.parseFromString(text, 'text/xml').documentElement as unknown as DomNode | null;
+  } catch {
+    // onError has kept the parser's own first message; its wrapping adds nothing.
   }
+  if (problem !== undefined || !root) throw invalid(`not well-formed XML (${problem ?? 'no root element'})`);
   if (root.nodeName !== 'plist') throw invalid(`the root element is <${root.nodeName}>, not <plist>`);
   const [top, ...rest] = elements(root);
   if (!top || rest.length > 0) throw invalid('<plist> must hold exactly one value');

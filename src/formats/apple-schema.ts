@@ -69,11 +69,12 @@ function scalarOf(value: unknown): unknown {
   return value;
 }
 
-function describe(value: unknown): string {
+/** A value as a message shows it: strings quoted, numbers and booleans as written, else the type. */
+function show(value: unknown): string {
   const type = plistTypeOf(value);
   if (type === 'string') return JSON.stringify(value);
   if (type === 'integer' || type === 'real' || type === 'boolean') return String(scalarOf(value));
-  return type ?? typeof value;
+  return type ?? (value === null ? 'null' : typeof value);
 }
 
 /** Whether one OS entry allows the key: introduced in some version and not removed. */
@@ -109,7 +110,7 @@ class Walker {
     }
     const actual = plistTypeOf(value);
     if (actual === undefined) {
-      this.report(path, 'type', `${describe(value)} is not a property list value`);
+      this.report(path, 'type', `${show(value)} is not a property list value`);
       return;
     }
     if (spec.type !== 'any' && actual !== spec.type) {
@@ -123,10 +124,10 @@ class Walker {
     }
     const scalar = scalarOf(value);
     if (spec.rangelist && !spec.rangelist.includes(scalar as string | number | boolean)) {
-      this.report(path, 'allowed-values', `${describe(value)} is not one of ${spec.rangelist.join(', ')}`);
+      this.report(path, 'allowed-values', `${show(value)} is not one of ${spec.rangelist.join(', ')}`);
     }
     if (spec.format !== undefined && typeof value === 'string' && !new RegExp(spec.format, 'u').test(value)) {
-      this.report(path, 'format', `${describe(value)} does not match ${spec.format}`);
+      this.report(path, 'format', `${show(value)} does not match ${spec.format}`);
     }
     if (spec.range && typeof scalar === 'number') {
       const { min, max } = spec.range;
@@ -145,7 +146,7 @@ class Walker {
   }
 
   private anyItem(value: unknown, path: string): void {
-    if (plistTypeOf(value) === undefined) this.report(path, 'type', `${describe(value)} is not a property list value`);
+    if (plistTypeOf(value) === undefined) this.report(path, 'type', `${show(value)} is not a property list value`);
     else this.anyValue(value, path);
   }
 
