@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
@@ -7,6 +8,7 @@ import { buildOutlookPack } from '../../src/formats/outlook-pack.js';
 import { buildPrf } from '../../src/formats/prf.js';
 import { buildReg, outlookSetupReg } from '../../src/formats/reg.js';
 import { FORMATS } from '../../src/formats/registry.js';
+import { buildZip } from '../../src/formats/zip.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture, tampered, thrown } from './outlook-fixtures.js';
@@ -134,6 +136,22 @@ describe('Outlook setup pack', () => {
     expect(prf.subarray(2).toString('utf16le')).toContain(`\r\nDisplayName=${name}\r\n`);
     expect(files.get('autodiscover-mail.ru.xml')!.toString('utf8')).toContain('<DisplayName>Anna "A" \\ ] = ; # &lt;&amp;&gt; Анна</DisplayName>');
     expect(thrown(() => buildOutlookPack(tampered(account, (a) => void (a.displayName = 'Anna\r\nX')), context))).toMatchObject({ code: 'INVALID_INPUT', field: 'displayName' });
+  });
+
+  it('the ZIP writer: stored and deflated entries, empty files and UTF-8 names read back by both readers; unsafe paths refused', async () => {
+    const random = randomBytes(4096);
+    const entries = [
+      { name: 'random.bin', data: random },
+      { name: 'empty.txt', data: Buffer.alloc(0) },
+      { name: 'папка/Иван.txt', data: Buffer.from('привет '.repeat(200), 'utf8') },
+    ];
+    const zip = buildZip(entries);
+    const files = await unzip(zip);
+    expect(pythonZipCheck(zip)).toEqual(entries.map((e) => e.name));
+    for (const entry of entries) expect(files.get(entry.name)!.equals(entry.data)).toBe(true);
+    expect(zip.length).toBeLessThan(4096 + 2000);
+    for (const name of ['../evil.txt', '/abs.txt', 'a\\b.txt', 'a//b', '']) expect(() => buildZip([{ name, data: Buffer.alloc(1) }])).toThrow(RangeError);
+    expect(() => buildZip([entries[0]!, entries[0]!])).toThrow(/duplicate/);
   });
 
   describe('from the command line', () => {
