@@ -183,8 +183,9 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
 
 /**
  * The `autoconfig` format for one person: with a catalog provider, the account's own servers
- * first and the provider's other encrypted servers as alternatives; without one (servers typed
- * by hand), just the account's servers.
+ * first (with its login, even one typed by hand) and the provider's other encrypted servers as
+ * alternatives (with the provider's login); without one (servers typed by hand), just the
+ * account's servers.
  */
 export function buildAutoconfigForAccount(account: Account, context: FormatContext): string {
   const email = parseEmail(account.email) as EmailParts;
