@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
+import { createApp } from '../../src/http/app.js';
 import { autodiscoveryRouter } from '../../src/http/autodiscovery.js';
 import type { AppDeps, Logger } from '../../src/http/deps.js';
 import { ProviderCatalog, parseProviderFile } from '../../src/providers/catalog.js';
-import type { Signer } from '../../src/signing/signer.js';
+import { signerFromConfig, type Signer } from '../../src/signing/index.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '../support/xml-check.js';
@@ -52,19 +53,22 @@ domains: [exchange-customer.example]
 exchange: { host: mail.ex1.rackcorp.com, ssl: true }
 `;
 
-/** A test CA and signing certificate made with the openssl command, and a Signer using `openssl cms`. */
-function opensslIdentity(dir: string): { signer: Signer; caFile: string } {
+/**
+ * A root CA, an intermediate and a signing certificate made with the openssl command, loaded the
+ * way the server loads them (MAILSETUP_SIGNING_* files through signerFromConfig).
+ */
+async function opensslIdentity(dir: string): Promise<{ signer: Signer; caFile: string }> {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-subj', '/CN=mailsetup test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=mailsetup test signer');
+  writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
   writeFileSync(join(dir, 'leaf.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n');
-  run('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '3650', '-extfile', 'leaf.ext');
-  const signer: Signer = {
-    sign: (content) =>
-      execFileSync('openssl', ['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-signer', 'leaf.pem', '-inkey', 'leaf.key', '-outform', 'DER'], { cwd: dir, input: content }),
-  };
-  return { signer, caFile: join(dir, 'ca.pem') };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-days', '3650', '-subj', '/CN=mailsetup test root',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'inter.key', '-out', 'inter.csr', '-subj', '/CN=mailsetup test intermediate');
+  run('x509', '-req', '-in', 'inter.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'inter.pem', '-days', '3650', '-extfile', 'ca.ext');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=mailsetup test signer');
+  run('x509', '-req', '-in', 'leaf.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '3650', '-extfile', 'leaf.ext');
+  const signing = loadConfig({ MAILSETUP_SIGNING_KEY: join(dir, 'leaf.key'), MAILSETUP_SIGNING_CERT: join(dir, 'leaf.pem'), MAILSETUP_SIGNING_CHAIN: join(dir, 'inter.pem') });
+  return { signer: await signerFromConfig(signing, { cwd: dir }), caFile: join(dir, 'root.pem') };
 }
 
 interface Recorded {
@@ -86,7 +90,7 @@ function appWith(deps: AppDeps): express.Express {
 }
 
 const dir = makeTempDir('mailsetup-autodiscovery-');
-const identity = opensslIdentity(dir.path);
+let identity: { signer: Signer; caFile: string };
 const bundled = ProviderCatalog.load();
 const providers = [...bundled.list(), ...parseProviderFile(EXCHANGE_ONLY, 'exchange-only.yaml')];
 // A hosting operator: every domain not listed elsewhere is a RackCorp customer's.
@@ -107,6 +111,7 @@ const hosting = () => request(server);
 const strict = () => request(strictServer);
 
 beforeAll(async () => {
+  identity = await opensslIdentity(dir.path);
   server = await listen(appWith({ config, catalog: hostingCatalog, signer: identity.signer, logger: hostingLog.logger }));
   strictServer = await listen(appWith({ config, catalog: strictCatalog, signer: identity.signer }));
 });
@@ -478,5 +483,23 @@ describe('logging', () => {
     const hashes = lines.map((l) => l.fields.addressHash).filter(Boolean);
     expect(hashes[0]).toMatch(/^[0-9a-f]{16}$/);
     expect(hashes[1]).toBe(hashes[0]);
+  });
+});
+
+describe('mounted in the web app (createApp)', () => {
+  it('answers autodiscovery with its own headers and JSON errors, never an HTML error page', async () => {
+    const app = createApp({ config, catalog: strictCatalog, signer: identity.signer });
+    const autoconfig = await request(app).get('/mail/config-v1.1.xml').set('Host', 'autoconfig.nstu.ru');
+    expect(autoconfig.status).toBe(200);
+    expect(autoconfig.headers['cache-control']).toBe('public, max-age=14400');
+    xmllint(autoconfig.text, ['--relaxng', RNG]);
+    const pox = await request(app).post('/Autodiscover/Autodiscover.xml').set('Content-Type', 'text/xml').send(outlookBody('ivan.petrov@nstu.ru'));
+    expect(protocols(pox.text)[0]).toMatchObject({ Type: 'IMAP', Server: 'mail2.nstu.ru' });
+    const laughs = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(BILLION_LAUGHS);
+    expect(laughs.status).toBe(400);
+    expect(laughs.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'xml-doctype' });
+    const big = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(Buffer.alloc(10 * 1024 * 1024, 0x20));
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
