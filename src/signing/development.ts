@@ -81,9 +81,9 @@ export interface DevelopmentFiles {
  * A fresh CA and signing certificate. The CA's private key is thrown away once it has signed:
  * a tester who trusts this CA on a device trusts nothing else it could ever sign.
  */
-export function generateDevelopmentFiles(organization: string, now: Date = new Date()): DevelopmentFiles {
+export function generateDevelopmentFiles(organization: string, now: Date = new Date(), signerKey: 'rsa' | 'ec' = 'rsa'): DevelopmentFiles {
   const ca = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const signer = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signer = signerKey === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const stamp = now.toISOString().slice(0, 10);
   const caName = name(organization, `${DEVELOPMENT_MARK} CA ${stamp}`);
   const notBefore = new Date(now.getTime() - 3600 * 1000);

@@ -1,0 +1,6 @@
+// Every benchmark section, in the order `npm run bench` runs them. Add yours here.
+import { autodiscoveryBench } from './autodiscovery.js';
+import type { BenchSection } from './section.js';
+import { signingBench } from './signing.js';
+
+export const SECTIONS: readonly BenchSection[] = [signingBench, autodiscoveryBench];
