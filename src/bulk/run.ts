@@ -32,6 +32,8 @@ export interface BulkRunOptions {
   /** Extra figure shown in the progress (messages sent so far). */
   sentCount?: (() => number) | undefined;
   warn?: ((text: string) => void) | undefined;
+  /** Awaited after the last row, before the output is completed (deliveries still in progress). */
+  settle?: (() => Promise<void>) | undefined;
   batchSize?: number | undefined;
 }
 
@@ -124,6 +126,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
     }
     if (batch.length > 0) await dispatch(batch);
     while (window.length > 0) await drainOne();
+    await options.settle?.();
     manifest?.close();
     if (options.sink) await options.sink.finish(manifest ? { name: MANIFEST_NAME, path: manifest.path } : undefined);
     options.progress?.end(counts());

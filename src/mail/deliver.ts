@@ -169,6 +169,11 @@ export class Deliverer {
     }
   }
 
+  /** Resolves when no send is in progress. */
+  async idle(): Promise<void> {
+    await Promise.all(this.active);
+  }
+
   /** Waits for sends in progress and closes the report. */
   async finish(): Promise<DeliveryReport> {
     await Promise.all(this.active);

@@ -278,6 +278,7 @@ ${SIGNING_USAGE}
         progress,
         sentCount: deliverer ? () => deliverer!.sentCount : undefined,
         warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`),
+        settle: deliverer ? () => deliverer!.idle() : undefined,
       });
       if (deliverer) report = await deliverer.finish();
       if (sink) run.io.stdout(`${sink.path}\n`);
