@@ -174,7 +174,11 @@ class Walker {
     if (wildcard?.required && Object.keys(dict).length === 0) this.report(path, 'required', 'must have at least one entry');
     for (const [key, value] of Object.entries(dict)) {
       const spec = byName.get(key) ?? wildcard;
-      if (!spec) this.report(join(path, key), 'unknown-key', `${key} is not a key Apple defines here`);
+      if (!spec) {
+        // Keys are case-sensitive on the device: a near miss is silently ignored there.
+        const near = [...byName.keys()].find((name) => name.toLowerCase() === key.toLowerCase());
+        this.report(join(path, key), 'unknown-key', `${key} is not a key Apple defines here${near ? ` (did you mean ${near}?)` : ''}`);
+      }
       else this.value(value, spec, join(path, key), support);
     }
   }

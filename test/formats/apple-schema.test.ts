@@ -192,6 +192,9 @@ describe('validateProfile', () => {
       ['PayloadColour', 'unknown-key'],
       ['PayloadContent[0].IncomingMailServerPort', 'unknown-key'],
     ]);
+    delete payload(profile).IncomingMailServerPort;
+    payload(profile).emailaddress = 'x@example.org';
+    expect(validateProfile(profile, 'iOS', schemas)[1]!.message).toBe('emailaddress is not a key Apple defines here (did you mean EmailAddress?)');
     // A key of another payload type is unknown here too: EAS has Host, the mail payload does not.
     const mixed = mailProfile();
     payload(mixed).Host = 'mail.example.org';
