@@ -19,6 +19,9 @@ export function toMailsetupError(error: unknown): MailsetupError {
   if (type === 'entity.parse.failed') return webError('INVALID_INPUT', 'body', 'body-json');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return webError('INVALID_INPUT', 'body', 'body-encoding');
   if (type === 'parameters.too.many') return webError('PAYLOAD_TOO_LARGE', 'body', 'body-size');
+  // Static files (serve-static): missing, outside the folder, or a malformed path all read as absent.
+  const status = (error as BodyParserError | undefined)?.status;
+  if (status === 404 || status === 403 || status === 400) return webError('NOT_FOUND', 'path', 'not-found');
   return asMailsetupError(error);
 }
 

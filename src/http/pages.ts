@@ -6,6 +6,7 @@ import { FORMATS, isFormatId } from '../formats/registry.js';
 import { isLanguage, translator, type Translate } from '../i18n.js';
 import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
 import { generateRequestSchema } from '../model/request.js';
+import { parseEmail } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
 import { generate, parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
@@ -79,7 +80,7 @@ function fieldErrors(error: MailsetupError, t: Translate): { byField: Record<str
   const list: { field: string; message: string }[] = [];
   for (const issue of issues) {
     const field = FORM_FIELD[issue.field] ?? issue.field;
-    const specific = `web.error.${issue.field}.${issue.rule}`;
+    const specific = issue.field.endsWith('.port') ? 'web.error.port' : `web.error.${issue.field}.${issue.rule}`;
     const general = `web.error.${issue.rule}`;
     const message = t(specific) !== specific ? t(specific) : t(general) !== general ? t(general) : issue.message;
     byField[field] ??= message;
@@ -153,8 +154,9 @@ export function pagesRouter(kit: PageKit): Router {
     const t = translator(language);
     const email = parsedEmail(values.email);
     if (!email) {
-      const invalid = error ?? new MailsetupError('INVALID_INPUT', 'email', { field: 'email', rule: values.email ? 'email-format' : 'required' });
-      return startPage(req, res, values, invalid);
+      const problem = parseEmail(values.email ?? '');
+      const rule = 'rule' in problem ? problem.rule : 'email-format';
+      return startPage(req, res, values, new MailsetupError('INVALID_INPUT', 'error' in problem ? problem.error : rule, { field: 'email', rule }));
     }
     const info = clientInfo(req.get('user-agent'));
     const device: WebDevice = isWebDevice(values.device) ? values.device : likelyDevice(info);

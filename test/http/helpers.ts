@@ -9,6 +9,7 @@ import type { AppDeps, Logger } from '../../src/http/deps.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { signerFromConfig, type Signer } from '../../src/signing/index.js';
 import { makeTempDir } from '../support/tmp.js';
+import type { Response as SupertestResponse } from 'supertest';
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -61,9 +62,9 @@ export function opensslVerify(body: Buffer, caFile: string, dir: string): Buffer
 }
 
 /** Supertest: collect a binary body as a Buffer whatever the content type. */
-export function binaryParser(res: NodeJS.ReadableStream & { setEncoding?: (e: string) => void }, callback: (error: Error | null, body: Buffer) => void): void {
+export const binaryParser = ((res: NodeJS.ReadableStream, callback: (error: Error | null, body: Buffer) => void): void => {
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
   res.on('end', () => callback(null, Buffer.concat(chunks)));
   res.on('error', (error: Error) => callback(error, Buffer.alloc(0)));
-}
+}) as unknown as (res: SupertestResponse, callback: (error: Error | null, body: unknown) => void) => void;

@@ -1,0 +1,90 @@
+// The server entry: listens on loopback (HTTP, or HTTPS with a configured certificate), signs with
+// the identity from the configuration, and closes gracefully on SIGTERM/SIGINT.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { get as httpsGet } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeOnSignals, startServer } from '../../src/server.js';
+import { runCli } from '../support/cli.js';
+import { makeTempDir } from '../support/tmp.js';
+import { opensslVerify } from './helpers.js';
+
+let tmp: ReturnType<typeof makeTempDir>;
+beforeAll(() => {
+  tmp = makeTempDir('mailsetup-server-');
+});
+afterAll(() => tmp.remove());
+
+const baseEnv = () => ({ MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'), HOST: '127.0.0.1', PORT: '0', MAILSETUP_ORG_NAME: 'Server Test' });
+
+describe('startServer', () => {
+  it('serves pages and signed profiles on loopback, logs JSON lines, and closes', async () => {
+    const lines: string[] = [];
+    const running = await startServer({ env: baseEnv(), write: (line) => void lines.push(line), cwd: tmp.path });
+    try {
+      expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const page = await fetch(`${running.url}/`);
+      expect(page.status).toBe(200);
+      const file = await fetch(`${running.url}/api/profile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ivan@nstu.ru' }) });
+      expect(file.headers.get('content-type')).toBe('application/x-apple-aspen-config');
+      const plist = opensslVerify(Buffer.from(await file.arrayBuffer()), join(tmp.path, 'certs', 'development', 'ca.pem'), tmp.path);
+      expect(plist.toString()).toContain('mail2.nstu.ru');
+    } finally {
+      await running.close();
+    }
+    const parsed = lines.map((line) => JSON.parse(line) as { level: string; msg: string; url?: string });
+    expect(parsed.find((l) => l.msg === 'listening')?.url).toBe(running.url);
+    expect(parsed.some((l) => l.level === 'warn' && /Not Verified/.test(l.msg))).toBe(true);
+    await expect(fetch(`${running.url}/`)).rejects.toThrow();
+  });
+
+  it('lets a request in flight finish when SIGTERM arrives, then stops', async () => {
+    const running = await startServer({ env: baseEnv(), write: () => {}, cwd: tmp.path });
+    const signals = new EventEmitter();
+    const stopped = closeOnSignals(running, signals);
+    const inFlight = fetch(`${running.url}/settings/rackcorp/mn`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    signals.emit('SIGTERM');
+    expect((await inFlight).status).toBe(200);
+    await stopped;
+    expect(running.server.listening).toBe(false);
+  });
+
+  it('serves HTTPS with the configured certificate and key, with HSTS', async () => {
+    const key = join(tmp.path, 'tls-key.pem');
+    const cert = join(tmp.path, 'tls-cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const running = await startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: cert, MAILSETUP_TLS_KEY: key }, write: () => {}, cwd: tmp.path });
+    try {
+      expect(running.url).toMatch(/^https:\/\//);
+      const { status, hsts } = await new Promise<{ status: number; hsts: string | undefined }>((resolve, reject) => {
+        httpsGet(`${running.url}/healthz`, { ca: readFileSync(cert) }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'] as string | undefined });
+        }).on('error', reject);
+      });
+      expect(status).toBe(200);
+      expect(hsts).toMatch(/max-age=\d+/);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses half a TLS configuration and unreadable files with a clear error', async () => {
+    await expect(startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: '/nowhere/cert.pem' }, write: () => {} })).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'MAILSETUP_TLS_CERT' });
+    await expect(startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: '/nowhere/cert.pem', MAILSETUP_TLS_KEY: '/nowhere/key.pem' }, write: () => {}, cwd: tmp.path })).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'MAILSETUP_TLS_CERT' });
+  });
+});
+
+describe('mailsetup serve', () => {
+  it('explains itself and refuses a bad port', async () => {
+    const help = await runCli(['serve', '--help'], { cwd: tmp.path });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--port PORT');
+    const bad = await runCli(['serve', '--port', 'eighty'], { cwd: tmp.path });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--port: "eighty" is not a port number');
+  });
+});
