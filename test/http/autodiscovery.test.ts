@@ -503,3 +503,15 @@ describe('mounted in the web app (createApp)', () => {
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
+
+describe('configuration', () => {
+  it('reads MAILSETUP_PUBLIC_HOST (punycode) and MAILSETUP_LOG_ADDRESSES, refusing bad values by name', () => {
+    expect(loadConfig({}).autodiscovery).toEqual({ publicHost: undefined, logAddresses: true });
+    expect(loadConfig({ MAILSETUP_PUBLIC_HOST: 'почта.пример.рф', MAILSETUP_LOG_ADDRESSES: 'off' }).autodiscovery).toEqual({
+      publicHost: 'xn--80a1acny.xn--e1afmkfd.xn--p1ai',
+      logAddresses: false,
+    });
+    expect(() => loadConfig({ MAILSETUP_PUBLIC_HOST: 'https://mailsetup.example.org/' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', field: 'MAILSETUP_PUBLIC_HOST' }));
+    expect(() => loadConfig({ MAILSETUP_LOG_ADDRESSES: 'maybe' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', field: 'MAILSETUP_LOG_ADDRESSES' }));
+  });
+});
