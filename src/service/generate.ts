@@ -73,7 +73,7 @@ export function generate(request: GenerateRequest, deps: ServiceDeps): Generated
   const resolved = resolveAccount(request, deps.catalog);
   const context = formatContext(resolved, request, deps.config);
   const t = translator(context.language);
-  const warnings = [...resolved.warnings];
+  const warnings = resolved.warnings.map((warning) => t(warning.key, warning.values));
   if (context.includePassword) warnings.push(t('warning.passwordEmbedded'));
   const built = format.build(resolved.account, context);
   let body: Buffer = typeof built === "string" ? Buffer.from(built, "utf8") : built;

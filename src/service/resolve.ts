@@ -12,12 +12,18 @@ import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
 /** Methods a device profile can carry; OAuth2 and GSSAPI need an interactive sign-in instead. */
 const PROFILE_AUTH: readonly AuthMethod[] = ['password-cleartext', 'password-encrypted', 'NTLM', 'none'];
 
+/** A warning for the person, translated by whoever shows it (`templates/locales`). */
+export interface ResolveWarning {
+  key: 'warning.unencrypted' | 'warning.domainNotListed';
+  values: Record<string, string | number>;
+}
+
 export interface ResolvedAccount {
   account: Account;
   provider: Provider | undefined;
   variant: ProviderVariant | undefined;
   email: EmailParts;
-  warnings: string[];
+  warnings: ResolveWarning[];
 }
 
 export function kindsOffered(variant: ProviderVariant): AccountKind[] {
@@ -63,7 +69,7 @@ function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, 
   return first;
 }
 
-function fromProvider(request: AccountRequest, email: EmailParts, provider: Provider, warnings: string[]): { input: unknown; variant: ProviderVariant } {
+function fromProvider(request: AccountRequest, email: EmailParts, provider: Provider, warnings: ResolveWarning[]): { input: unknown; variant: ProviderVariant } {
   const variant = variantOf(provider, request.variant, email.asciiDomain);
   const kind = pickKind(request.type, variant, provider);
   const login = (template: string | undefined) => expandLogin(request.login ?? template ?? provider.login, email);
@@ -87,7 +93,7 @@ function fromProvider(request: AccountRequest, email: EmailParts, provider: Prov
   }
   const server = (protocol: MailProtocol, field: string) => {
     const chosen = chooseServer(variant, protocol, request.security, 'security');
-    if (chosen.insecure) warnings.push(`${field} server ${chosen.host}:${chosen.port} is unencrypted: passwords travel in clear text`);
+    if (chosen.insecure) warnings.push({ key: 'warning.unencrypted', values: { server: `${chosen.host}:${chosen.port}` } });
     const auth = authFor(chosen, field);
     return { host: chosen.host, port: chosen.port, socket: chosen.socket, auth, ...(auth === 'none' ? {} : { username: login(chosen.login) }) };
   };
@@ -97,7 +103,7 @@ function fromProvider(request: AccountRequest, email: EmailParts, provider: Prov
   };
 }
 
-function fromManual(request: AccountRequest, email: EmailParts, manual: NonNullable<AccountRequest['manual']>, warnings: string[]): unknown {
+function fromManual(request: AccountRequest, email: EmailParts, manual: NonNullable<AccountRequest['manual']>, warnings: ResolveWarning[]): unknown {
   const kind = request.type ?? 'imap';
   if (kind === 'exchange') {
     throw new MailsetupError('UNSUPPORTED', 'Exchange accounts need a provider in the catalog', { field: 'type', rule: 'offered-type' });
@@ -105,7 +111,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
   const username = expandLogin(request.login ?? '%EMAILADDRESS%', email);
   const server = (protocol: MailProtocol, given: typeof manual.incoming, field: string) => {
     const socket = given.socket ?? DEFAULTS.socket;
-    if (socket === 'plain') warnings.push(`${field} server ${given.host} is unencrypted: passwords travel in clear text`);
+    if (socket === 'plain') warnings.push({ key: 'warning.unencrypted', values: { server: given.host } });
     return { host: given.host, port: given.port ?? DEFAULT_PORTS[protocol][socket], socket, auth: DEFAULTS.auth, username };
   };
   return { kind, email: email.address, displayName: request.name, incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'), outgoing: server('smtp', manual.outgoing, 'manual.outgoing') };
@@ -113,7 +119,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
 
 export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog): ResolvedAccount {
   const email = parseEmail(request.email) as EmailParts;
-  const warnings: string[] = [];
+  const warnings: ResolveWarning[] = [];
   let input: unknown;
   let provider: Provider | undefined;
   let variant: ProviderVariant | undefined;
@@ -122,7 +128,7 @@ export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog
   } else {
     provider = request.provider ? catalog.get(request.provider) : catalog.forDomain(email.asciiDomain);
     if (request.provider && !provider.anyDomain && provider.domains.length > 0 && !provider.domains.includes(email.asciiDomain)) {
-      warnings.push(`${provider.name} does not list ${email.domain} among its domains`);
+      warnings.push({ key: 'warning.domainNotListed', values: { provider: provider.name, domain: email.domain } });
     }
     ({ input, variant } = fromProvider(request, email, provider, warnings));
   }

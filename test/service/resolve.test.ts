@@ -46,7 +46,7 @@ describe('resolving a request against the catalog', () => {
     const plain = resolve({ email: 'a@customer.example', provider: 'rackcorp', security: 'plain' });
     expect(plain.account.incoming).toMatchObject({ port: 143, socket: 'plain' });
     expect(plain.account.outgoing).toMatchObject({ port: 25, socket: 'plain' });
-    expect(plain.warnings.join(' ')).toMatch(/unencrypted/);
+    expect(plain.warnings.map((w) => w.key)).toEqual(['warning.unencrypted', 'warning.unencrypted']);
   });
 
   it('resolves RackCorp Exchange with EWS defaults', () => {
@@ -81,6 +81,6 @@ describe('resolving a request against the catalog', () => {
   });
 
   it('warns when a provider is named for an address outside its domains', () => {
-    expect(resolve({ email: 'a@gmail.example', provider: 'nstu' }).warnings.join(' ')).toMatch(/does not list/);
+    expect(resolve({ email: 'a@gmail.example', provider: 'nstu' }).warnings).toEqual([{ key: 'warning.domainNotListed', values: { provider: 'NSTU', domain: 'gmail.example' } }]);
   });
 });
