@@ -119,3 +119,20 @@ describe('the DER structure, read by openssl', () => {
     expect(hex).toBe(expected);
   });
 });
+
+it('writes signing times from 2050 on as GeneralizedTime (RFC 5652 §11.3), which openssl accepts', () => {
+  const { root, intermediate, leaf } = chains.ec;
+  const signed = signerFor(leaf, [intermediate.cert], () => new Date('2051-06-07T08:09:10Z')).sign(unsignedProfile());
+  const printed = openssl(['cms', '-cmsout', '-print', '-inform', 'DER'], { input: signed }).toString('utf8');
+  expect(printed).toMatch(/GENERALIZEDTIME:Jun\s+7 08:09:10 2051 GMT/);
+  opensslVerify(signed, root.cert, tmp.path);
+});
+
+it('reads a key and certificates from one combined PEM file', () => {
+  const { root, intermediate, leaf } = chains.rsa;
+  const combined = pki.concat('combined.pem', leaf.cert, intermediate.cert, leaf.key);
+  const identity = loadPemIdentity({ key: combined, cert: combined, names: ENV_NAMES });
+  expect(identity.certificate.commonName).toBe('RSA Signer');
+  expect(identity.intermediates.map((c) => c.commonName)).toEqual(['RSA Intermediate']);
+  opensslVerify(createSigner(identity).sign(Buffer.from('<plist/>')), root.cert, tmp.path);
+});
