@@ -270,6 +270,13 @@ describe('mailsetup inspect', () => {
     const good = await runCli(['inspect', byOpenssl], { cwd: work });
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/^signer: CN=Org EC Signer, O=mailsetup tests$/m);
+    // Streaming signers write BER with indefinite lengths; that is read too.
+    const streamed = join(work, 'openssl-streamed.mobileconfig');
+    openssl(['cms', '-sign', '-binary', '-nodetach', '-stream', '-md', 'sha256', '-signer', rsa.leaf.cert, '-inkey', rsa.leaf.key, '-outform', 'DER', '-in', plist, '-out', streamed]);
+    expect(readFileSync(streamed).subarray(0, 2)).toEqual(Buffer.from([0x30, 0x80]));
+    const stream = await runCli(['inspect', streamed], { cwd: work });
+    expect(stream.code).toBe(0);
+    expect(stream.stdout).toMatch(/^signed: yes, signature valid/m);
 
     const tampered = readFileSync(byOpenssl);
     const at = tampered.indexOf(Buffer.from('mail2.nstu.ru'));

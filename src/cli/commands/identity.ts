@@ -14,7 +14,7 @@ Without options it checks the configured identity (MAILSETUP_SIGNING_*), or the 
 Exit code 0 when it can sign, 6 when it cannot.`,
   options: { json: { type: 'boolean' }, ...SIGNING_OPTIONS },
   async run(run) {
-    const loaded = cliIdentity(run.values, { ...run.io, stderr: () => {} }, run.config());
+    const loaded = cliIdentity(run.values, run.io, run.config());
     const findings = loaded.findings;
     const ok = !findings.some((f) => f.severity === 'error');
     if (run.values.json) {
