@@ -40,6 +40,9 @@ export const AUTODISCOVERY_CACHE = Object.freeze({
   dns: 'public, max-age=300',
 });
 
+/** Autoconfig documents kept in memory, one per domain. */
+const AUTOCONFIG_CACHE_ENTRIES = 1000;
+
 /** Autodiscover v2 protocols this service can name a URL for, in Microsoft's spelling. */
 const V2_PROTOCOLS = ['ActiveSync', 'AutodiscoverV1', 'EWS'] as const;
 type V2Protocol = (typeof V2_PROTOCOLS)[number];
@@ -117,6 +120,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   const { catalog, config } = deps;
   const logger = deps.logger ?? silent;
   const router = Router();
+  const autoconfigs = new Map<string, string>();
 
   const logAnswer = (req: Request, res: Response, endpoint: string, email: EmailParts | undefined, domain: string) => {
     const who = email ? addressFields(email.ascii, domain, config) : { domain };
@@ -126,9 +130,15 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   // Thunderbird (and Evolution, KMail, Thunderbird for Android): clientConfig v1.1.
   router.get(['/mail/config-v1.1.xml', '/.well-known/autoconfig/mail/config-v1.1.xml'], (req, res) => {
     const { domain, email } = autoconfigDomain(req);
-    const provider = catalog.forDomain(domain);
-    const variant = variantOf(provider, undefined, domain);
-    const xml = autoconfigForDomain(provider, variant, domain);
+    let xml = autoconfigs.get(domain);
+    if (xml === undefined) {
+      const provider = catalog.forDomain(domain);
+      xml = autoconfigForDomain(provider, variantOf(provider, undefined, domain), domain);
+      // The catalog does not change while the app runs; the bound keeps random domains (served
+      // by a default provider) from growing the cache without end.
+      if (autoconfigs.size >= AUTOCONFIG_CACHE_ENTRIES) autoconfigs.clear();
+      autoconfigs.set(domain, xml);
+    }
     logAnswer(req, res, 'autoconfig', email, domain);
     res.status(200).set({ 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': AUTODISCOVERY_CACHE.autoconfig }).send(xml);
   });
