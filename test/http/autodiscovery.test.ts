@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
@@ -356,6 +357,27 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
     const res = await postXml(strict, '/autodiscover/autodiscover.xml', Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(res.status).toBe(413);
     expect(res.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body' });
+    await good();
+  });
+
+  it('a gzip bomb (a few KB that inflate to 10 MB) → 413', async () => {
+    const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const res = await (strict() as ReturnType<typeof request>)
+      .post('/autodiscover/autodiscover.xml')
+      .set('Content-Type', 'text/xml')
+      .set('Content-Encoding', 'gzip')
+      .send(bomb);
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    await good();
+  });
+
+  it('an unknown Content-Encoding → 4xx JSON', async () => {
+    const res = await (strict() as ReturnType<typeof request>).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').set('Content-Encoding', 'x-zip').send('abc');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.error.field).toBe('body');
     await good();
   });
 
