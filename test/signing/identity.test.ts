@@ -6,7 +6,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 import { openssl, opensslVerify, TestPki, type Issued } from './pki.js';
