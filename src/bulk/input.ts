@@ -3,7 +3,7 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
 import { MailsetupError } from '../errors.js';
 
 export type StaffFormat = 'csv' | 'json' | 'jsonl';
@@ -147,31 +147,63 @@ function valuesFrom(record: readonly unknown[], header: StaffHeader): RawRow['va
   return values;
 }
 
+const NEWLINE = /\r\n|\r|\n/g;
+
+interface ParsedRecord {
+  record: string[];
+  line: number;
+  /** Rows skipped for broken CSV since the previous record, in file order. */
+  skipped: RawRow[];
+}
+
 async function* readCsv(source: StaffSource, onHeader: (header: StaffHeader) => void): AsyncGenerator<RawRow> {
   const delimiter = sniffDelimiter(headOf(source));
-  const skipped: RawRow[] = [];
-  const parser = streamOf(source).pipe(
-    parse({ bom: true, delimiter, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true }),
-  );
+  // Line numbers are counted here: csv-parse counts a CRLF inside a quoted value as two lines.
+  // Its callbacks run in file order, so records and skipped rows are numbered as they come.
   let lastEnd = 0;
-  parser.on('skip', (error: Error & { code?: string; lines?: number }) => {
-    const notClosed = error.code === 'CSV_QUOTE_NOT_CLOSED';
-    skipped.push({
-      line: notClosed ? lastEnd + 1 : (error.lines ?? lastEnd + 1),
-      values: {},
-      error: {
-        field: 'row',
-        rule: 'csv-syntax',
-        message: notClosed ? 'a quote opened on this line is never closed; the rest of the file could not be read' : `not valid CSV (${error.message.replace(/ at line \d+.*$/s, '')})`,
+  let drift = 0;
+  let lastSkipAt = -1;
+  let skipped: RawRow[] = [];
+  const parser = streamOf(source).pipe(
+    parse({
+      // on_record returns our own object, which the typings do not foresee.
+      bom: true,
+      delimiter,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      skip_records_with_error: true,
+      on_skip: (error: CsvError | undefined): undefined => {
+        if (!error) return;
+        const reported = (error as CsvError & { lines?: number }).lines ?? lastEnd + drift + 1;
+        if (reported === lastSkipAt) return; // one broken row can raise several errors
+        lastSkipAt = reported;
+        const notClosed = error.code === 'CSV_QUOTE_NOT_CLOSED';
+        const line = notClosed ? lastEnd + 1 : reported - drift;
+        lastEnd = Math.max(lastEnd, line);
+        skipped.push({
+          line,
+          values: {},
+          error: {
+            field: 'row',
+            rule: 'csv-syntax',
+            message: notClosed ? 'a quote opened on this line is never closed; the rest of the file could not be read' : `not valid CSV (${error.message.replace(/ at line \d+.*$/s, '')})`,
+          },
+        });
       },
-    });
-  });
+      on_record: (record: string[], context: InfoRecord): ParsedRecord => {
+        const line = lastEnd + 1;
+        lastEnd = line + record.reduce((sum, field) => sum + (field.match(NEWLINE)?.length ?? 0), 0);
+        drift = context.lines - lastEnd;
+        const before = skipped;
+        skipped = [];
+        return { record, line, skipped: before };
+      },
+    } as unknown as Options),
+  );
   let header: StaffHeader | undefined;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    while (skipped.length > 0) yield skipped.shift()!;
-    const newlinesInside = record.reduce((sum, field) => sum + (field.match(/\n/g)?.length ?? 0), 0);
-    const line = info.lines - newlinesInside;
-    lastEnd = info.lines;
+  for await (const { record, line, skipped: before } of parser as AsyncIterable<ParsedRecord>) {
+    yield* before;
+    if (record.every((field) => field.trim() === '')) continue; // blank lines, or only separators
     if (!header) {
       header = mapHeader(record);
       onHeader(header);
@@ -183,7 +215,7 @@ async function* readCsv(source: StaffSource, onHeader: (header: StaffHeader) => 
     }
     yield { line, values: valuesFrom(record, header) };
   }
-  while (skipped.length > 0) yield skipped.shift()!;
+  yield* skipped;
   if (!header) throw new MailsetupError('INVALID_INPUT', 'staff file: empty (a header line with an email column is needed)', { field: 'staff-file', rule: 'required' });
 }
 

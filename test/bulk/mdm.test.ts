@@ -1,0 +1,86 @@
+// MDM template profiles: the MDM's user variables in place of per-person values, no signature,
+// identifiers that stay the same from run to run, and valid against Apple's schema.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
+import { runCli } from '../support/cli.js';
+import { plistlibParse } from '../support/python.js';
+import { makeTempDir } from '../support/tmp.js';
+import { readZip } from './helpers.js';
+
+const tmp = makeTempDir('mailsetup-mdm-');
+afterAll(() => tmp.remove());
+
+type Profile = { PayloadIdentifier: string; PayloadUUID: string; TargetDeviceType?: number; PayloadContent: Record<string, unknown>[] };
+
+function load(dir: string, name: string): { xml: Buffer; profile: Profile } {
+  const xml = readFileSync(join(tmp.path, dir, name));
+  return { xml, profile: plistlibParse(xml) as Profile };
+}
+
+describe('bulk --mdm', () => {
+  it('writes Jamf Pro templates with $EMAIL, $USERNAME and $FULLNAME, unsigned and schema-valid', async () => {
+    const run = await runCli(['bulk', '--mdm', 'jamf', '--provider', 'nstu', '--out', 'jamf'], { cwd: tmp.path });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const files = readdirSync(join(tmp.path, 'jamf')).sort();
+    expect(files).toEqual(['jamf-nstu-default-imap-ios.mobileconfig', 'jamf-nstu-default-imap-macos.mobileconfig', 'jamf-nstu-default-pop-ios.mobileconfig', 'jamf-nstu-default-pop-macos.mobileconfig']);
+    const { xml, profile } = load('jamf', 'jamf-nstu-default-imap-ios.mobileconfig');
+    expect(xml.subarray(0, 5).toString()).toBe('<?xml'); // plain XML, no CMS envelope
+    const mail = profile.PayloadContent[0]!;
+    expect(mail).toMatchObject({
+      EmailAddress: '$EMAIL',
+      EmailAccountName: '$FULLNAME',
+      IncomingMailServerUsername: '$USERNAME@corp.nstu.ru',
+      OutgoingMailServerUsername: '$USERNAME@corp.nstu.ru',
+      IncomingMailServerHostName: 'mail2.nstu.ru',
+    });
+    expect(profile.TargetDeviceType).toBeUndefined();
+    expect(xml.toString()).not.toContain('mdm-template');
+    expect(validateProfileXml(xml, 'iOS')).toEqual([]);
+    expect(validateProfileXml(readFileSync(join(tmp.path, 'jamf', 'jamf-nstu-default-imap-macos.mobileconfig')), 'macOS')).toEqual([]);
+  });
+
+  it('keeps identifiers stable across runs and distinct per template', async () => {
+    await runCli(['bulk', '--mdm', 'jamf', '--provider', 'nstu', '--out', 'again.zip'], { cwd: tmp.path });
+    const zip = await readZip(join(tmp.path, 'again.zip'));
+    const first = load('jamf', 'jamf-nstu-default-imap-ios.mobileconfig').profile;
+    const second = plistlibParse(zip.get('jamf-nstu-default-imap-ios.mobileconfig')!) as Profile;
+    expect(second.PayloadIdentifier).toBe(first.PayloadIdentifier);
+    expect(second.PayloadUUID).toBe(first.PayloadUUID);
+    expect(second.PayloadContent[0]!.PayloadUUID).toBe(first.PayloadContent[0]!.PayloadUUID);
+    expect(first.PayloadIdentifier).toBe('local.mailsetup.mdm.nstu.default.imap.ios');
+    const uuids = [...zip.values()].map((body) => (plistlibParse(body) as Profile).PayloadUUID);
+    expect(new Set(uuids).size).toBe(zip.size);
+    // The same template for another MDM keeps the identity, so switching MDM replaces the profile.
+    await runCli(['bulk', '--mdm', 'intune', '--provider', 'nstu', '--type', 'imap', '--device', 'ios', '--out', 'intune'], { cwd: tmp.path });
+    const intune = load('intune', 'intune-nstu-default-imap-ios.mobileconfig').profile;
+    expect(intune.PayloadUUID).toBe(first.PayloadUUID);
+  });
+
+  it('writes Intune templates with {{mail}} and {{username}} and no name key', async () => {
+    const { xml, profile } = load('intune', 'intune-nstu-default-imap-ios.mobileconfig');
+    expect(readdirSync(join(tmp.path, 'intune'))).toEqual(['intune-nstu-default-imap-ios.mobileconfig']);
+    expect(profile.PayloadContent[0]).toMatchObject({ EmailAddress: '{{mail}}', IncomingMailServerUsername: '{{username}}@corp.nstu.ru' });
+    expect(profile.PayloadContent[0]!.EmailAccountName).toBeUndefined();
+    expect(validateProfileXml(xml, 'iOS')).toEqual([]);
+  });
+
+  it('takes the templates a staff list needs, Exchange included, with generic placeholders', async () => {
+    writeFileSync(join(tmp.path, 'mdm-staff.csv'), 'email,provider,variant,type,device\r\nboss@corp.example,rackcorp,mn,exchange,ios\r\nann@mail.ru,,,,\r\nbad,,,,\r\nbob@mail.ru,,,,\r\n');
+    const run = await runCli(['bulk', 'mdm-staff.csv', '--mdm', 'generic', '--out', 'generic'], { cwd: tmp.path });
+    expect(run.code).toBe(10);
+    expect(run.stderr).toContain('line 4: email: "bad" is not an email address');
+    expect(readdirSync(join(tmp.path, 'generic')).sort()).toEqual(['generic-mailru-default-imap-ios.mobileconfig', 'generic-rackcorp-mn-exchange-ios.mobileconfig']);
+    const eas = load('generic', 'generic-rackcorp-mn-exchange-ios.mobileconfig');
+    expect(eas.profile.PayloadContent[0]).toMatchObject({ PayloadType: 'com.apple.eas.account', EmailAddress: '%EMAILADDRESS%', UserName: '%EMAILADDRESS%', Host: 'mail.ex1.rackcorp.com' });
+    expect(validateProfileXml(eas.xml, 'iOS')).toEqual([]);
+  });
+
+  it('rejects an unknown MDM by name', async () => {
+    const run = await runCli(['bulk', '--mdm', 'airwatch', '--out', 'x'], { cwd: tmp.path });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--mdm: "airwatch" is not one of jamf, intune, generic');
+  });
+});
