@@ -136,3 +136,11 @@ it('reads a key and certificates from one combined PEM file', () => {
   expect(identity.intermediates.map((c) => c.commonName)).toEqual(['RSA Intermediate']);
   opensslVerify(createSigner(identity).sign(Buffer.from('<plist/>')), root.cert, tmp.path);
 });
+
+it('with a pinned clock an RSA signature is deterministic (PKCS #1 v1.5), so signed files can be golden-tested', () => {
+  const { intermediate, leaf } = chains.rsa;
+  const clock = () => new Date('2030-01-01T00:00:00Z');
+  const a = signerFor(leaf, [intermediate.cert], clock).sign(unsignedProfile());
+  const b = signerFor(leaf, [intermediate.cert], clock).sign(unsignedProfile());
+  expect(a.equals(b)).toBe(true);
+});
