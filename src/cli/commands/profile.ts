@@ -1,6 +1,7 @@
 // `mailsetup profile`: one person's setup file, written whole to --out (or ./<address>.<ext>).
 import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
 import { generate, parseGenerateRequest } from '../../service/generate.js';
+import { resolveAccount } from '../../service/resolve.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
 import { resolveOutput, writeFileAtomic } from '../io.js';
 import { SIGNING_OPTIONS, SIGNING_USAGE } from '../signing.js';
@@ -90,6 +91,8 @@ ${SIGNING_USAGE}
       unsigned: run.values.unsigned === true,
       manual: manualServers(run),
     });
+    // Check the address and provider before loading the identity, so input errors come first.
+    resolveAccount(request, run.catalog());
     const file = generate(request, { config: run.config(), catalog: run.catalog(), signer: signs(request) ? await run.signer() : undefined });
     for (const warning of file.warnings) run.io.stderr(`mailsetup: warning: ${warning}\n`);
     const out = str(run, 'out');
