@@ -1,6 +1,6 @@
 // Where bulk results go: a ZIP archive (APPNOTE.TXT, streamed through yazl) or a folder. Both are
 // whole-or-nothing per file: the ZIP is written beside its name and renamed when complete.
-import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
@@ -17,17 +17,18 @@ export interface OutputSink {
   readonly path: string;
 }
 
-/** Bytes buffered between yazl and the disk before `add` waits for the disk to catch up. */
-const HIGH_WATER = 8 * 1024 * 1024;
+/** Archive bytes gathered before one write to disk. */
+const FLUSH_BYTES = 1024 * 1024;
 
-// yazl keeps every entry (with its closure over the compressed bytes) until end(), and looks for
-// the next entry to write by scanning from the first: memory and time grow with the entry count.
-// Entries that are fully written are moved aside (and their data released) until end() needs them
-// for the central directory. This relies on yazl 3's Entry.state and FILE_DATA_DONE.
+// yazl keeps every entry (with its closure over the file's bytes) until end(), and looks for the
+// next entry to write by scanning from the first: memory and time grow with the entry count.
+// Entries that are fully written are replaced by their central directory records. This relies on
+// yazl 3's `entries`, Entry.state, FILE_DATA_DONE and getCentralDirectoryRecord().
 interface YazlEntry {
   state: number;
-  doFileDataPump?: (() => void) | null;
+  getCentralDirectoryRecord(): Buffer;
 }
+const EMPTY = Buffer.alloc(0);
 interface YazlInternals {
   entries: YazlEntry[];
 }
@@ -35,26 +36,61 @@ const FILE_DATA_DONE = 3;
 
 class ZipSink implements OutputSink {
   private readonly zip = new ZipFile();
-  private readonly file: WriteStream;
+  private readonly fd: number;
   private readonly temporary: string;
-  private readonly written: YazlEntry[] = [];
+  private directory: Buffer[] = [];
+  private directoryCount = 0;
   private failure: Error | undefined;
   private readonly closed: Promise<void>;
   private readonly mtime = new Date();
+  private added = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.temporary = `${path}.${process.pid}.part`;
-    this.file = createWriteStream(this.temporary, { mode: 0o644 });
+    try {
+      this.fd = openSync(this.temporary, 'w', 0o644);
+    } catch (error) {
+      throw new MailsetupError('IO', `cannot write ${path}: ${(error as Error).message}`, { field: 'out', rule: 'writable', cause: error });
+    }
+    // yazl hands over a few small chunks per entry; writing each through a stream costs a trip
+    // to the thread pool apiece, so chunks are gathered and written a megabyte at a time.
+    const output = this.zip.outputStream as Readable;
     this.closed = new Promise<void>((resolve, reject) => {
-      this.file.on('close', resolve);
-      this.file.on('error', (error) => {
-        this.failure = error;
-        reject(new MailsetupError('IO', `cannot write ${path}: ${error.message}`, { field: 'out', rule: 'writable', cause: error }));
+      output.on('data', (chunk: Buffer) => {
+        this.pending.push(chunk);
+        this.pendingBytes += chunk.length;
+        if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+      });
+      output.on('end', () => {
+        this.flush();
+        try {
+          closeSync(this.fd);
+        } catch (error) {
+          this.fail(error as Error);
+        }
+        if (this.failure) reject(this.failure);
+        else resolve();
       });
     });
     this.closed.catch(() => {});
-    this.zip.outputStream.pipe(this.file);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= new MailsetupError('IO', `cannot write ${this.path}: ${error.message}`, { field: 'out', rule: 'writable', cause: error });
+  }
+
+  private flush(): void {
+    if (this.pendingBytes === 0 || this.failure) return;
+    try {
+      writevSync(this.fd, this.pending);
+    } catch (error) {
+      this.fail(error as Error);
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   private compact(): void {
@@ -62,33 +98,22 @@ class ZipSink implements OutputSink {
     let done = 0;
     while (done < entries.length && entries[done]!.state === FILE_DATA_DONE) done++;
     if (done < 256) return;
-    for (const entry of entries.splice(0, done)) {
-      entry.doFileDataPump = null;
-      this.written.push(entry);
-    }
-  }
-
-  private backlog(): number {
-    return (this.zip.outputStream as Readable).readableLength + this.file.writableLength;
+    // A written entry is only needed for its central directory record, which is final once its
+    // data is written: keep those bytes (about 80 per entry) and let the entry go.
+    for (const entry of entries.splice(0, done)) this.directory.push(entry.getCentralDirectoryRecord());
+    this.directoryCount += done;
+    if (this.directory.length > 1024) this.directory = [Buffer.concat(this.directory)];
   }
 
   async add(name: string, body: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
-    this.zip.addBuffer(body, name, { mtime: this.mtime, mode: 0o100644 });
+    // Stored, not deflated: zlib sets up a new stream (and its 256 KB window) per entry, which costs
+    // more than signing a profile; the archive is about twice as large, and is written far faster.
+    this.zip.addBuffer(body, name, { mtime: this.mtime, mode: 0o100644, compress: false });
     this.compact();
-    while (this.backlog() > HIGH_WATER && !this.failure) {
-      // 'drain' only comes after a refused write; the short timer covers data still in yazl's stream.
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.file.off('drain', done);
-          resolve();
-        };
-        const timer = setTimeout(done, 5);
-        this.file.once('drain', done);
-      });
-      this.compact();
-    }
+    // yazl schedules a setImmediate per entry that holds the entry's bytes until it runs; a
+    // producer that only awaits promises never lets it run, so give the event loop a turn.
+    if (++this.added % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async finish(extra?: { name: string; path: string }): Promise<void> {
@@ -96,17 +121,33 @@ class ZipSink implements OutputSink {
     // Entries still pending are written first; the central directory then needs all of them.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const internals = this.zip as unknown as YazlInternals;
-    internals.entries = [...this.written, ...internals.entries];
-    this.written.length = 0;
+    if (this.directoryCount > 0) {
+      // yazl writes one record per entry and counts entries for the end record: the first stand-in
+      // writes all kept records, the others nothing.
+      const records = Buffer.concat(this.directory);
+      const first: YazlEntry = { state: FILE_DATA_DONE, getCentralDirectoryRecord: () => records };
+      const rest: YazlEntry = { state: FILE_DATA_DONE, getCentralDirectoryRecord: () => EMPTY };
+      internals.entries = [first, ...Array.from({ length: this.directoryCount - 1 }, () => rest), ...internals.entries];
+      this.directory = [];
+    }
     this.zip.end();
-    await this.closed;
+    try {
+      await this.closed;
+    } catch (error) {
+      rmSync(this.temporary, { force: true });
+      throw error;
+    }
     renameSync(this.temporary, this.path);
     if (extra) rmSync(extra.path, { force: true });
   }
 
   async abort(): Promise<void> {
-    this.zip.outputStream.unpipe(this.file);
-    this.file.destroy();
+    this.zip.outputStream.removeAllListeners('data');
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
     rmSync(this.temporary, { force: true });
   }
 }

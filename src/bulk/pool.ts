@@ -94,7 +94,9 @@ export async function startWorkerPool(init: WorkerInit, size = defaultWorkerCoun
 
   const startOne = () =>
     new Promise<Slot>((resolve, reject) => {
-      const worker = new Worker(entry, { workerData: init });
+      // A worker's live data is small (catalog, identity, one batch); a smaller young generation
+      // keeps each thread's resident memory near that instead of growing with the churn.
+      const worker = new Worker(entry, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 } });
       const slot: Slot = { worker, busy: 0 };
       worker.on('message', (reply: WorkerReply) => {
         if ('ready' in reply) return resolve(slot);
