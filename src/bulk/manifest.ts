@@ -30,13 +30,17 @@ export function manifestLine(entry: ManifestEntry): string {
   return csvLine([entry.line, entry.email, entry.status, entry.files.join(' '), entry.error ?? '']);
 }
 
-/** Appends manifest lines to a file as rows complete; memory stays flat whatever the row count. */
+/**
+ * Appends manifest lines to a file as rows complete, so memory stays flat whatever the row count;
+ * without a path (the admin page's bounded lists) the manifest is kept in memory.
+ */
 export class ManifestWriter {
-  private readonly fd: number;
+  private readonly fd: number | undefined;
   private pending = '';
+  private readonly kept: string[] = [];
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w', 0o644);
+  constructor(readonly path?: string | undefined) {
+    this.fd = path === undefined ? undefined : openSync(path, 'w', 0o644);
     this.pending = `\uFEFF${csvLine([...MANIFEST_HEADER])}`;
   }
 
@@ -46,12 +50,18 @@ export class ManifestWriter {
   }
 
   private flush(): void {
-    if (this.pending) writeSync(this.fd, this.pending);
+    if (this.fd === undefined) this.kept.push(this.pending);
+    else if (this.pending) writeSync(this.fd, this.pending);
     this.pending = '';
   }
 
   close(): void {
     this.flush();
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+
+  /** The whole manifest, when kept in memory. */
+  contents(): Buffer {
+    return Buffer.from(this.kept.join(''), 'utf8');
   }
 }

@@ -2,23 +2,22 @@
 // whole-or-nothing per file: the ZIP is written beside its name and renamed when complete.
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { MailsetupError } from '../errors.js';
 import { writeFileAtomic } from '../cli/io.js';
 
+export type ExtraFile = { name: string; path: string } | { name: string; body: Buffer };
+
 export interface OutputSink {
   /** Resolves when the sink is ready for more (back-pressure keeps memory flat). */
   add(name: string, body: Buffer): Promise<void>;
-  /** Adds a file from disk (the manifest), then completes the output. */
-  finish(extra?: { name: string; path: string }): Promise<void>;
+  /** Adds the manifest (from disk or memory), then completes the output. */
+  finish(extra?: ExtraFile): Promise<void>;
   /** Removes whatever was written so far. */
   abort(): Promise<void>;
   readonly path: string;
 }
-
-/** Archive bytes gathered before one write to disk. */
-const FLUSH_BYTES = 1024 * 1024;
 
 // yazl keeps every entry (with its closure over the file's bytes) until end(), and looks for the
 // next entry to write by scanning from the first: memory and time grow with the entry count.
@@ -34,10 +33,77 @@ interface YazlInternals {
 }
 const FILE_DATA_DONE = 3;
 
+/** Where archive bytes go: a file (renamed into place when complete) or a stream (an HTTP response). */
+interface ZipTarget {
+  readonly flushBytes: number;
+  /** Returns false when the target wants the writer to wait for `drained`. */
+  write(chunks: Buffer[]): boolean;
+  drained(): Promise<void>;
+  end(): Promise<void>;
+  discard(): void;
+}
+
+function fileTarget(path: string): ZipTarget {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.part`;
+  const fail = (error: unknown) => new MailsetupError('IO', `cannot write ${path}: ${(error as Error).message}`, { field: 'out', rule: 'writable', cause: error });
+  let fd: number;
+  try {
+    fd = openSync(temporary, 'w', 0o644);
+  } catch (error) {
+    throw fail(error);
+  }
+  let open = true;
+  return {
+    // Written a megabyte at a time: a stream would make a trip to the thread pool per small chunk.
+    flushBytes: 1024 * 1024,
+    write(chunks) {
+      try {
+        writevSync(fd, chunks);
+      } catch (error) {
+        throw fail(error);
+      }
+      return true;
+    },
+    drained: async () => {},
+    async end() {
+      open = false;
+      try {
+        closeSync(fd);
+        renameSync(temporary, path);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw fail(error);
+      }
+    },
+    discard() {
+      if (open) closeSync(fd);
+      open = false;
+      rmSync(temporary, { force: true });
+    },
+  };
+}
+
+function streamTarget(stream: Writable): ZipTarget {
+  return {
+    flushBytes: 64 * 1024,
+    write: (chunks) => stream.write(Buffer.concat(chunks)),
+    drained: () => new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.once('drain', done);
+      stream.once('close', done);
+    }),
+    end: () => new Promise<void>((resolve) => stream.end(resolve)),
+    discard: () => stream.destroy(),
+  };
+}
+
 class ZipSink implements OutputSink {
   private readonly zip = new ZipFile();
-  private readonly fd: number;
-  private readonly temporary: string;
   private directory: Buffer[] = [];
   private directoryCount = 0;
   private failure: Error | undefined;
@@ -46,48 +112,32 @@ class ZipSink implements OutputSink {
   private added = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private blocked = false;
 
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.temporary = `${path}.${process.pid}.part`;
-    try {
-      this.fd = openSync(this.temporary, 'w', 0o644);
-    } catch (error) {
-      throw new MailsetupError('IO', `cannot write ${path}: ${(error as Error).message}`, { field: 'out', rule: 'writable', cause: error });
-    }
-    // yazl hands over a few small chunks per entry; writing each through a stream costs a trip
-    // to the thread pool apiece, so chunks are gathered and written a megabyte at a time.
+  constructor(readonly path: string, private readonly target: ZipTarget) {
+    // yazl hands over a few small chunks per entry; they are gathered and written in blocks.
     const output = this.zip.outputStream as Readable;
     this.closed = new Promise<void>((resolve, reject) => {
       output.on('data', (chunk: Buffer) => {
         this.pending.push(chunk);
         this.pendingBytes += chunk.length;
-        if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+        if (this.pendingBytes >= this.target.flushBytes) this.flush();
       });
       output.on('end', () => {
         this.flush();
-        try {
-          closeSync(this.fd);
-        } catch (error) {
-          this.fail(error as Error);
-        }
-        if (this.failure) reject(this.failure);
-        else resolve();
+        if (this.failure) return reject(this.failure);
+        this.target.end().then(resolve, reject);
       });
     });
     this.closed.catch(() => {});
   }
 
-  private fail(error: Error): void {
-    this.failure ??= new MailsetupError('IO', `cannot write ${this.path}: ${error.message}`, { field: 'out', rule: 'writable', cause: error });
-  }
-
   private flush(): void {
     if (this.pendingBytes === 0 || this.failure) return;
     try {
-      writevSync(this.fd, this.pending);
+      if (!this.target.write(this.pending)) this.blocked = true;
     } catch (error) {
-      this.fail(error as Error);
+      this.failure = error as Error;
     }
     this.pending = [];
     this.pendingBytes = 0;
@@ -114,10 +164,15 @@ class ZipSink implements OutputSink {
     // yazl schedules a setImmediate per entry that holds the entry's bytes until it runs; a
     // producer that only awaits promises never lets it run, so give the event loop a turn.
     if (++this.added % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.blocked) {
+      this.blocked = false;
+      await this.target.drained();
+    }
   }
 
-  async finish(extra?: { name: string; path: string }): Promise<void> {
-    if (extra) this.zip.addFile(extra.path, extra.name, { mtime: this.mtime, mode: 0o100644 });
+  async finish(extra?: ExtraFile): Promise<void> {
+    if (extra && 'path' in extra) this.zip.addFile(extra.path, extra.name, { mtime: this.mtime, mode: 0o100644 });
+    if (extra && 'body' in extra) this.zip.addBuffer(extra.body, extra.name, { mtime: this.mtime, mode: 0o100644 });
     // Entries still pending are written first; the central directory then needs all of them.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const internals = this.zip as unknown as YazlInternals;
@@ -134,22 +189,22 @@ class ZipSink implements OutputSink {
     try {
       await this.closed;
     } catch (error) {
-      rmSync(this.temporary, { force: true });
+      this.target.discard();
       throw error;
+    } finally {
+      if (extra && 'path' in extra) rmSync(extra.path, { force: true });
     }
-    renameSync(this.temporary, this.path);
-    if (extra) rmSync(extra.path, { force: true });
   }
 
   async abort(): Promise<void> {
     this.zip.outputStream.removeAllListeners('data');
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-    rmSync(this.temporary, { force: true });
+    this.target.discard();
   }
+}
+
+/** A ZIP written to a stream as it is made (an HTTP download). */
+export function streamSink(stream: Writable, name = 'download.zip'): OutputSink {
+  return new ZipSink(name, streamTarget(stream));
 }
 
 class DirectorySink implements OutputSink {
@@ -161,8 +216,9 @@ class DirectorySink implements OutputSink {
     writeFileAtomic(join(this.path, name), body);
   }
 
-  async finish(extra?: { name: string; path: string }): Promise<void> {
-    if (extra) renameSync(extra.path, join(this.path, extra.name));
+  async finish(extra?: ExtraFile): Promise<void> {
+    if (extra && 'path' in extra) renameSync(extra.path, join(this.path, extra.name));
+    if (extra && 'body' in extra) writeFileAtomic(join(this.path, extra.name), extra.body);
   }
 
   async abort(): Promise<void> {}
@@ -178,7 +234,7 @@ export function openSink(path: string): OutputSink {
       // does not exist yet: fine
     }
     if (isDirectory) throw new MailsetupError('IO', `${path} is a folder; give a .zip file name`, { field: 'out', rule: 'writable' });
-    return new ZipSink(path);
+    return new ZipSink(path, fileTarget(path));
   }
   try {
     return new DirectorySink(path);

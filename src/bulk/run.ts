@@ -24,8 +24,8 @@ export interface BulkRunOptions {
   generator: BatchGenerator;
   /** Absent: nothing is written (sending or a dry run only). */
   sink?: OutputSink | undefined;
-  /** Where the manifest is assembled before it joins the output. */
-  manifestPath?: string | undefined;
+  /** Where the manifest is assembled before it joins the output; `memory` keeps it in memory. */
+  manifestPath?: string | 'memory' | undefined;
   /** Called for each good row, in input order, after its files are written (delivery). */
   onPerson?: ((person: PersonFiles) => Promise<void>) | undefined;
   progress?: Progress | undefined;
@@ -61,7 +61,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
   const batchSize = options.batchSize ?? 32;
   const window: { slots: Slot[]; outputs: Promise<RowOutput[]> }[] = [];
   const maxInFlight = Math.max(2, options.generator.parallelism * 2);
-  const manifest = options.manifestPath ? new ManifestWriter(options.manifestPath) : undefined;
+  const manifest = options.manifestPath ? new ManifestWriter(options.manifestPath === 'memory' ? undefined : options.manifestPath) : undefined;
   const summary: BulkSummary = { rows: 0, ok: 0, failed: 0, files: 0, failures: [], ignoredColumns: [] };
   const counts = (): ProgressCounts => ({ done: summary.rows, ok: summary.ok, failed: summary.failed, sent: options.sentCount?.() });
   const seen = new Map<string, number>();
@@ -128,12 +128,15 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
     while (window.length > 0) await drainOne();
     await options.settle?.();
     manifest?.close();
-    if (options.sink) await options.sink.finish(manifest ? { name: MANIFEST_NAME, path: manifest.path } : undefined);
+    if (options.sink) {
+      const extra = !manifest ? undefined : manifest.path ? { name: MANIFEST_NAME, path: manifest.path } : { name: MANIFEST_NAME, body: manifest.contents() };
+      await options.sink.finish(extra);
+    }
     options.progress?.end(counts());
     return summary;
   } catch (error) {
     manifest?.close();
-    if (options.manifestPath) rmSync(options.manifestPath, { force: true });
+    if (manifest?.path) rmSync(manifest.path, { force: true });
     await options.sink?.abort();
     throw error;
   }

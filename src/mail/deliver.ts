@@ -7,7 +7,7 @@ import type { Language } from '../model/provider.js';
 import { csvLine } from '../bulk/manifest.js';
 import { composeMessage, type MailMessage } from './message.js';
 import type { MailTransport } from './smtp.js';
-import type { SendState } from './state.js';
+import type { SendLedger } from './state.js';
 
 export interface Recipient {
   line: number;
@@ -32,7 +32,7 @@ export interface DeliveryOptions {
   /** Absent in a dry run. */
   transport?: MailTransport | undefined;
   /** Absent in a dry run (nothing is recorded). */
-  state?: SendState | undefined;
+  state?: SendLedger | undefined;
   from: string;
   organization: { name: string; identifier: string };
   /** Extra attempts after the first, for temporary failures. */
@@ -85,6 +85,11 @@ export class Deliverer {
       this.reportFd = openSync(options.reportPath, 'w', 0o644);
       writeSync(this.reportFd, `\uFEFF${csvLine(REPORT_HEADER)}`);
     }
+  }
+
+  /** Figures so far, for progress displays. */
+  progress(): DeliveryReport {
+    return { ...this.report, failures: [...this.report.failures] };
   }
 
   get sentCount(): number {

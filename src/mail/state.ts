@@ -19,13 +19,37 @@ export interface SendRecord {
   line?: number | undefined;
 }
 
+/** What delivery needs from a send state: the file-backed one below, or one in memory (admin page). */
+export interface SendLedger {
+  readonly runId: string;
+  isSent(email: string): boolean;
+  record(record: SendRecord): void;
+  close(): void;
+}
+
+/** A send state that lives as long as the process: for the admin page, which keeps nothing on disk. */
+export class MemoryLedger implements SendLedger {
+  private readonly records = new Map<string, SendRecord>();
+  readonly runId = randomUUID();
+
+  isSent(email: string): boolean {
+    return this.records.get(email.toLowerCase())?.status === 'sent';
+  }
+
+  record(record: SendRecord): void {
+    this.records.set(record.email.toLowerCase(), { ...record, email: record.email.toLowerCase() });
+  }
+
+  close(): void {}
+}
+
 interface Header {
   mailsetupSendState: 1;
   runId: string;
   created: string;
 }
 
-export class SendState {
+export class SendState implements SendLedger {
   private readonly records = new Map<string, SendRecord>();
   private fd: number | undefined;
   readonly runId: string;

@@ -1,0 +1,113 @@
+// The admin page, in memory through createApp: off without a token, refuses a wrong token, checks
+// a staff list row by row, streams the ZIP of signed profiles, and mails everyone through a real
+// SMTP server on 127.0.0.1 with progress to follow.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { tokenMatches } from '../../src/http/admin.js';
+import { captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
+import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
+import { readZip, staffBuffer } from './helpers.js';
+
+const TOKEN = 'admin-token-for-tests-0123456789';
+let signing: TestSigning;
+let smtp: SmtpFixture;
+
+beforeAll(async () => {
+  signing = await testSigning();
+  smtp = await startSmtp({ refuse: (to) => to === 'maria@nstu.ru' });
+});
+afterAll(async () => {
+  signing.remove();
+  await smtp.close();
+});
+
+function adminApp() {
+  const log = captureLogger();
+  const { app } = testApp({ env: { MAILSETUP_ADMIN_TOKEN: TOKEN, MAILSETUP_SMTP_URL: smtp.url, MAILSETUP_MAIL_FROM: 'IT <it@example.org>' }, signer: signing.signer, logger: log.logger });
+  return { app, log };
+}
+
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+
+describe('admin page', () => {
+  it('does not exist without an admin token', async () => {
+    const { app } = testApp({ env: {} });
+    expect((await request(app).get('/admin')).status).toBe(404);
+    expect((await request(app).post('/admin/api/jobs').set('Authorization', `Bearer ${TOKEN}`).send('x')).status).toBe(404);
+  });
+
+  it('serves the page, and refuses API calls without the right token', async () => {
+    const { app } = adminApp();
+    const page = await request(app).get('/admin');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Test University IT');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect((await request(app).get('/admin/admin.js')).status).toBe(200);
+    for (const header of [undefined, 'Bearer wrong-token-wrong-token', `Basic ${TOKEN}`]) {
+      const call = request(app).post('/admin/api/jobs').send('email\na@mail.ru\n');
+      const res = await (header ? call.set('Authorization', header) : call);
+      expect(res.status).toBe(403);
+      expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', field: 'authorization' });
+    }
+    expect(tokenMatches(TOKEN, TOKEN)).toBe(true);
+    expect(tokenMatches(`${TOKEN}x`, TOKEN)).toBe(false);
+  });
+
+  it('checks every row, streams the ZIP of verified profiles, and mails everyone with progress', async () => {
+    const { app, log } = adminApp();
+    const upload = await request(app).post('/admin/api/jobs?name=staff.csv').set('Authorization', `Bearer ${TOKEN}`).set('Content-Type', 'text/csv').send(staffBuffer());
+    expect(upload.status).toBe(201);
+    expect(upload.body).toMatchObject({ ok: 4, failed: 5 });
+    const rows = upload.body.rows as { line: number; status: string; error?: string }[];
+    expect(rows.filter((r) => r.status === 'error').map((r) => r.line)).toEqual([4, 6, 7, 8, 9]);
+    expect(rows.find((r) => r.line === 7)!.error).toContain('[known-domain]');
+
+    const zip = await request(app).get(`/admin/api/jobs/${upload.body.id}/zip`).set('Authorization', `Bearer ${TOKEN}`).buffer(true).parse(binary);
+    expect(zip.status).toBe(200);
+    expect(zip.headers['content-type']).toBe('application/zip');
+    const path = join(signing.dir, 'admin.zip');
+    writeFileSync(path, zip.body as Buffer);
+    const entries = await readZip(path);
+    expect([...entries.keys()]).toEqual(['ivan.petrov@nstu.ru.mobileconfig', 'åsa.öberg@mail.ru.mobileconfig', 'björn@yandex.ru.mobileconfig', 'maria@nstu.ru.mobileconfig', 'manifest.csv']);
+    for (const [name, body] of entries) if (name.endsWith('.mobileconfig')) expect(opensslVerify(body, signing.caFile, signing.dir).toString()).toContain('<plist');
+    expect(entries.get('manifest.csv')!.toString()).toContain('4,not-an-address,error');
+
+    const send = await request(app).post(`/admin/api/jobs/${upload.body.id}/send`).set('Authorization', `Bearer ${TOKEN}`);
+    expect(send.status).toBe(202);
+    let status = send.body;
+    for (let i = 0; i < 100 && status.sending.state === 'sending'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await request(app).get(`/admin/api/jobs/${upload.body.id}`).set('Authorization', `Bearer ${TOKEN}`)).body;
+    }
+    expect(status.sending).toMatchObject({ state: 'done', sent: 3, failed: 1, total: 4 });
+    expect(status.sending.failures[0]).toMatchObject({ email: 'maria@nstu.ru', line: 10 });
+    expect(smtp.received.flatMap((m) => m.envelopeTo).sort()).toEqual(['björn@yandex.ru', 'ivan.petrov@nstu.ru', 'åsa.öberg@mail.ru'].sort());
+    expect(log.text()).not.toContain('s3cret-pass');
+
+    // Sending again only retries the one that failed.
+    const again = await request(app).post(`/admin/api/jobs/${upload.body.id}/send`).set('Authorization', `Bearer ${TOKEN}`);
+    status = again.body;
+    for (let i = 0; i < 100 && status.sending.state === 'sending'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await request(app).get(`/admin/api/jobs/${upload.body.id}`).set('Authorization', `Bearer ${TOKEN}`)).body;
+    }
+    expect(status.sending).toMatchObject({ state: 'done', sent: 0, alreadySent: 3, failed: 1 });
+    expect(smtp.received).toHaveLength(3);
+  });
+
+  it('rejects an unknown format and a password column with the field named', async () => {
+    const { app } = adminApp();
+    const format = await request(app).post('/admin/api/jobs?formats=floppy').set('Authorization', `Bearer ${TOKEN}`).send('email\na@mail.ru\n');
+    expect(format.status).toBe(400);
+    expect(format.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'formats' });
+    const secret = await request(app).post('/admin/api/jobs').set('Authorization', `Bearer ${TOKEN}`).set('Content-Type', 'text/csv').send('email,password\na@mail.ru,x\n');
+    expect(secret.status).toBe(400);
+    expect(secret.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'no-passwords' });
+  });
+});
