@@ -58,6 +58,11 @@ export interface DeliveryReport {
 
 const REPORT_HEADER = ['line', 'email', 'status', 'attempts', 'error'];
 
+/** nodemailer's codes for a connection that could not be made or was lost. */
+const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED']);
+/** Consecutive people failing to connect before the run stops. */
+const UNREACHABLE_LIMIT = 3;
+
 function isPermanent(error: { responseCode?: number; code?: string }): boolean {
   return typeof error.responseCode === 'number' && error.responseCode >= 500 && error.responseCode < 600;
 }
@@ -73,6 +78,7 @@ export class Deliverer {
   private readonly reportFd: number | undefined;
   private fatal: Error | undefined;
   private closed = false;
+  private unreachable = 0;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => Date;
   private readonly fromDomain: string;
@@ -152,19 +158,26 @@ export class Deliverer {
         const result = await transport!.send({ ...message, from: this.options.from, messageId });
         if (result.rejected.length > 0 && result.accepted.length === 0) throw Object.assign(new Error(`recipient refused: ${result.response}`), { responseCode: 550 });
         state?.record({ ...base, status: 'sent', attempts, at: this.now().toISOString() });
+        this.unreachable = 0;
         this.outcome({ line: recipient.line, email: recipient.email, status: 'sent', attempts });
         return;
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code === 'EAUTH') {
           state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: 'SMTP login refused' });
-          this.fatal = new MailsetupError('CONFIG_INVALID', `the SMTP server refused the login: ${describe(error)}`, { field: 'smtp-url', rule: 'smtp-auth' });
+          this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server refused the login: ${describe(error)}`, { field: 'smtp-url', rule: 'smtp-auth' });
           this.outcome({ line: recipient.line, email: recipient.email, status: 'failed', attempts, error: 'SMTP login refused' });
           return;
         }
         const permanent = isPermanent(error as { responseCode?: number });
         if (permanent || attempts > this.options.retries) {
           const reason = describe(error);
+          // People after people failing to connect: the server is down, so stop instead of
+          // working through the whole list with backoff; everyone left stays retriable.
+          this.unreachable = CONNECTION_ERRORS.has(code ?? '') ? this.unreachable + 1 : 0;
+          if (this.unreachable >= UNREACHABLE_LIMIT) {
+            this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server cannot be reached (${reason}); run again when it is back`, { field: 'smtp-url', rule: 'smtp-unreachable' });
+          }
           state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: reason });
           this.outcome({ line: recipient.line, email: recipient.email, status: 'failed', attempts, error: reason });
           return;

@@ -142,11 +142,27 @@ describe('bulk --send', () => {
     expect(run.stdout).toContain('dry run: 5 message(s) would be sent');
   });
 
+  it('stops when the SMTP server cannot be reached, and a later run sends everything', async () => {
+    const gone = await startSmtp();
+    const url = gone.url;
+    await gone.close();
+    const run = await runCliProcess(sendArgs(url, 'down.jsonl', ['--retries', '1']), { cwd: tmp.path, env });
+    expect(run.code).toBe(11);
+    expect(run.stderr).toContain('the SMTP server cannot be reached');
+    const back = await startSmtp();
+    try {
+      const again = await runCliProcess(sendArgs(back.url, 'down.jsonl'), { cwd: tmp.path, env });
+      expect(again.stdout).toContain('mail: 5 sent, 0 already sent earlier, 0 failed');
+    } finally {
+      await back.close();
+    }
+  });
+
   it('stops with a clear error when the SMTP login is refused, leaving everyone retriable', async () => {
     const smtp = await startSmtp({ pass: 'other' });
     try {
       const run = await runCliProcess(sendArgs(smtp.url.replace(':other@', ':wrong@'), 'auth.jsonl'), { cwd: tmp.path, env });
-      expect(run.code).toBe(5);
+      expect(run.code).toBe(11);
       expect(run.stderr).toContain('the SMTP server refused the login');
       expect(run.stderr).not.toContain('wrong');
       expect(smtp.received).toHaveLength(0);

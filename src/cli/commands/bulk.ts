@@ -27,6 +27,9 @@ import { SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
 
 const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
 
+/** Lists up to this many rows are done in one thread unless --workers says otherwise. */
+const SMALL_LIST = 64;
+
 function usage(field: string, message: string): MailsetupError {
   return new MailsetupError('USAGE', `${field}: ${message}`, { field, rule: 'usage' });
 }
@@ -153,7 +156,8 @@ export const bulkCommand: Command = {
 ${SIGNING_USAGE}
   --device, --type, --provider, --variant, --language
                         defaults for rows that leave the column empty
-  --workers N           worker threads (default: one per core, ${defaultWorkerCount()} here; 0 = none)
+  --workers N           worker threads (default: one per core, ${defaultWorkerCount()} here, or none for
+                        lists of up to ${SMALL_LIST} rows; 0 = none)
   --send                mail each person their files (with install steps in their language)
   --dry-run             show what --send would send, send nothing
   --smtp-url URL        smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465
@@ -246,14 +250,15 @@ ${SIGNING_USAGE}
       if (!dryRun) run.io.stderr(`mailsetup: sending through ${redactSmtpUrl(smtpUrl!)} as ${from}\n`);
     }
 
-    const workers = wholeNumber(run, 'workers', defaultWorkerCount(), 0, 64);
+    const total = await estimateRows(staffSource);
+    // Starting a worker (its own copy of the catalog and identity) costs more than a short list.
+    const workers = wholeNumber(run, 'workers', total !== undefined && total <= SMALL_LIST ? 0 : defaultWorkerCount(), 0, 64);
     const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out)) : undefined;
     const manifestPath = sink ? join(/\.zip$/i.test(sink.path) ? dirname(sink.path) : sink.path, `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
     let gen: BatchGenerator | undefined;
     let report: DeliveryReport | undefined;
     try {
       gen = await generator(run, signed, workers);
-      const total = await estimateRows(staffSource);
       const progress = createProgress((text) => run.io.stderr(text), run.io.isTTY, total);
       const onPerson = deliverer
         ? (person: PersonFiles) =>
