@@ -20,7 +20,7 @@ function summary(counts: ProgressCounts, total: number | undefined): string {
 
 export function createProgress(write: (text: string) => void, isTTY: boolean, total: number | undefined, now: () => number = Date.now): Progress {
   let lastDraw = 0;
-  let lastPercent = -1;
+  let lastPercent = 0;
   if (isTTY) {
     return {
       update(counts) {

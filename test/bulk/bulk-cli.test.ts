@@ -94,6 +94,13 @@ describe('mailsetup bulk', () => {
     expect(readdirSync(tmp.path).filter((name) => name.startsWith('secret.zip'))).toEqual([]);
   });
 
+  it('fails with exit code 6 and leaves nothing behind when the signing identity cannot be loaded', async () => {
+    const run = await runCliProcess(['bulk', 'staff.csv', '--out', 'nosign.zip', '--workers', '2'], { cwd: tmp.path, env: { ...env, MAILSETUP_SIGNING_KEY: join(tmp.path, 'missing.key') } });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('missing.key');
+    expect(readdirSync(tmp.path).filter((name) => name.startsWith('nosign') || name.includes('.part'))).toEqual([]);
+  });
+
   it('rejects an unknown format by name, before reading anything', async () => {
     const run = await runCliProcess(['bulk', 'staff.csv', '--out', 'x.zip', '--formats', 'mobileconfig,floppy'], { cwd: tmp.path, env });
     expect(run.code).toBe(2);

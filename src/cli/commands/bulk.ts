@@ -1,5 +1,6 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
+import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
 import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
@@ -298,6 +299,11 @@ ${SIGNING_USAGE}
         if (report.failed > 0) run.io.stderr(`mailsetup: run the same command again to retry the ${report.failed} unsent message(s); nobody is mailed twice\n`);
       }
       return summary.failed > 0 || (report?.failed ?? 0) > 0 ? ERROR_CODES.PARTIAL_FAILURE.exitCode : 0;
+    } catch (error) {
+      // Nothing half-made is left behind (the run itself cleans up what it started writing).
+      await sink?.abort();
+      if (manifestPath) rmSync(manifestPath, { force: true });
+      throw error;
     } finally {
       deliverer?.abort();
       await gen?.close();
