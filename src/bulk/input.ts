@@ -129,7 +129,8 @@ function streamOf(source: StaffSource): Readable {
   return 'buffer' in source ? Readable.from([source.buffer]) : createReadStream(source.path, { highWaterMark: 256 * 1024 });
 }
 
-function checkReadable(source: StaffSource): void {
+/** Throws an IO error naming the file when a staff file cannot be read. */
+export function checkReadable(source: StaffSource): void {
   if ('buffer' in source) return;
   try {
     if (!statSync(source.path).isFile()) throw new Error('not a file');

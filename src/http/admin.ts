@@ -75,7 +75,7 @@ function parseFormats(value: unknown): string[] {
   return formats;
 }
 
-function summary(job: Job) {
+function summary(job: Job, withRows = true) {
   const sending = job.sending
     ? {
         state: job.sending.state,
@@ -87,7 +87,7 @@ function summary(job: Job) {
         ...(job.sending.error ? { error: job.sending.error } : {}),
       }
     : undefined;
-  return { id: job.id, name: job.name, formats: job.formats, unsigned: job.unsigned, ok: job.ok, failed: job.rows.length - job.ok, rows: job.rows, ...(sending ? { sending } : {}) };
+  return { id: job.id, name: job.name, formats: job.formats, unsigned: job.unsigned, ok: job.ok, failed: job.rows.length - job.ok, ...(withRows ? { rows: job.rows } : {}), ...(sending ? { sending } : {}) };
 }
 
 export function adminRouter(deps: AppDeps): Router {
@@ -171,8 +171,9 @@ export function adminRouter(deps: AppDeps): Router {
     }
   });
 
+  // `?rows=0` leaves out the row list: the page polls this for sending progress.
   api.get('/jobs/:id', (req, res) => {
-    res.json(summary(findJob(req)));
+    res.json(summary(findJob(req), req.query.rows !== '0'));
   });
 
   api.get('/jobs/:id/zip', async (req, res, next) => {
@@ -201,7 +202,7 @@ export function adminRouter(deps: AppDeps): Router {
       const job = findJob(req);
       const { smtpUrl, from } = deps.config.mail;
       if (!smtpUrl || !from) throw failure('UNSUPPORTED', 'MAILSETUP_SMTP_URL', 'smtp-not-configured', 'sending needs MAILSETUP_SMTP_URL and MAILSETUP_MAIL_FROM in the server configuration');
-      if (job.sending?.state === 'sending') return void res.status(202).json(summary(job));
+      if (job.sending?.state === 'sending') return void res.status(202).json(summary(job, false));
       const deliverer = new Deliverer({
         transport: smtpTransport(smtpUrl, 2),
         state: job.ledger,
@@ -239,7 +240,7 @@ export function adminRouter(deps: AppDeps): Router {
           clearInterval(timer);
           deps.logger?.info({ job: job.id, state: progress.state, sent: progress.report.sent, failed: progress.report.failed }, 'admin sending ended');
         });
-      res.status(202).json(summary(job));
+      res.status(202).json(summary(job, false));
     } catch (error) {
       next(error);
     }

@@ -104,7 +104,7 @@
       if (!polling) {
         polling = setInterval(async () => {
           try {
-            const data = await (await call('GET', `/jobs/${job.id}`)).json();
+            const data = await (await call('GET', `/jobs/${job.id}?rows=0`)).json();
             showProgress(data.sending);
           } catch (error) {
             say(error.message);

@@ -6,7 +6,7 @@ import { ERROR_CODES, MailsetupError } from '../../errors.js';
 import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
 import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, type BatchGenerator } from '../../bulk/generator.js';
-import { estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
+import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
 import { openSink, type OutputSink } from '../../bulk/output.js';
 import { defaultWorkerCount, startWorkerPool, workerEnv } from '../../bulk/pool.js';
@@ -221,7 +221,7 @@ ${SIGNING_USAGE}
     const defaults: RowDefaults = { device: str(run, 'device'), type: str(run, 'type'), provider: str(run, 'provider'), variant: str(run, 'variant'), language };
     const config = run.config();
     const staffSource = source(run, staff);
-    readStaff(staffSource); // checks the file is readable before anything starts
+    checkReadable(staffSource);
 
     let deliverer: Deliverer | undefined;
     let stateNote = '';

@@ -1,0 +1,96 @@
+// The admin page in headless Chromium (Debian's /usr/bin/chromium): an IT person pastes the token,
+// uploads an Excel-style staff list, reads the row-by-row check, downloads the ZIP and mails
+// everyone through a real SMTP server on 127.0.0.1.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
+import { makeTempDir } from '../support/tmp.js';
+import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
+import { GOOD_EMAILS, readZip, staffBuffer } from './helpers.js';
+
+const TOKEN = 'browser-admin-token-0123456789';
+let signing: TestSigning;
+let smtp: SmtpFixture;
+let server: Server;
+let base: string;
+let context: BrowserContext;
+const tmp = makeTempDir('mailsetup-admin-browser-');
+
+beforeAll(async () => {
+  signing = await testSigning();
+  smtp = await startSmtp();
+  const { app } = testApp({ env: { MAILSETUP_ADMIN_TOKEN: TOKEN, MAILSETUP_SMTP_URL: smtp.url, MAILSETUP_MAIL_FROM: 'it@example.org' }, signer: signing.signer });
+  server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  context = await chromium.launchPersistentContext(join(tmp.path, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    acceptDownloads: true,
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await new Promise((resolve) => server.close(resolve));
+  await smtp.close();
+  signing.remove();
+  tmp.remove();
+});
+
+/** Polls the page (the CSP forbids evaluating strings in it). */
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the page');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('admin page in a browser', () => {
+  it('checks an uploaded list, downloads the ZIP and mails everyone', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('response', (response) => response.status() >= 400 && !response.url().endsWith('/favicon.ico') && problems.push(`${response.status()} ${response.url()}`));
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${base}/admin`);
+    await page.fill('#token', TOKEN);
+    await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: staffBuffer() });
+    await page.click('#upload button[type=submit]');
+    await page.waitForSelector('#rows tbody tr');
+    expect(await page.textContent('#counts')).toContain('4 row(s) ready, 5 with problems');
+    const cells = await page.$$eval('#rows tbody tr', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(cells).toHaveLength(9);
+    expect(cells[0]).toEqual(['2', 'ivan.petrov@nstu.ru', 'ok', 'ivan.petrov@nstu.ru.mobileconfig']);
+    expect(cells[2]![3]).toContain('is not an email address');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const path = join(tmp.path, 'download.zip');
+    await download.saveAs(path);
+    const entries = await readZip(path);
+    expect([...entries.keys()]).toEqual([...GOOD_EMAILS.map((e) => `${e}.mobileconfig`), 'manifest.csv']);
+    opensslVerify(entries.get('ivan.petrov@nstu.ru.mobileconfig')!, signing.caFile, signing.dir);
+
+    await page.click('#send');
+    await until(async () => (await page.textContent('#progress'))?.includes('(done)') === true, 20000);
+    expect(await page.textContent('#progress')).toContain('Mail: 4 sent, 0 already sent, 0 failed, of 4 (done).');
+    expect(smtp.received.flatMap((m) => m.envelopeTo).sort()).toEqual([...GOOD_EMAILS].sort());
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the server\'s reason when the token is wrong', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/admin`);
+    await page.fill('#token', 'not-the-token-at-all-000');
+    await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: staffBuffer() });
+    await page.click('#upload button[type=submit]');
+    await until(async () => ((await page.textContent('#message')) ?? '') !== '', 5000);
+    expect(await page.textContent('#message')).toContain('admin token');
+    expect(await page.isHidden('#result')).toBe(true);
+  });
+});
