@@ -222,6 +222,11 @@ ${SIGNING_USAGE}
     const config = run.config();
     const staffSource = source(run, staff);
     checkReadable(staffSource);
+    // Every option is checked before anything is created or sent.
+    const workersOption = str(run, 'workers') === undefined ? undefined : wholeNumber(run, 'workers', 0, 0, 64);
+    const connections = wholeNumber(run, 'connections', 2, 1, 20);
+    const retries = wholeNumber(run, 'retries', 3, 0, 10);
+    const retryDelay = wholeNumber(run, 'retry-delay', 2, 0, 600);
 
     let deliverer: Deliverer | undefined;
     let stateNote = '';
@@ -232,18 +237,18 @@ ${SIGNING_USAGE}
       if (!from) throw usage('--from', 'give the sender address (or set MAILSETUP_MAIL_FROM)');
       const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
       if ('error' in parseEmail(fromAddress)) throw new MailsetupError('INVALID_INPUT', `--from: "${from}" is not an email address`, { field: '--from', rule: 'email-format' });
+      if (!dryRun) checkSmtpUrl(smtpUrl!, str(run, 'smtp-url') ? '--smtp-url' : 'MAILSETUP_SMTP_URL');
       const base = resolveOutput(run.io, out ?? staff).replace(/\.(zip|csv|json|jsonl|ndjson)$/i, '');
       const statePath = str(run, 'state') ? resolveOutput(run.io, str(run, 'state')!) : `${base}.send-state.jsonl`;
-      const connections = wholeNumber(run, 'connections', 2, 1, 20);
       const state = dryRun ? undefined : SendState.open(statePath);
       if (state) stateNote = statePath;
       deliverer = new Deliverer({
-        transport: dryRun ? undefined : smtpTransport(checkSmtpUrl(smtpUrl!, '--smtp-url'), connections),
+        transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
         state,
         from,
         organization: config.organization,
-        retries: wholeNumber(run, 'retries', 3, 0, 10),
-        backoffMs: wholeNumber(run, 'retry-delay', 2, 0, 600) * 1000,
+        retries,
+        backoffMs: retryDelay * 1000,
         concurrency: connections,
         reportPath: dryRun ? undefined : `${base}.send-report.csv`,
         log: (text) => run.io.stdout(text),
@@ -253,7 +258,7 @@ ${SIGNING_USAGE}
 
     const total = await estimateRows(staffSource);
     // Starting a worker (its own copy of the catalog and identity) costs more than a short list.
-    const workers = wholeNumber(run, 'workers', total !== undefined && total <= SMALL_LIST ? 0 : defaultWorkerCount(), 0, 64);
+    const workers = workersOption ?? (total !== undefined && total <= SMALL_LIST ? 0 : defaultWorkerCount());
     const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out)) : undefined;
     const manifestPath = sink ? join(/\.zip$/i.test(sink.path) ? dirname(sink.path) : sink.path, `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
     let gen: BatchGenerator | undefined;
