@@ -127,6 +127,8 @@ const webEnvSchema = z
     MAILSETUP_LINK_SECRET: z.string().min(32, { error: 'the link secret has at least 32 characters' }).optional(),
     /** Minutes a QR-code link stays valid. */
     MAILSETUP_LINK_TTL: z.coerce.number().int().min(1).max(1440).default(10),
+    /** Worker threads that build and sign files for the web app; 0 builds them on the main thread. */
+    MAILSETUP_WEB_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   })
   .refine((v) => (v.MAILSETUP_TLS_CERT === undefined) === (v.MAILSETUP_TLS_KEY === undefined), {
     error: 'set both MAILSETUP_TLS_CERT and MAILSETUP_TLS_KEY, or neither',
@@ -143,6 +145,8 @@ export interface WebConfig {
   /** HMAC key for QR-code links; undefined means a random key per process. */
   linkSecret: string | undefined;
   linkTtlMinutes: number;
+  /** Worker threads for building and signing files; undefined: one per core. */
+  workers: number | undefined;
 }
 
 function loadWebConfig(env: Env): Readonly<WebConfig> {
@@ -157,5 +161,6 @@ function loadWebConfig(env: Env): Readonly<WebConfig> {
     rateLimitPerMinute: parsed.MAILSETUP_RATE_LIMIT,
     linkSecret: parsed.MAILSETUP_LINK_SECRET,
     linkTtlMinutes: parsed.MAILSETUP_LINK_TTL,
+    workers: parsed.MAILSETUP_WEB_WORKERS,
   });
 }

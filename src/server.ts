@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type Env } from './config.js';
 import { asMailsetupError, MailsetupError } from './errors.js';
 import { createApp } from './http/app.js';
+import { startGenerationPool } from './http/generation.js';
 import type { Logger } from './http/deps.js';
 import { ProviderCatalog } from './providers/catalog.js';
 import { signerFromConfig } from './signing/index.js';
@@ -51,27 +53,34 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const config = loadConfig(options.env ?? process.env);
   const logger = jsonLogger(options.write ?? ((line) => void process.stdout.write(line)));
   const catalog = ProviderCatalog.load({ paths: config.providerPaths, defaultProvider: config.defaultProvider });
-  const signer = await signerFromConfig(config, { log: (line) => logger.warn({}, line), ...(options.cwd ? { cwd: options.cwd } : {}) });
-  const app = createApp({ config, catalog, signer, logger });
   const tls = config.web.tls;
-  const server: Server = tls
-    ? createHttpsServer({ cert: readTlsFile(tls.certFile, 'MAILSETUP_TLS_CERT'), key: readTlsFile(tls.keyFile, 'MAILSETUP_TLS_KEY') }, app)
-    : createHttpServer(app);
+  // Everything that can fail is read before worker threads start, so a failure leaves nothing running.
+  const tlsFiles = tls ? { cert: readTlsFile(tls.certFile, 'MAILSETUP_TLS_CERT'), key: readTlsFile(tls.keyFile, 'MAILSETUP_TLS_KEY') } : undefined;
+  const signer = await signerFromConfig(config, { log: (line) => logger.warn({}, line), ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const workers = config.web.workers ?? availableParallelism();
+  const pool = workers > 0 ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger }) : undefined;
+  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate } : {}) });
+  const server: Server = tlsFiles ? createHttpsServer(tlsFiles, app) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   const host = options.host ?? config.web.host;
   const port = options.port ?? config.web.port;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
-  logger.info({ url, signer: signer.description?.subject, developmentSigner: signer.description?.development ?? false }, 'listening');
+  logger.info({ url, workers, signer: signer.description?.subject, developmentSigner: signer.description?.development ?? false }, 'listening');
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -88,7 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         server.close(() => {
           clearTimeout(force);
           clearInterval(sweep);
-          resolve();
+          void (pool?.close() ?? Promise.resolve()).then(() => resolve());
         });
         server.closeIdleConnections();
       });

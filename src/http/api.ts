@@ -5,9 +5,10 @@ import { FORMAT_IDS } from '../formats/registry.js';
 import { isLanguage, negotiateLanguage, translator } from '../i18n.js';
 import { localize, type Language } from '../model/provider.js';
 import { variantOf } from '../providers/catalog.js';
-import { generate, parseGenerateRequest } from '../service/generate.js';
+import { parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import type { AppDeps } from './deps.js';
+import { inlineGeneration } from './generation.js';
 import { sendGeneratedFile } from './send-file.js';
 import { describeResolved, lookupEmail, parsedEmail, providerExtras, variantRows } from './views.js';
 import { webError } from './web-error.js';
@@ -80,12 +81,13 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
     });
   });
 
-  const generateHandler: RequestHandler = (req, res) => {
+  const generateFile = deps.generate ?? inlineGeneration(deps);
+  const generateHandler: RequestHandler = async (req, res) => {
     if (!req.is('application/json')) throw webError('INVALID_INPUT', 'body', 'body-json');
     const body = req.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw webError('INVALID_INPUT', 'body', 'body-json');
     const request = parseGenerateRequest({ language: apiLanguage(req), ...(body as Record<string, unknown>) });
-    sendGeneratedFile(res, generate(request, deps));
+    sendGeneratedFile(res, await generateFile(request));
   };
   const json = express.json({ limit: '16kb', strict: true });
   router.post('/profile', generationLimit, json, generateHandler);

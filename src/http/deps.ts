@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
+import type { Generate } from './generation.js';
 
 export interface Logger {
   info(fields: Record<string, unknown>, message: string): void;
@@ -16,4 +17,6 @@ export interface AppDeps {
   logger?: Logger;
   /** Injected clock (milliseconds), for expiring links and logs. */
   now?: () => number;
+  /** Builds and signs files; default: inline. src/server.ts passes a worker-thread pool. */
+  generate?: Generate;
 }

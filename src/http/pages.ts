@@ -11,6 +11,7 @@ import { variantOf } from '../providers/catalog.js';
 import { generate, parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import type { AppDeps } from './deps.js';
+import { inlineGeneration } from './generation.js';
 import type { LinkTokens } from './link-token.js';
 import { locals } from './middleware.js';
 import { qrSvg } from './qr.js';
@@ -92,7 +93,7 @@ function fieldErrors(error: MailsetupError, t: Translate): { byField: Record<str
 export function pagesRouter(kit: PageKit): Router {
   const { deps, renderer, tokens, generationLimit } = kit;
   const { config, catalog } = deps;
-  const now = deps.now ?? Date.now;
+  const generateFile = deps.generate ?? inlineGeneration(deps);
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
 
@@ -305,8 +306,7 @@ export function pagesRouter(kit: PageKit): Router {
     try {
       const parsed = requestFromForm(req.body, language);
       values = parsed.values;
-      const file = generate(parsed.request, deps);
-      sendGeneratedFile(res, file);
+      sendGeneratedFile(res, await generateFile(parsed.request));
     } catch (thrown) {
       if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
       await setupPage(req, res, values, thrown);
@@ -360,9 +360,9 @@ export function pagesRouter(kit: PageKit): Router {
     });
   });
 
-  router.get('/l/:token/profile', generationLimit, (req, res) => {
+  router.get('/l/:token/profile', generationLimit, async (req, res) => {
     const payload = linkPayload(String(req.params.token));
-    sendGeneratedFile(res, generate(linkRequest(payload), deps));
+    sendGeneratedFile(res, await generateFile(linkRequest(payload)));
   });
 
   router.get('/instructions/:device', (req, res) => {

@@ -1,7 +1,7 @@
 // Sends a generated file: its own MIME type, a safe attachment name, never cached.
 import type { Response } from 'express';
 import { asciiFileName } from '../formats/filename.js';
-import type { GeneratedFile } from '../service/generate.js';
+import type { WebFile } from './generation.js';
 
 /** RFC 6266 / RFC 8187: a quoted ASCII name for every client, plus filename* when the name is not ASCII. */
 export function contentDisposition(fileName: string): string {
@@ -12,7 +12,7 @@ export function contentDisposition(fileName: string): string {
   return `${plain}; filename*=UTF-8''${encoded}`;
 }
 
-export function sendGeneratedFile(res: Response, file: GeneratedFile): void {
+export function sendGeneratedFile(res: Response, file: WebFile): void {
   res.status(200);
   res.set({
     'Content-Type': file.contentType,

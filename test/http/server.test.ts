@@ -17,12 +17,12 @@ beforeAll(() => {
 });
 afterAll(() => tmp.remove());
 
-const baseEnv = () => ({ MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'), HOST: '127.0.0.1', PORT: '0', MAILSETUP_ORG_NAME: 'Server Test' });
+const baseEnv = () => ({ MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'), HOST: '127.0.0.1', PORT: '0', MAILSETUP_ORG_NAME: 'Server Test', MAILSETUP_WEB_WORKERS: '0' });
 
 describe('startServer', () => {
-  it('serves pages and signed profiles on loopback, logs JSON lines, and closes', async () => {
+  it('serves pages and signed profiles (built on worker threads) on loopback, logs JSON lines, and closes', async () => {
     const lines: string[] = [];
-    const running = await startServer({ env: baseEnv(), write: (line) => void lines.push(line), cwd: tmp.path });
+    const running = await startServer({ env: { ...baseEnv(), MAILSETUP_WEB_WORKERS: '2' }, write: (line) => void lines.push(line), cwd: tmp.path });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const page = await fetch(`${running.url}/`);
@@ -31,11 +31,18 @@ describe('startServer', () => {
       expect(file.headers.get('content-type')).toBe('application/x-apple-aspen-config');
       const plist = opensslVerify(Buffer.from(await file.arrayBuffer()), join(tmp.path, 'certs', 'development', 'ca.pem'), tmp.path);
       expect(plist.toString()).toContain('mail2.nstu.ru');
+      // Errors raised in a worker arrive whole: code, field and rule.
+      const unknown = await fetch(`${running.url}/api/profile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'anna@example.se' }) });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { code: 'UNKNOWN_DOMAIN', field: 'email', rule: 'known-domain' } });
+      // Several at once are spread over the workers.
+      const many = await Promise.all(Array.from({ length: 6 }, (_, i) => fetch(`${running.url}/download`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=user${i}%40nstu.ru&device=macos` })));
+      for (const res of many) expect(res.headers.get('x-mailsetup-signed')).toBe('true');
     } finally {
       await running.close();
     }
     const parsed = lines.map((line) => JSON.parse(line) as { level: string; msg: string; url?: string });
-    expect(parsed.find((l) => l.msg === 'listening')?.url).toBe(running.url);
+    expect(parsed.find((l) => l.msg === 'listening')).toMatchObject({ url: running.url, workers: 2 });
     expect(parsed.some((l) => l.level === 'warn' && /Not Verified/.test(l.msg))).toBe(true);
     await expect(fetch(`${running.url}/`)).rejects.toThrow();
   });

@@ -1,0 +1,138 @@
+// HTTP throughput of signed profile downloads: the web app on 127.0.0.1 (an ephemeral port) loaded
+// by wrk (a separate process) through the form's POST /download and the QR link's GET, with the
+// event-loop delay measured in the server process meanwhile. Run twice: files built and signed
+// on the event loop itself, and on the worker-thread pool `npm start` uses.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import { createApp } from '../http/app.js';
+import { startGenerationPool } from '../http/generation.js';
+import { ProviderCatalog } from '../providers/catalog.js';
+import { generate, parseGenerateRequest } from '../service/generate.js';
+import { signerFromConfig, type Signer } from '../signing/index.js';
+import { microsPerOp, round, type BenchSection, type Figures } from './section.js';
+
+const run = promisify(execFile);
+
+interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  failures: number;
+}
+
+/** wrk prints latencies as 812.00us, 1.20ms or 1.02s. */
+function milliseconds(text: string): number {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 'ms' ? value : match[2] === 's' ? value * 1000 : value * 60_000;
+}
+
+export function parseWrk(output: string): WrkResult {
+  const percentile = (p: string) => milliseconds(new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm').exec(output)?.[1] ?? '');
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN),
+    p50Ms: percentile('50'),
+    p99Ms: percentile('99'),
+    requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? Number.NaN),
+    failures: non2xx + (errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
+  };
+}
+
+interface Shape {
+  seconds: number;
+  connections: number;
+  threads: number;
+}
+
+async function wrk(url: string, script: string | undefined, shape: Shape): Promise<WrkResult> {
+  const args = ['-t', String(shape.threads), '-c', String(shape.connections), '-d', `${shape.seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
+  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
+  return parseWrk(stdout);
+}
+
+const FORM = 'email=ivan.petrov%40nstu.ru&device=ios&name=%D0%98%D0%B2%D0%B0%D0%BD&language=ru&variant=default&type=imap';
+
+interface Measured {
+  post: WrkResult;
+  link: WrkResult;
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+
+/** One server (inline or with a pool of `workers` threads), loaded by wrk. */
+async function measure(env: Record<string, string>, config: Readonly<Config>, signer: Signer, workers: number, dir: string, shape: Shape, log: (line: string) => void): Promise<Measured> {
+  const catalog = ProviderCatalog.load({});
+  const pool = workers > 0 ? await startGenerationPool(env, { size: workers, cwd: dir }) : undefined;
+  const app = createApp({ config, catalog, signer, ...(pool ? { generate: pool.generate } : {}) });
+  const server = createServer(app);
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const script = join(dir, 'post.lua');
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = "${FORM}"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n`);
+    const check = await fetch(`${base}/download`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: FORM });
+    if (check.status !== 200 || check.headers.get('x-mailsetup-signed') !== 'true') throw new Error(`POST /download answered ${check.status}`);
+    const page = await fetch(`${base}/setup?email=ivan.petrov%40nstu.ru&device=ios`, { headers: { 'user-agent': 'Windows NT 10.0' } }).then((r) => r.text());
+    const token = /\/l\/([\w-]+\.[\w-]+)/.exec(page)?.[1];
+    if (!token) throw new Error('no QR link on the setup page');
+
+    await wrk(`${base}/download`, script, { ...shape, seconds: Math.min(2, shape.seconds) });
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    log(`${workers ? `${workers} worker threads` : 'inline'}: wrk POST /download for ${shape.seconds}s, ${shape.connections} connections`);
+    delay.enable();
+    const post = await wrk(`${base}/download`, script, shape);
+    delay.disable();
+    const link = await wrk(`${base}/l/${token}/profile`, undefined, shape);
+    return { post, link, loopP99Ms: delay.percentile(99) / 1e6, loopMaxMs: delay.max / 1e6 };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await pool?.close();
+  }
+}
+
+export const httpBench: BenchSection = {
+  name: 'http',
+  summary: 'signed .mobileconfig downloads over HTTP on 127.0.0.1 (wrk), inline and on worker threads; event-loop delay meanwhile',
+  async run({ quick, log }) {
+    const dir = mkdtempSync(join(tmpdir(), 'mailsetup-bench-http-'));
+    try {
+      const env = { MAILSETUP_CERTS_DIR: join(dir, 'certs'), MAILSETUP_RATE_LIMIT: '0', MAILSETUP_LINK_SECRET: 'b'.repeat(32) };
+      const config = loadConfig(env);
+      const signer = await signerFromConfig(config, { cwd: dir });
+      const request = parseGenerateRequest({ email: 'ivan.petrov@nstu.ru', name: 'Иван Петров', language: 'ru' });
+      const catalog = ProviderCatalog.load({});
+      const generateMicros = microsPerOp(() => generate(request, { config, catalog, signer }), quick ? 200 : 1000);
+      const signMicros = microsPerOp(() => signer.sign(Buffer.alloc(4000, 0x41)), quick ? 200 : 1000);
+
+      const shape: Shape = { seconds: quick ? 3 : 10, connections: 32, threads: 1 };
+      const workers = availableParallelism();
+      const inline = await measure(env, config, signer, 0, dir, shape, log);
+      const pooled = await measure(env, config, signer, workers, dir, shape, log);
+
+      const figures: Figures = {
+        'generate + sign, one profile': { value: round(generateMicros), unit: 'µs', note: `of which signing ${round(signMicros)} µs; no HTTP` },
+      };
+      for (const [label, m] of [['inline', inline], [`${workers} workers`, pooled]] as const) {
+        figures[`${label}: POST /download`] = { value: round(m.post.requestsPerSecond), unit: '/s', note: `${m.post.requests} signed profiles, ${m.post.failures} failed; target 2000/s` };
+        figures[`${label}: POST /download p99`] = { value: round(m.post.p99Ms), unit: 'ms', note: `p50 ${round(m.post.p50Ms)} ms; target p99 under 50 ms` };
+        figures[`${label}: GET QR-link profile`] = { value: round(m.link.requestsPerSecond), unit: '/s', note: `p99 ${round(m.link.p99Ms)} ms, ${m.link.failures} failed` };
+        figures[`${label}: event-loop delay p99`] = { value: round(m.loopP99Ms), unit: 'ms', note: `max ${round(m.loopMaxMs)} ms, during the POST run` };
+      }
+      figures['workers / inline'] = { value: round(pooled.post.requestsPerSecond / inline.post.requestsPerSecond), unit: 'x' };
+      return figures;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
