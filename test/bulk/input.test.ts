@@ -35,6 +35,13 @@ describe('readStaff', () => {
     ]);
   });
 
+  it('reads UTF-16 files with a BOM, as Excel saves "Unicode text"', async () => {
+    const out: RawRow[] = [];
+    const buffer = Buffer.from('\uFEFFEmail;Name\r\nivan@nstu.ru;Иван Петров\r\n', 'utf16le');
+    for await (const row of readStaff({ buffer, name: 'staff.csv' })) out.push(row);
+    expect(out).toEqual([{ line: 2, values: { email: 'ivan@nstu.ru', name: 'Иван Петров' } }]);
+  });
+
   it('keeps going after a malformed row and names its line', async () => {
     const result = await rows('email,name\nok@mail.ru,A\nbad@mail.ru,x"y"z\nnext@mail.ru,B,extra\nlast@mail.ru,"unclosed\n');
     expect(result.map((r) => [r.line, r.error?.rule])).toEqual([
