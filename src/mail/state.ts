@@ -1,7 +1,7 @@
 // The send state of a bulk run: an append-only journal (one JSON object per line, each written
 // with a single append and fsync'd), compacted into a fresh file by write-then-rename when opened.
 // A crash can only lose or tear the last line, which the reader ignores.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { MailsetupError } from '../errors.js';
@@ -61,6 +61,20 @@ export class SendState implements SendLedger {
 
   /** Reads the journal (if any), rewrites it compacted, and opens it for appending. */
   static open(path: string, now: () => Date = () => new Date()): SendState {
+    const release = lock(path);
+    try {
+      const state = SendState.read(path, now);
+      state.release = release;
+      return state;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private release: () => void = () => {};
+
+  private static read(path: string, now: () => Date): SendState {
     let header: Header | undefined;
     const records: SendRecord[] = [];
     if (existsSync(path)) {
@@ -122,5 +136,43 @@ export class SendState implements SendLedger {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.release();
+    this.release = () => {};
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One run per state file: two runs at once (an overlapping cron job) would both see a person as
+ * unsent and both mail them. A lock left by a run that died is taken over.
+ */
+function lock(path: string): () => void {
+  const lockPath = `${path}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new MailsetupError('IO', `cannot create ${lockPath}: ${(error as Error).message}`, { field: 'state', rule: 'writable' });
+      }
+      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+        throw new MailsetupError('IO', `another mailsetup run (process ${holder}) is sending with ${path}; wait for it to finish`, { field: 'state', rule: 'state-locked' });
+      }
+      rmSync(lockPath, { force: true }); // left by a run that died
+    }
+  }
+  throw new MailsetupError('IO', `cannot lock ${path}`, { field: 'state', rule: 'state-locked' });
 }

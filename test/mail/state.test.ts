@@ -30,6 +30,18 @@ describe('SendState', () => {
     expect(lines).toHaveLength(3); // header + one line per person, rewritten on open
   });
 
+  it('lets one run at a time use a state file, and takes over a lock left by a dead run', () => {
+    const path = join(tmp.path, 'locked.jsonl');
+    const first = SendState.open(path);
+    expect(() => SendState.open(path)).toThrow(/another mailsetup run \(process \d+\) is sending/);
+    first.close();
+    SendState.open(path).close();
+    writeFileSync(`${path}.lock`, '999999999\n'); // no such process
+    const taken = SendState.open(path);
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    taken.close();
+  });
+
   it('refuses a file that is not a send state', () => {
     const path = join(tmp.path, 'other.jsonl');
     writeFileSync(path, '{"hello":1}\n');
