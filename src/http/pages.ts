@@ -247,7 +247,8 @@ export function pagesRouter(kit: PageKit): Router {
 
   async function qrFor(req: Request, payload: LinkPayload, t: Translate) {
     const { token, expiresAt } = tokens.issue(payload);
-    const url = `${req.protocol}://${req.get('host')}/l/${token}`;
+    const publicHost = config.autodiscovery.publicHost;
+    const url = publicHost ? `https://${publicHost}/l/${token}` : `${req.protocol}://${req.host}/l/${token}`;
     return {
       svg: await qrSvg(url, t('web.qr.label')),
       url,

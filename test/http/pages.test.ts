@@ -255,6 +255,14 @@ describe('QR codes and short-lived links', () => {
     expect(phone.text).not.toContain('<svg');
   });
 
+  it('points the link at the public host, or at what a trusted proxy says the browser used', async () => {
+    const { app: withHost } = testApp({ env: { MAILSETUP_PUBLIC_HOST: 'mail.example.org' } });
+    expect((await request(withHost).get('/setup?email=ivan@nstu.ru&device=ios').set('User-Agent', WINDOWS)).text).toMatch(/href="https:\/\/mail\.example\.org\/l\/[\w-]+\.[\w-]+"/);
+    const { app: proxied } = testApp({ env: { MAILSETUP_TRUST_PROXY: 'loopback' } });
+    const res = await request(proxied).get('/setup?email=ivan@nstu.ru&device=ios').set('User-Agent', WINDOWS).set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'setup.example.net');
+    expect(res.text).toMatch(/href="https:\/\/setup\.example\.net\/l\//);
+  });
+
   it('carries the choices but no password, and the phone gets a signed profile from it', async () => {
     const res = await request(app).post('/qr').set('User-Agent', WINDOWS).type('form').send({ email: 'ivan.petrov@nstu.ru', device: 'ios', name: 'Ivan', type: 'pop', password: 'Hunter2-Secret', language: 'en' }).expect(200);
     expect(res.text).toContain('The password you typed is not in the link');
