@@ -33,7 +33,8 @@ export function requestLog(logger: Logger, now: () => number): RequestHandler {
   return (req, res, next) => {
     const started = now();
     res.on('finish', () => {
-      logger.info({ requestId: locals(res).requestId, method: req.method, path: req.path, status: res.statusCode, ms: now() - started }, 'request');
+      const path = req.originalUrl.split('?', 1)[0];
+      logger.info({ requestId: locals(res).requestId, method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
     });
     next();
   };

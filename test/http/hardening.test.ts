@@ -81,6 +81,8 @@ describe('request ids and logs', () => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const ids = log.lines.filter((l) => l.message === 'request').map((l) => l.fields.requestId);
     expect(ids).toEqual(['proxy-1234', replaced.headers['x-request-id']]);
+    await request(app).get('/api/lookup?email=ivan@nstu.ru').expect(200);
+    expect(log.lines.at(-1)?.fields).toMatchObject({ method: 'GET', path: '/api/lookup', status: 200 });
   });
 
   it('never writes a password, an address or a query string to the log', async () => {
