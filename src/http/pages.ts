@@ -5,6 +5,7 @@ import { MailsetupError, type FieldIssue } from '../errors.js';
 import { FORMATS, isFormatId } from '../formats/registry.js';
 import { isLanguage, translator, type Translate } from '../i18n.js';
 import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
+import { SOCKET_TYPES } from '../model/account.js';
 import { generateRequestSchema } from '../model/request.js';
 import { parseEmail } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
@@ -225,7 +226,9 @@ export function pagesRouter(kit: PageKit): Router {
       hostingProviders: hostingProviders.length ? hostingProviders : undefined,
       manual: provider === undefined,
       manualValues: values,
-      securities: ['SSL', 'STARTTLS', 'plain'].map((s) => ({ id: s, label: t(`web.security.${s}`) })),
+      incomingSecurities: SOCKET_TYPES.map((s) => ({ id: s, label: t(`web.security.${s}`), selected: s === values.incoming_security })),
+      outgoingSecurities: SOCKET_TYPES.map((s) => ({ id: s, label: t(`web.security.${s}`), selected: s === values.outgoing_security })),
+      manualKinds: (['imap', 'pop'] as const).map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
       extras: provider ? providerExtras(provider, variant, language) : undefined,
       settingsHref: provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined,
       name: values.name ?? '',

@@ -206,6 +206,14 @@ describe('POST /api/profile', () => {
     expect(huge.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body' });
   });
 
+  it('answers POST /api/generate like /api/profile, and /healthz for load balancers', async () => {
+    const res = await request(app).post('/api/generate').send({ email: 'ivan@nstu.ru', format: 'autoconfig' }).buffer(true).parse(binaryParser).expect(200);
+    expect(res.headers['content-type']).toBe(FORMATS.autoconfig.contentType);
+    const health = await request(app).get('/healthz').expect(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    expect(health.headers['cache-control']).toBe('no-store');
+  });
+
   it('answers unknown API paths with a JSON 404', async () => {
     const res = await request(app).get('/api/nothing').expect(404);
     expect(res.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'path' });

@@ -228,13 +228,14 @@ describe('downloads from the form', () => {
   });
 
   it('shows errors next to their fields, in the page language, without echoing the password', async () => {
-    const res = await download({ email: 'anna@example.se', device: 'ios', incoming_host: 'imap example', incoming_port: '99999', outgoing_host: 'smtp.example.se', password: 'Hunter2-Secret', language: 'sv' });
+    const res = await download({ email: 'anna@example.se', device: 'ios', incoming_host: 'imap example', incoming_port: '99999', outgoing_host: 'smtp.example.se', outgoing_security: 'STARTTLS', password: 'Hunter2-Secret', language: 'sv' });
     expect(res.status).toBe(400);
     const html = res.body.toString('utf8');
     expect(html).toContain('<html lang="sv">');
     expect(html).toMatch(/id="incoming_host"[^>]*value="imap example"[\s\S]{0,200}<p class="field-error">Skriv ett servernamn/);
     expect(html).toContain('<a href="#incoming_port">En port är ett heltal från 1 till 65535.</a>');
     expect(html).not.toContain('Hunter2-Secret');
+    expect(html).toContain('<option value="STARTTLS" selected>');
     expect(html).toContain('skriv det igen');
   });
 
