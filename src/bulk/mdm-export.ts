@@ -89,9 +89,12 @@ export function buildTemplate(choice: TemplateChoice, options: MdmExportOptions)
   return { name: safeFileName(`${options.mdm}-${choiceKey(choice).replaceAll('.', '-')}`, 'mobileconfig'), body: Buffer.from(xml, 'utf8'), choice };
 }
 
-export async function writeTemplates(choices: readonly TemplateChoice[], options: MdmExportOptions, sink: OutputSink): Promise<MdmFile[]> {
+/** Every distinct template, built in memory first so that nothing is written when one fails. */
+export function buildTemplates(choices: readonly TemplateChoice[], options: MdmExportOptions): MdmFile[] {
   const unique = new Map(choices.map((choice) => [choiceKey(choice), choice]));
-  const files = [...unique.values()].map((choice) => buildTemplate(choice, options));
+  return [...unique.values()].map((choice) => buildTemplate(choice, options));
+}
+
+export async function writeTemplates(files: readonly MdmFile[], sink: OutputSink): Promise<void> {
   for (const file of files) await sink.add(file.name, file.body);
-  return files;
 }

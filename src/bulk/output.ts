@@ -208,15 +208,28 @@ export function streamSink(stream: Writable, name = 'download.zip'): OutputSink 
 }
 
 class DirectorySink implements OutputSink {
-  constructor(readonly path: string) {
-    mkdirSync(path, { recursive: true });
+  private created = false;
+
+  constructor(readonly path: string) {}
+
+  /** The folder is made with the first file, so a run that fails early leaves nothing. */
+  private ensure(): void {
+    if (this.created) return;
+    try {
+      mkdirSync(this.path, { recursive: true });
+    } catch (error) {
+      throw new MailsetupError('IO', `cannot create folder ${this.path}`, { field: 'out', rule: 'writable', cause: error });
+    }
+    this.created = true;
   }
 
   async add(name: string, body: Buffer): Promise<void> {
+    this.ensure();
     writeFileAtomic(join(this.path, name), body);
   }
 
   async finish(extra?: ExtraFile): Promise<void> {
+    this.ensure();
     if (extra && 'path' in extra) renameSync(extra.path, join(this.path, extra.name));
     if (extra && 'body' in extra) writeFileAtomic(join(this.path, extra.name), extra.body);
   }
@@ -236,9 +249,5 @@ export function openSink(path: string): OutputSink {
     if (isDirectory) throw new MailsetupError('IO', `${path} is a folder; give a .zip file name`, { field: 'out', rule: 'writable' });
     return new ZipSink(path, fileTarget(path));
   }
-  try {
-    return new DirectorySink(path);
-  } catch (error) {
-    throw new MailsetupError('IO', `cannot create folder ${path}`, { field: 'out', rule: 'writable', cause: error });
-  }
+  return new DirectorySink(path);
 }

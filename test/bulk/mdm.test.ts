@@ -78,6 +78,30 @@ describe('bulk --mdm', () => {
     expect(validateProfileXml(eas.xml, 'iOS')).toEqual([]);
   });
 
+  it('asks for --domain when the login contains the mail domain and the provider lists none', async () => {
+    writeFileSync(
+      join(tmp.path, 'hosting.yaml'),
+      [
+        'id: hosting',
+        'name: Example Hosting',
+        'anyDomain: true',
+        'login: "%EMAILLOCALPART%+%EMAILDOMAIN%"',
+        'servers:',
+        '  - { protocol: imap, host: imap.hosting.example, port: 993, socket: SSL }',
+        '  - { protocol: smtp, host: smtp.hosting.example, port: 465, socket: SSL }',
+      ].join('\n'),
+    );
+    const base = ['bulk', '--mdm', 'jamf', '--providers', 'hosting.yaml', '--provider', 'hosting', '--device', 'ios'];
+    const missing = await runCli([...base, '--out', 'no-domain'], { cwd: tmp.path });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('give it with --domain');
+    expect(readdirSync(tmp.path)).not.toContain('no-domain');
+    const given = await runCli([...base, '--domain', 'customer.example', '--out', 'with-domain'], { cwd: tmp.path });
+    expect(given.code).toBe(0);
+    const { profile } = load('with-domain', 'jamf-hosting-default-imap-ios.mobileconfig');
+    expect(profile.PayloadContent[0]).toMatchObject({ EmailAddress: '$EMAIL', IncomingMailServerUsername: '$USERNAME+customer.example' });
+  });
+
   it('rejects an unknown MDM by name', async () => {
     const run = await runCli(['bulk', '--mdm', 'airwatch', '--out', 'x'], { cwd: tmp.path });
     expect(run.code).toBe(2);

@@ -1,13 +1,13 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
 import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
 import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, type BatchGenerator } from '../../bulk/generator.js';
 import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
-import { catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
+import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
 import { openSink, type OutputSink } from '../../bulk/output.js';
 import { defaultWorkerCount, startWorkerPool, workerEnv } from '../../bulk/pool.js';
 import { createProgress } from '../../bulk/progress.js';
@@ -124,9 +124,10 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   } else {
     choices.push(...catalogChoices(catalog, { provider: str(run, 'provider'), variant: str(run, 'variant'), type, device }));
   }
+  const files = buildTemplates(choices, { mdm, config, catalog, language, domain: str(run, 'domain') });
   const sink = openSink(resolveOutput(run.io, out));
   try {
-    const files = await writeTemplates(choices, { mdm, config, catalog, language, domain: str(run, 'domain') }, sink);
+    await writeTemplates(files, sink);
     await sink.finish();
     run.io.stdout(`${sink.path}\n${files.length} ${mdm} template profile(s), unsigned: ${files.map((f) => f.name).join(', ')}\n`);
   } catch (error) {
@@ -260,7 +261,9 @@ ${SIGNING_USAGE}
     // Starting a worker (its own copy of the catalog and identity) costs more than a short list.
     const workers = workersOption ?? (total !== undefined && total <= SMALL_LIST ? 0 : defaultWorkerCount());
     const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out)) : undefined;
-    const manifestPath = sink ? join(/\.zip$/i.test(sink.path) ? dirname(sink.path) : sink.path, `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
+    // The manifest grows beside the output and joins it at the end (same disk, so a rename).
+    const manifestPath = sink ? join(dirname(sink.path), `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
+    if (manifestPath) mkdirSync(dirname(manifestPath), { recursive: true });
     let gen: BatchGenerator | undefined;
     let report: DeliveryReport | undefined;
     try {
