@@ -403,6 +403,7 @@ export function pagesRouter(kit: PageKit): Router {
     const variant = variantOf(provider, req.params.variant === undefined ? undefined : String(req.params.variant));
     const email = parsedEmail(req.query.email);
     const rows = variantRows(provider, variant, t, email);
+    const login = loginInWords(provider.login, t, email);
     page(req, res, 'settings', 'web.settings.title', {
       providerName: provider.name,
       variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
@@ -410,7 +411,9 @@ export function pagesRouter(kit: PageKit): Router {
       email: email?.address,
       ...rows,
       hasExchange: rows.exchange.length > 0,
-      login: loginInWords(provider.login, t, email),
+      login,
+      // One login for every server (the usual case) is said once, not in a column.
+      loginColumn: [...rows.incoming, ...rows.outgoing].some((row) => row.login !== login),
       extras: providerExtras(provider, variant, language),
     });
   };
