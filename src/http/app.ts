@@ -4,7 +4,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { join } from 'node:path';
-import { TEMPLATES_DIR } from '../i18n.js';
+import { TEMPLATES_DIR, translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
@@ -14,7 +14,7 @@ import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
 import { pagesRouter, type LinkPayload } from './pages.js';
 import { createRenderer } from './render.js';
-import { translator } from '../i18n.js';
+import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
       strictTransportSecurity: web.tls ? undefined : false,
       referrerPolicy: { policy: 'no-referrer' },
+      xFrameOptions: { action: 'deny' },
     }),
   );
 
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(autodiscoveryRouter(deps));
   app.use('/admin', adminRouter(deps));
 
-  const errorPage = (req: express.Request, res: express.Response, error: ReturnType<typeof webError>) => {
+  const errorPage = (_req: express.Request, res: express.Response, error: MailsetupError) => {
     const language = locals(res).language ?? 'en';
     const t = translator(language);
     const rule = error.rule ?? '';
@@ -88,7 +89,6 @@ export function createApp(deps: AppDeps): Express {
     };
     const content = renderer.render('error', view, language);
     res.status(error.status).set('Cache-Control', 'no-store').type('html').send(renderer.render('layout', { ...view, content }, language));
-    void req;
   };
 
   app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit }));

@@ -25,6 +25,7 @@ describe('security headers', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-frame-options']).toBe('DENY');
     }
   });
 
