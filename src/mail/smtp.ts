@@ -40,8 +40,21 @@ export function checkSmtpUrl(url: string, field: string): string {
   return url;
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * Transport settings for a URL. With `smtp://` the login would go in clear if the server did not
+ * offer STARTTLS, so STARTTLS is required unless the server is on this machine or the URL says
+ * `?requireTLS=false`; `smtps://` is TLS from the first byte. Settings in the URL win.
+ */
+export function transportOptions(url: string, connections: number) {
+  const parsed = new URL(url);
+  const requireTLS = parsed.protocol === 'smtp:' && !LOOPBACK.has(parsed.hostname.toLowerCase());
+  return { url, pool: true, maxConnections: connections, maxMessages: 100, requireTLS };
+}
+
 export function smtpTransport(url: string, connections: number): MailTransport {
-  const transporter = nodemailer.createTransport(url, { pool: true, maxConnections: connections, maxMessages: 100 } as never);
+  const transporter = nodemailer.createTransport(transportOptions(url, connections));
   return {
     async send(message) {
       const info = await transporter.sendMail({

@@ -4,7 +4,8 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeMessage } from '../../src/mail/message.js';
 import { SendState } from '../../src/mail/state.js';
-import { redactSmtpUrl } from '../../src/mail/smtp.js';
+import nodemailer from 'nodemailer';
+import { redactSmtpUrl, transportOptions } from '../../src/mail/smtp.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const tmp = makeTempDir('mailsetup-state-');
@@ -64,6 +65,15 @@ describe('messages', () => {
     expect(message.text).toContain('На Mac:');
     expect(message.text).toContain('NSTU IT');
     expect(message.attachments[0]).toMatchObject({ filename: 'ivan@nstu.ru.mobileconfig', contentType: 'application/x-apple-aspen-config' });
+  });
+
+  it('requires STARTTLS for smtp:// except on this machine or when the URL opts out', () => {
+    expect(transportOptions('smtp://u:p@smtp.example.org:587', 2)).toMatchObject({ requireTLS: true, pool: true, maxConnections: 2 });
+    expect(transportOptions('smtps://u:p@smtp.example.org:465', 2).requireTLS).toBe(false);
+    expect(transportOptions('smtp://127.0.0.1:25', 1).requireTLS).toBe(false);
+    const created = nodemailer.createTransport(transportOptions('smtp://relay.example.org:25?requireTLS=false', 1));
+    expect((created.transporter as unknown as { options: { requireTLS: boolean } }).options.requireTLS).toBe(false);
+    created.close();
   });
 
   it('never shows the SMTP password', () => {
