@@ -145,7 +145,7 @@ export interface WebConfig {
   /** HMAC key for QR-code links; undefined means a random key per process. */
   linkSecret: string | undefined;
   linkTtlMinutes: number;
-  /** Worker threads for building and signing files; undefined: one per core. */
+  /** Worker threads for building and signing files; undefined: one fewer than the cores (at least one). */
   workers: number | undefined;
 }
 

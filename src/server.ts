@@ -57,7 +57,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // Everything that can fail is read before worker threads start, so a failure leaves nothing running.
   const tlsFiles = tls ? { cert: readTlsFile(tls.certFile, 'MAILSETUP_TLS_CERT'), key: readTlsFile(tls.keyFile, 'MAILSETUP_TLS_KEY') } : undefined;
   const signer = await signerFromConfig(config, { log: (line) => logger.warn({}, line), ...(options.cwd ? { cwd: options.cwd } : {}) });
-  const workers = config.web.workers ?? availableParallelism();
+  // One core stays with the thread that serves HTTP; the others build and sign.
+  const workers = config.web.workers ?? Math.max(1, availableParallelism() - 1);
   const pool = workers > 0 ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger }) : undefined;
   const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate } : {}) });
   const server: Server = tlsFiles ? createHttpsServer(tlsFiles, app) : createHttpServer(app);
