@@ -205,7 +205,8 @@ export function pagesRouter(kit: PageKit): Router {
     const byField = Object.assign({}, ...errors.map((e) => e.byField).reverse()) as Record<string, string>;
     const hostingProviders = provider ? [] : catalog.list().filter((p) => p.anyDomain).map((p) => ({ id: p.id, name: p.name }));
     let qr: Record<string, unknown> | undefined;
-    if ((device === 'ios' || device === 'macos') && !info.mobile && !problems.length && summary) {
+    // An iPhone or iPad set up from a computer: the phone scans the code. A Mac downloads directly.
+    if (device === 'ios' && !info.mobile && !problems.length && summary) {
       qr = await qrFor(req, { email: email.address, device, provider: match === 'named' ? provider?.id : undefined, variant: variant?.id, type: kind, language }, t);
     }
     const status = problems.length ? Math.max(...problems.map((p) => p.status)) : 200;

@@ -254,6 +254,9 @@ describe('QR codes and short-lived links', () => {
     expect(desktop.text).toContain('The link works for 10 minutes');
     const phone = await get('/setup?email=ivan.petrov@nstu.ru&device=ios', IPHONE);
     expect(phone.text).not.toContain('<svg');
+    const mac = await get('/setup?email=ivan.petrov@nstu.ru&device=macos', MAC);
+    expect(mac.text).not.toContain('<svg');
+    expect(mac.text).not.toContain('formaction="/qr"');
   });
 
   it('points the link at the public host, or at what a trusted proxy says the browser used', async () => {
