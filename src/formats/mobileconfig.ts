@@ -1,12 +1,13 @@
 // Apple configuration profile (.mobileconfig): TopLevel with one com.apple.mail.managed,
 // com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema.
-import { build, type PlistValue } from 'plist';
+import type { PlistValue } from 'plist';
 import { MailsetupError } from '../errors.js';
 import type { Account, AuthMethod, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
+import { buildPlistXml } from './plist-xml.js';
 
 type Dict = { [key: string]: PlistValue };
 
@@ -179,5 +180,5 @@ export function buildMobileconfigObject(account: Account, context: FormatContext
 
 /** The unsigned profile: UTF-8 XML plist text. */
 export function buildMobileconfig(account: Account, context: FormatContext): string {
-  return build(buildMobileconfigObject(account, context));
+  return buildPlistXml(buildMobileconfigObject(account, context));
 }

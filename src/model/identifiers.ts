@@ -21,5 +21,14 @@ export function uuidV5(namespace: string, name: string): string {
 
 /** The UUID namespace of one organisation, from its reverse-DNS identifier. */
 export function organizationNamespace(organizationIdentifier: string): string {
-  return uuidV5(MAILSETUP_NAMESPACE, organizationIdentifier.toLowerCase());
+  const key = organizationIdentifier.toLowerCase();
+  let namespace = namespaces.get(key);
+  if (namespace === undefined) {
+    namespace = uuidV5(MAILSETUP_NAMESPACE, key);
+    if (namespaces.size < 64) namespaces.set(key, namespace);
+  }
+  return namespace;
 }
+
+/** Organisations are few; their namespaces are computed once. */
+const namespaces = new Map<string, string>();
