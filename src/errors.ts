@@ -90,3 +90,21 @@ export function asMailsetupError(error: unknown): MailsetupError {
   if (error instanceof MailsetupError) return error;
   return new MailsetupError('INTERNAL', ERROR_CODES.INTERNAL.summary, { cause: error });
 }
+
+/** A MailsetupError as plain data, for crossing a thread boundary (classes do not survive cloning). */
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  field?: string | undefined;
+  rule?: string | undefined;
+  details?: readonly FieldIssue[];
+}
+
+export function serializeError(thrown: unknown): SerializedError {
+  const error = asMailsetupError(thrown);
+  return { code: error.code, message: error.message, field: error.field, rule: error.rule, details: error.details };
+}
+
+export function reviveError(error: SerializedError): MailsetupError {
+  return new MailsetupError(error.code, error.message, { field: error.field, rule: error.rule, ...(error.details ? { details: error.details } : {}) });
+}

@@ -9,7 +9,7 @@ import { inlineGenerator, type BatchGenerator } from '../../bulk/generator.js';
 import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
 import { openSink, type OutputSink } from '../../bulk/output.js';
-import { defaultWorkerCount, startWorkerPool, workerEnv } from '../../bulk/pool.js';
+import { defaultWorkerCount, startBulkWorkers } from '../../bulk/pool.js';
 import { createProgress } from '../../bulk/progress.js';
 import { checkRow, describeRowError, type RowDefaults } from '../../bulk/rows.js';
 import { runBulk, type PersonFiles } from '../../bulk/run.js';
@@ -22,6 +22,7 @@ import { LANGUAGES, type Language } from '../../model/provider.js';
 import { parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
 import { resolveAccount } from '../../service/resolve.js';
+import { workerEnv } from '../../service/worker-pool.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
 import { resolveOutput } from '../io.js';
 import { SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
@@ -71,7 +72,7 @@ async function generator(run: CommandRun, signed: boolean, workers: number): Pro
   }
   const said = new Set<string>();
   const extra = ((run.values.providers as string[] | undefined) ?? []).map((p) => resolveOutput(run.io, p));
-  return startWorkerPool(
+  return startBulkWorkers(
     {
       env: workerEnv(run.io.env),
       providerPaths: [...config.providerPaths.map((p) => resolveOutput(run.io, p)), ...extra],
