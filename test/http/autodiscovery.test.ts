@@ -17,27 +17,13 @@ import { signerFromConfig, type Signer } from '../../src/signing/index.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '../support/xml-check.js';
+import { mobilesyncBody, outlookBody } from '../support/client-requests.js';
 
 const RNG = fileURLToPath(new URL('../../../shared/reference/autoconfig/autoconfig.rng', import.meta.url));
 const PUBLIC_HOST = 'mailsetup.example.org';
 const R = '{http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a}';
 const M = '{http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006}';
 
-// Requests exactly as the clients send them.
-const outlookBody = (address: string) => `<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-  <Request>
-    <EMailAddress>${address}</EMailAddress>
-    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-  </Request>
-</Autodiscover>`;
-const mobilesyncBody = (address: string) => `<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006">
-  <Request>
-    <EMailAddress>${address}</EMailAddress>
-    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006</AcceptableResponseSchema>
-  </Request>
-</Autodiscover>`;
 const THUNDERBIRD_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0';
 const OUTLOOK_UA = 'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)';
 const EAS_UA = 'Apple-iPhone15C2/2103.220';
