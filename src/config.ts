@@ -23,6 +23,9 @@ const envSchema = z.object({
   MAILSETUP_PROVIDERS: list.default([]),
   MAILSETUP_DEFAULT_PROVIDER: identifier.optional(),
   MAILSETUP_CONSENT_TEXT: z.string().trim().max(4000).optional(),
+  MAILSETUP_CONSENT_TEXT_EN: z.string().trim().max(4000).optional(),
+  MAILSETUP_CONSENT_TEXT_RU: z.string().trim().max(4000).optional(),
+  MAILSETUP_CONSENT_TEXT_SV: z.string().trim().max(4000).optional(),
   MAILSETUP_ALLOW_PASSWORD: flag.default(true),
   MAILSETUP_SIGNING_KEY: z.string().trim().optional(),
   MAILSETUP_SIGNING_CERT: z.string().trim().optional(),
@@ -53,7 +56,8 @@ export interface Config {
   web: WebConfig;
   providerPaths: readonly string[];
   defaultProvider: string | undefined;
-  consentText: string | undefined;
+  /** Text shown before installing, by language code, plus `default` for every other language. */
+  consentText: Readonly<Record<string, string>>;
   /** Whether people may ask for their password to be embedded in a file. */
   allowPasswordEmbedding: boolean;
   /** The autodiscovery service: the host name clients reach it by, and whether logs may name addresses. */
@@ -84,6 +88,12 @@ export const DEFAULT_CERTS_DIR = fileURLToPath(new URL('../certs', import.meta.u
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+function consentTexts(byLanguage: Record<string, string | undefined>): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const [language, text] of Object.entries(byLanguage)) if (text) texts[language] = text;
+  return texts;
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const defined = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('MAILSETUP_') && value !== undefined && value !== ''));
   const parsed = parseWith(envSchema, defined, { code: 'CONFIG_INVALID' });
@@ -92,7 +102,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     web: loadWebConfig(env),
     providerPaths: Object.freeze(parsed.MAILSETUP_PROVIDERS),
     defaultProvider: parsed.MAILSETUP_DEFAULT_PROVIDER,
-    consentText: parsed.MAILSETUP_CONSENT_TEXT,
+    consentText: Object.freeze(consentTexts({ default: parsed.MAILSETUP_CONSENT_TEXT, en: parsed.MAILSETUP_CONSENT_TEXT_EN, ru: parsed.MAILSETUP_CONSENT_TEXT_RU, sv: parsed.MAILSETUP_CONSENT_TEXT_SV })),
     allowPasswordEmbedding: parsed.MAILSETUP_ALLOW_PASSWORD,
     autodiscovery: Object.freeze({ publicHost: parsed.MAILSETUP_PUBLIC_HOST, logAddresses: parsed.MAILSETUP_LOG_ADDRESSES }),
     mail: Object.freeze({ smtpUrl: parsed.MAILSETUP_SMTP_URL, from: parsed.MAILSETUP_MAIL_FROM }),

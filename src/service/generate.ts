@@ -34,6 +34,15 @@ export function parseGenerateRequest(input: GenerateRequestInput | Record<string
   return parseWith(generateRequestSchema, input);
 }
 
+/**
+ * Apple's ConsentText is keyed by language, and the device shows its own language's entry or
+ * `default`. Every configured language goes in; `default` is the person's chosen language.
+ */
+function consentFor(texts: Readonly<Record<string, string>>, language: Language): { consentText?: Record<string, string> } {
+  const fallback = texts[language] ?? texts.default ?? texts.en;
+  return fallback === undefined ? {} : { consentText: { ...texts, default: fallback } };
+}
+
 export function profileText(resolved: ResolvedAccount, language: Language, config: Readonly<Config>): ProfileText {
   const t = translator(language);
   const values = { email: resolved.email.address, provider: resolved.provider?.shortName ?? '' };
@@ -42,7 +51,7 @@ export function profileText(resolved: ResolvedAccount, language: Language, confi
     profileName: t('profile.name', values),
     profileDescription: t(`profile.description${suffix}`, values),
     accountDescription: t(`profile.accountDescription${suffix}`, values),
-    ...(config.consentText ? { consentText: { default: config.consentText } } : {}),
+    ...consentFor(config.consentText, language),
   };
 }
 

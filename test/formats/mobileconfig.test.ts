@@ -402,6 +402,24 @@ servers:
   });
 });
 
+describe('consent text', () => {
+  const env = { ...ORG, MAILSETUP_CONSENT_TEXT: 'Rules apply.', MAILSETUP_CONSENT_TEXT_RU: 'Действуют правила.', MAILSETUP_CONSENT_TEXT_SV: 'Regler gäller.' };
+
+  test.each([
+    ['en', 'Rules apply.'],
+    ['ru', 'Действуют правила.'],
+    ['sv', 'Regler gäller.'],
+  ] as const)('carries every configured language; default is the chosen language (%s)', (language, expected) => {
+    const { parsed } = produce({ email: 'ivan.petrov@nstu.ru', language }, env);
+    expect(parsed.ConsentText).toEqual({ default: expected, ru: 'Действуют правила.', sv: 'Regler gäller.' });
+    expect(validateProfile(parsed, 'iOS', schemas)).toEqual([]);
+  });
+
+  test('is left out when none is configured', () => {
+    expect(produce({ email: 'ivan.petrov@nstu.ru' }).parsed).not.toHaveProperty('ConsentText');
+  });
+});
+
 describe('golden file', () => {
   const GOLDEN = join(fileURLToPath(new URL('../golden', import.meta.url)), 'nstu-imap-ios.mobileconfig');
 
