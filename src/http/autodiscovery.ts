@@ -10,7 +10,7 @@
 // Caching: autoconfig is the same for a whole domain and public (4 hours, clients re-ask rarely);
 // Autodiscover v2 JSON holds no personal data but its URL holds the address, so only the client
 // may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
-// (no-store); profiles are per person (no-store); the DNS page is public for 5 minutes.
+// (no-store); profiles are per person (no-store); DNS records as text or JSON are public for 5 minutes.
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { isIP } from 'node:net';
@@ -47,6 +47,9 @@ const AUTOCONFIG_CACHE_ENTRIES = 1000;
 const V2_PROTOCOLS = ['ActiveSync', 'AutodiscoverV1', 'EWS'] as const;
 type V2Protocol = (typeof V2_PROTOCOLS)[number];
 
+/** `GET /dns/:domain?format=`: the zone snippet as text, JSON, or the page. */
+const DNS_FORMATS = ['text', 'json', 'html'] as const;
+
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
 /** A query value as one string; repeated or nested values are refused rather than guessed at. */
@@ -68,7 +71,7 @@ function emailFrom(value: string | undefined, field: string): EmailParts {
 }
 
 /** The host name the client asked for (Host, or X-Forwarded-Host behind a trusted proxy); never an IP address. */
-function askedHost(req: Request): string | undefined {
+export function askedHost(req: Request): string | undefined {
   const host = toAsciiHost(req.hostname ?? '');
   return host && host.includes('.') && isIP(host) === 0 ? host : undefined;
 }
@@ -220,21 +223,29 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
     sendGeneratedFile(res, file);
   });
 
-  // What an administrator publishes in DNS: text/plain zone snippet, or JSON with ?format=json.
-  router.get('/dns/:domain', (req, res) => {
+  // What an administrator publishes in DNS: the zone snippet as text/plain, JSON with ?format=json,
+  // and for browsers (Accept prefers text/html, or ?format=html) the page in the web app (pages.ts).
+  router.get('/dns/:domain', (req, res, next) => {
+    const format = queryValue(req, 'format');
+    if (format !== undefined && !(DNS_FORMATS as readonly string[]).includes(format)) {
+      throw new MailsetupError('INVALID_INPUT', `format: "${format}" is not one of ${DNS_FORMATS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
+    }
+    res.set('Vary', 'Accept, Accept-Language');
+    if (format === 'html' || (format === undefined && req.accepts(['text/plain', 'text/html']) === 'text/html')) return next();
     const language = requestLanguage(req);
     const snippet = dnsSnippet(
       {
         domain: String(req.params.domain),
-        serviceHost: config.autodiscovery.publicHost ?? askedHost(req),
+        // ?host= names another host this service answers on (the page's "service host" field).
+        serviceHost: queryValue(req, 'host') ?? config.autodiscovery.publicHost ?? askedHost(req),
         provider: queryValue(req, 'provider'),
         variant: queryValue(req, 'variant'),
         language,
       },
       catalog,
     );
-    res.set('Cache-Control', AUTODISCOVERY_CACHE.dns).set('Vary', 'Accept-Language');
-    if (queryValue(req, 'format') === 'json') {
+    res.set('Cache-Control', AUTODISCOVERY_CACHE.dns);
+    if (format === 'json') {
       const { domain, serviceHost, provider, variant, records } = snippet;
       res.status(200).json({ domain, serviceHost, provider: provider.id, variant: variant.id, records });
       return;

@@ -9,9 +9,12 @@ import { SOCKET_TYPES } from '../model/account.js';
 import { generateRequestSchema } from '../model/request.js';
 import { parseEmail } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
+import { dnsSnippet } from '../service/dns.js';
 import { generate, parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
+import { askedHost } from './autodiscovery.js';
 import type { AppDeps } from './deps.js';
+import { dnsResultView } from './dns-page.js';
 import { inlineGeneration } from './generation.js';
 import type { LinkTokens } from './link-token.js';
 import { locals } from './middleware.js';
@@ -47,6 +50,7 @@ const FORM_FIELD: Record<string, string> = {
   'manual.outgoing.port': 'outgoing_port',
   'manual.outgoing.socket': 'outgoing_security',
   security: 'type',
+  'service-host': 'host',
 };
 
 export interface PageKit {
@@ -420,6 +424,35 @@ export function pagesRouter(kit: PageKit): Router {
   };
   router.get('/settings/:provider', settingsPage);
   router.get('/settings/:provider/:variant', settingsPage);
+
+  // For administrators: the DNS records that point clients at this service and the mail servers.
+  // GET /dns/:domain reaches here when the browser asks for HTML (autodiscovery.ts answers the rest).
+  const dnsPage = (req: Request, res: Response) => {
+    const language = locals(res).language;
+    const t = translator(language);
+    const values = fieldsOf({ ...req.query, ...(req.params.domain === undefined ? {} : { domain: req.params.domain }) }, ['domain', 'host', 'provider', 'variant']);
+    const view: Record<string, unknown> = { domain: values.domain ?? '', host: values.host ?? '', defaultHost: config.autodiscovery.publicHost ?? askedHost(req) ?? '', errors: {}, errorList: [] };
+    let status = 200;
+    if (values.domain !== undefined) {
+      try {
+        const snippet = dnsSnippet({ domain: values.domain, serviceHost: values.host ?? config.autodiscovery.publicHost ?? askedHost(req), provider: values.provider, variant: values.variant, language }, catalog);
+        const plain = queryOf(values, ['host', 'provider', 'variant']);
+        plain.set('format', 'text');
+        plain.set('lang', language);
+        view.result = dnsResultView(snippet, t, `/dns/${encodeURIComponent(snippet.domain)}?${plain}`);
+      } catch (thrown) {
+        if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
+        // The catalog names the address's field; here the domain is the field.
+        const error = thrown.field === 'email' ? new MailsetupError(thrown.code, thrown.message, { field: 'domain', rule: thrown.rule }) : thrown;
+        const errors = fieldErrors(error, t);
+        Object.assign(view, { errors: errors.byField, errorList: errors.list });
+        status = error.status;
+      }
+    }
+    page(req, res, 'dns', 'web.dns.title', view, { status });
+  };
+  router.get('/dns', dnsPage);
+  router.get('/dns/:domain', dnsPage);
 
   return router;
 }

@@ -77,6 +77,20 @@
     else download.addEventListener('click', function () { reveal(null); });
   }
 
+  // The DNS page: a copy button for the zone snippet where the clipboard is available.
+  var copy = document.getElementById('copy-zone');
+  var zone = copy && document.getElementById(copy.getAttribute('data-copy'));
+  if (copy && zone && navigator.clipboard) {
+    var label = copy.textContent;
+    copy.hidden = false;
+    copy.addEventListener('click', function () {
+      navigator.clipboard.writeText(zone.textContent).then(function () {
+        copy.textContent = copy.getAttribute('data-done');
+        setTimeout(function () { copy.textContent = label; }, 2000);
+      });
+    });
+  }
+
   var summary = document.getElementById('error-summary');
   if (summary) summary.focus();
 })();
