@@ -50,8 +50,8 @@ describe('DNS records page in Chromium', () => {
     const copy = page.locator('#copy-zone');
     expect(await copy.isVisible()).toBe(true);
     await copy.click();
-    await page.waitForFunction(() => document.getElementById('copy-zone')?.textContent === 'Kopierat');
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(plain);
+    await page.waitForFunction("document.getElementById('copy-zone').textContent === 'Kopierat'");
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(plain);
     expect(problems).toEqual([]);
   });
 });
