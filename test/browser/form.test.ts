@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, devices, type BrowserContext, type Page } from 'playwright-core';
-import yauzl from 'yauzl';
 import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
+import { readZipEntries } from '../support/zip.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -92,28 +92,6 @@ function checkNstuProfile(body: Buffer, name: string) {
     OutgoingMailServerPortNumber: 587,
   });
   expect(profile.PayloadContent[0]).not.toHaveProperty('IncomingPassword');
-}
-
-function zipEntries(body: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(body, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
-      const entries = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (err, stream) => {
-          if (err || !stream) return reject(err);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(entries));
-      zip.readEntry();
-    });
-  });
 }
 
 describe('an iPhone user with Safari', () => {
@@ -201,7 +179,7 @@ describe('a desktop user', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'desktop-outlook.png'), fullPage: true });
     const file = await downloadFrom(page, () => page.getByRole('button', { name: 'Download the Outlook setup pack' }).click());
     expect(file.name).toBe('olga.ivanova@mail.ru.zip');
-    const entries = await zipEntries(file.body);
+    const entries = await readZipEntries(file.body);
     expect([...entries.keys()]).toEqual(expect.arrayContaining(['README.txt', 'setup.reg', 'undo.reg']));
     const prfName = [...entries.keys()].find((name) => name.endsWith('.prf'))!;
     const prf = entries.get(prfName)!.toString('latin1');

@@ -1,9 +1,9 @@
 // Shared by the bulk and mail tests: the built CLI in a child process (workers run compiled
-// JavaScript), a signing chain made with openssl, ZIP reading with yauzl, and the staff fixture.
+// JavaScript), a signing chain made with openssl, ZIP reading, and the staff fixture.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import yauzl from 'yauzl';
 import { TestPki } from '../signing/pki.js';
+import { readZipEntries } from '../support/zip.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = `${ROOT}/dist/cli/bin.js`;
@@ -44,28 +44,7 @@ export function signingChain(dir: string): { env: Record<string, string>; rootPe
 }
 
 /** Every entry of a ZIP file, in archive order. */
-export function readZip(path: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
-      const entries = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError || !stream) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(entries));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
+export const readZip = (path: string): Promise<Map<string, Buffer>> => readZipEntries(path);
 
 /**
  * A staff list as Excel saves it in a Swedish or Russian locale: UTF-8 with BOM, `;` separators,

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yauzl from 'yauzl';
 import { buildAutodiscoverResponse } from '../../src/formats/autodiscover.js';
 import { buildOutlookPack } from '../../src/formats/outlook-pack.js';
 import { buildPrf } from '../../src/formats/prf.js';
@@ -12,31 +11,7 @@ import { buildZip } from '../../src/formats/zip.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture, tampered, thrown } from './outlook-fixtures.js';
-
-/** Every entry of a ZIP, read with yauzl (which checks CRCs and sizes while reading). */
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (error, archive) => {
-      if (error || !archive) return reject(error);
-      const files = new Map<string, Buffer>();
-      archive.on('error', reject);
-      archive.on('end', () => resolve(files));
-      archive.on('entry', (entry: yauzl.Entry) => {
-        archive.openReadStream(entry, (streamError, stream) => {
-          if (streamError || !stream) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('error', reject);
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(chunks));
-            archive.readEntry();
-          });
-        });
-      });
-      archive.readEntry();
-    });
-  });
-}
+import { readZipEntries } from '../support/zip.js';
 
 /** Python's zipfile, a second independent reader: names and a CRC check of every member. */
 function pythonZipCheck(zip: Buffer): string[] {
@@ -59,7 +34,7 @@ describe('Outlook setup pack', () => {
   it('IMAP: README, PRF, Autodiscover XML, setup/undo .reg and the separate snippets, each equal to its own builder', async () => {
     const { account, context } = fixture({ email: 'ivan.petrov@nstu.ru', name: 'Иван Петров', format: 'outlook-pack' });
     const zip = FORMATS['outlook-pack'].build(account, context) as Buffer;
-    const files = await unzip(zip);
+    const files = await readZipEntries(zip);
     const names = [
       'README.txt',
       'ivan.petrov@nstu.ru.prf',
@@ -101,12 +76,12 @@ describe('Outlook setup pack', () => {
     ['en', 'Steps'],
   ] as const)('README in the person\'s language (%s)', async (language, heading) => {
     const { account, context } = fixture({ email: 'anna@mail.ru', language, format: 'outlook-pack' });
-    expect(readme(await unzip(buildOutlookPack(account, context)))).toContain(heading);
+    expect(readme(await readZipEntries(buildOutlookPack(account, context)))).toContain(heading);
   });
 
   it('Exchange with Outlook 2016: no PRF, Autodiscover redirect and a README that says to add the account', async () => {
     const { account, context } = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange', format: 'outlook-pack' });
-    const files = await unzip(buildOutlookPack(account, context));
+    const files = await readZipEntries(buildOutlookPack(account, context));
     expect([...files.keys()].filter((n) => n.endsWith('.prf') || n.includes('import-prf'))).toEqual([]);
     expect(files.get('autodiscover-customer.example.xml')!.toString('utf8')).toContain('<Action>redirectUrl</Action>');
     expect(files.get('setup.reg')!.subarray(2).toString('utf16le')).not.toContain('ImportPRF');
@@ -115,14 +90,14 @@ describe('Outlook setup pack', () => {
 
   it('Exchange with Outlook 2013: the PRF is included and the .reg files use Office 15.0', async () => {
     const { account, context } = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange', outlook: '2013', format: 'outlook-pack' });
-    const files = await unzip(buildOutlookPack(account, context));
+    const files = await readZipEntries(buildOutlookPack(account, context));
     expect(files.has('boss@customer.example.prf')).toBe(true);
     expect(files.get('setup.reg')!.subarray(2).toString('utf16le')).toContain('\\Office\\15.0\\Outlook\\Setup]');
   });
 
   it('the configured folder is the one the .reg files and README name', async () => {
     const { account, context } = fixture({ email: 'anna@mail.ru', format: 'outlook-pack' });
-    const files = await unzip(buildOutlookPack(account, { ...context, outlookFolder: 'D:\\Mail [IT]; setup' }));
+    const files = await readZipEntries(buildOutlookPack(account, { ...context, outlookFolder: 'D:\\Mail [IT]; setup' }));
     expect(files.get('setup.reg')!.subarray(2).toString('utf16le')).toContain('"ImportPRF"="D:\\\\Mail [IT]; setup\\\\anna@mail.ru.prf"');
     expect(readme(files)).toContain('D:\\Mail [IT]; setup');
   });
@@ -130,7 +105,7 @@ describe('Outlook setup pack', () => {
   it('hostile names: carried exactly into the PRF and the Autodiscover XML, or refused with no archive at all', async () => {
     const { account, context } = fixture({ email: 'anna@mail.ru', format: 'outlook-pack' });
     const name = 'Anna "A" \\ ] = ; # <&> Анна';
-    const files = await unzip(buildOutlookPack(tampered(account, (a) => void (a.displayName = name)), context));
+    const files = await readZipEntries(buildOutlookPack(tampered(account, (a) => void (a.displayName = name)), context));
     const prf = files.get('anna@mail.ru.prf')!;
     expect([...prf.subarray(0, 2)]).toEqual([0xff, 0xfe]);
     expect(prf.subarray(2).toString('utf16le')).toContain(`\r\nDisplayName=${name}\r\n`);
@@ -146,7 +121,7 @@ describe('Outlook setup pack', () => {
       { name: 'папка/Иван.txt', data: Buffer.from('привет '.repeat(200), 'utf8') },
     ];
     const zip = buildZip(entries);
-    const files = await unzip(zip);
+    const files = await readZipEntries(zip);
     expect(pythonZipCheck(zip)).toEqual(entries.map((e) => e.name));
     for (const entry of entries) expect(files.get(entry.name)!.equals(entry.data)).toBe(true);
     expect(zip.length).toBeLessThan(4096 + 2000);
@@ -159,7 +134,7 @@ describe('Outlook setup pack', () => {
       const result = await runCli(['profile', '--email', 'ivan.petrov@nstu.ru', '--format', 'outlook-pack', '--outlook', '2013', '--out', 'nstu.zip'], { cwd: tmp.path });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      const files = await unzip(readFileSync(join(tmp.path, 'nstu.zip')));
+      const files = await readZipEntries(readFileSync(join(tmp.path, 'nstu.zip')));
       expect(files.get('setup.reg')!.subarray(2).toString('utf16le')).toContain('\\Office\\15.0\\');
     });
 

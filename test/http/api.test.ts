@@ -2,11 +2,11 @@
 // signed profiles checked by OpenSSL, plistlib and Apple's schema, and errors naming the field.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import yauzl from 'yauzl';
 import { FORMAT_IDS, FORMATS } from '../../src/formats/registry.js';
 import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { plistlibParse } from '../support/python.js';
 import { binaryParser, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
+import { zipEntryNames } from '../support/zip.js';
 
 let signing: TestSigning;
 let app: ReturnType<typeof testApp>['app'];
@@ -18,22 +18,6 @@ beforeAll(async () => {
 afterAll(() => signing.remove());
 
 const generateFile = (body: object) => request(app).post('/api/profile').send(body).buffer(true).parse(binaryParser);
-
-function zipNames(body: Buffer): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(body, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
-      const names: string[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        names.push(entry.fileName);
-        zip.readEntry();
-      });
-      zip.on('end', () => resolve(names));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 describe('GET /api/lookup', () => {
   it('recognises NSTU from the domain and says what the person gets', async () => {
@@ -171,7 +155,7 @@ describe('POST /api/profile', () => {
 
   it('makes the Outlook pack as a ZIP with the setup and undo files', async () => {
     const res = await generateFile({ email: 'ivan.petrov@nstu.ru', format: 'outlook-pack', outlook: '2016', language: 'sv' }).expect(200);
-    expect(await zipNames(res.body)).toEqual(expect.arrayContaining(['README.txt', 'setup.reg', 'undo.reg']));
+    expect(await zipEntryNames(res.body)).toEqual(expect.arrayContaining(['README.txt', 'setup.reg', 'undo.reg']));
   });
 
   it.each([

@@ -2,10 +2,10 @@
 // seed provider and variant; downloads verified with OpenSSL; QR links; manual settings.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import yauzl from 'yauzl';
 import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { plistlibParse } from '../support/python.js';
 import { binaryParser, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
+import { zipEntryNames } from '../support/zip.js';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const IPHONE_CHROME = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1';
@@ -43,18 +43,6 @@ function tokenFrom(html: string): string {
   const match = /\/l\/([\w-]+\.[\w-]+)/.exec(html);
   if (!match) throw new Error('no link token in the page');
   return match[1]!;
-}
-
-function zipNames(body: Buffer): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(body, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
-      const names: string[] = [];
-      zip.on('entry', (entry: yauzl.Entry) => void (names.push(entry.fileName), zip.readEntry()));
-      zip.on('end', () => resolve(names));
-      zip.readEntry();
-    });
-  });
 }
 
 describe('every page, in English, Russian and Swedish', () => {
@@ -218,7 +206,7 @@ describe('downloads from the form', () => {
     const res = await download({ email: 'ivan.petrov@nstu.ru', device: 'outlook', outlook: '2013', language: 'en' }, WINDOWS).expect(200);
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toBe('attachment; filename="ivan.petrov@nstu.ru.zip"');
-    expect(await zipNames(res.body)).toEqual(expect.arrayContaining(['README.txt', 'setup.reg', 'undo.reg']));
+    expect(await zipEntryNames(res.body)).toEqual(expect.arrayContaining(['README.txt', 'setup.reg', 'undo.reg']));
   });
 
   it('builds a profile from servers typed by hand', async () => {
