@@ -1,11 +1,11 @@
-// Where bulk results go: a ZIP archive (APPNOTE.TXT, streamed through yazl) or a folder. Both are
+// Where bulk results go: a ZIP archive (APPNOTE.TXT, streamed by formats/zip.ts) or a folder. Both are
 // whole-or-nothing per file: the ZIP is written beside its name and renamed when complete.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writevSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { ZipFile } from 'yazl';
+import type { Writable } from 'node:stream';
 import { MailsetupError } from '../errors.js';
 import { writeFileAtomic } from '../cli/io.js';
+import { ZipStreamWriter } from '../formats/zip.js';
 
 export type ExtraFile = { name: string; path: string } | { name: string; body: Buffer };
 
@@ -18,20 +18,6 @@ export interface OutputSink {
   abort(): Promise<void>;
   readonly path: string;
 }
-
-// yazl keeps every entry (with its closure over the file's bytes) until end(), and looks for the
-// next entry to write by scanning from the first: memory and time grow with the entry count.
-// Entries that are fully written are replaced by their central directory records. This relies on
-// yazl 3's `entries`, Entry.state, FILE_DATA_DONE and getCentralDirectoryRecord().
-interface YazlEntry {
-  state: number;
-  getCentralDirectoryRecord(): Buffer;
-}
-const EMPTY = Buffer.alloc(0);
-interface YazlInternals {
-  entries: YazlEntry[];
-}
-const FILE_DATA_DONE = 3;
 
 /** Where archive bytes go: a file (renamed into place when complete) or a stream (an HTTP response). */
 interface ZipTarget {
@@ -103,67 +89,41 @@ function streamTarget(stream: Writable): ZipTarget {
 }
 
 class ZipSink implements OutputSink {
-  private readonly zip = new ZipFile();
-  private directory: Buffer[] = [];
-  private directoryCount = 0;
+  private readonly zip: ZipStreamWriter;
   private failure: Error | undefined;
-  private readonly closed: Promise<void>;
-  private readonly mtime = new Date();
-  private added = 0;
+  private done = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private blocked = false;
 
   constructor(readonly path: string, private readonly target: ZipTarget) {
-    // yazl hands over a few small chunks per entry; they are gathered and written in blocks.
-    const output = this.zip.outputStream as Readable;
-    this.closed = new Promise<void>((resolve, reject) => {
-      output.on('data', (chunk: Buffer) => {
-        this.pending.push(chunk);
-        this.pendingBytes += chunk.length;
-        if (this.pendingBytes >= this.target.flushBytes) this.flush();
-      });
-      output.on('end', () => {
-        this.flush();
-        if (this.failure) return reject(this.failure);
-        this.target.end().then(resolve, reject);
-      });
-    });
-    this.closed.catch(() => {});
+    // The writer hands over a header and the data per entry; they are gathered and written in blocks.
+    this.zip = new ZipStreamWriter((chunk) => {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+    }, { mtime: new Date(), mode: 0o100644, level: 6 });
   }
 
   private flush(): void {
-    if (this.pendingBytes === 0 || this.failure) return;
-    try {
-      if (!this.target.write(this.pending)) this.blocked = true;
-    } catch (error) {
-      this.failure = error as Error;
-    }
+    if (this.pendingBytes === 0) return;
+    const chunks = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-  }
-
-  private compact(): void {
-    const entries = (this.zip as unknown as YazlInternals).entries;
-    let done = 0;
-    while (done < entries.length && entries[done]!.state === FILE_DATA_DONE) done++;
-    if (done < 256) return;
-    // A written entry is only needed for its central directory record, which is final once its
-    // data is written: keep those bytes (about 80 per entry) and let the entry go.
-    for (const entry of entries.splice(0, done)) this.directory.push(entry.getCentralDirectoryRecord());
-    this.directoryCount += done;
-    if (this.directory.length > 1024) this.directory = [Buffer.concat(this.directory)];
+    try {
+      if (!this.target.write(chunks)) this.blocked = true;
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
   }
 
   async add(name: string, body: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
+    if (this.done) throw new Error('the archive is already finished');
     // Stored, not deflated: zlib sets up a new stream (and its 256 KB window) per entry, which costs
     // more than signing a profile; the archive is about twice as large, and is written far faster.
-    this.zip.addBuffer(body, name, { mtime: this.mtime, mode: 0o100644, compress: false });
-    this.compact();
-    // yazl schedules a setImmediate per entry that holds the entry's bytes until it runs; a
-    // producer that only awaits promises never lets it run, so give the event loop a turn.
-    if (++this.added % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    this.zip.add(name, body);
+    if (this.pendingBytes >= this.target.flushBytes) this.flush();
     if (this.blocked) {
       this.blocked = false;
       await this.target.drained();
@@ -171,23 +131,14 @@ class ZipSink implements OutputSink {
   }
 
   async finish(extra?: ExtraFile): Promise<void> {
-    if (extra && 'path' in extra) this.zip.addFile(extra.path, extra.name, { mtime: this.mtime, mode: 0o100644 });
-    if (extra && 'body' in extra) this.zip.addBuffer(extra.body, extra.name, { mtime: this.mtime, mode: 0o100644 });
-    // Entries still pending are written first; the central directory then needs all of them.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const internals = this.zip as unknown as YazlInternals;
-    if (this.directoryCount > 0) {
-      // yazl writes one record per entry and counts entries for the end record: the first stand-in
-      // writes all kept records, the others nothing.
-      const records = Buffer.concat(this.directory);
-      const first: YazlEntry = { state: FILE_DATA_DONE, getCentralDirectoryRecord: () => records };
-      const rest: YazlEntry = { state: FILE_DATA_DONE, getCentralDirectoryRecord: () => EMPTY };
-      internals.entries = [first, ...Array.from({ length: this.directoryCount - 1 }, () => rest), ...internals.entries];
-      this.directory = [];
-    }
-    this.zip.end();
     try {
-      await this.closed;
+      if (this.failure) throw this.failure;
+      // The one manifest is deflated: a CSV shrinks several times, for a moment of zlib.
+      if (extra) this.zip.add(extra.name, 'path' in extra ? readFileSync(extra.path) : extra.body, { deflate: true });
+      this.zip.finish();
+      this.done = true;
+      this.flush();
+      await this.target.end();
     } catch (error) {
       this.target.discard();
       throw error;
@@ -197,7 +148,9 @@ class ZipSink implements OutputSink {
   }
 
   async abort(): Promise<void> {
-    this.zip.outputStream.removeAllListeners('data');
+    this.done = true;
+    this.pending = [];
+    this.pendingBytes = 0;
     this.target.discard();
   }
 }
