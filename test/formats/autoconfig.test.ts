@@ -10,8 +10,8 @@ import { parseEmail, type EmailParts } from '../../src/model/rules.js';
 import { makeTempDir } from '../support/tmp.js';
 import { catalog, expectGolden, fixture, thrown } from './outlook-fixtures.js';
 
-// A copy of draft-ietf-mailmaint-autoconfig's RELAX NG schema (see SOURCE.txt beside it).
-const SCHEMA = fileURLToPath(new URL('../fixtures/reference/autoconfig/autoconfig.rng', import.meta.url));
+// draft-ietf-mailmaint-autoconfig's RELAX NG schema, from the shared reference data beside the checkout.
+const SCHEMA = fileURLToPath(new URL('../../../shared/reference/autoconfig/autoconfig.rng', import.meta.url));
 const tmp = makeTempDir('mailsetup-autoconfig-');
 afterAll(() => tmp.remove());
 let counter = 0;

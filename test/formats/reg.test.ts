@@ -17,8 +17,8 @@ import { defaultOutlookFolder } from '../../src/formats/windows-path.js';
 import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture, thrown } from './outlook-fixtures.js';
 
-// A copy of the empty hive from the hivex test suite (see SOURCE.txt beside it).
-const EMPTY_HIVE = fileURLToPath(new URL('../fixtures/reference/hivex/minimal.hive', import.meta.url));
+// The empty hive from the hivex test suite, from the shared reference data beside the checkout.
+const EMPTY_HIVE = fileURLToPath(new URL('../../../shared/reference/hivex/minimal.hive', import.meta.url));
 const PREFIX = 'HKEY_CURRENT_USER';
 const tmp = makeTempDir('mailsetup-reg-');
 afterAll(() => tmp.remove());
