@@ -70,7 +70,11 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
   };
 }
 
-export function generate(request: GenerateRequest, deps: ServiceDeps): GeneratedFile {
+/**
+ * `resolved` may be passed when the caller already resolved this request against `deps.catalog`
+ * (the CLI does, to report input errors before it loads the signing identity).
+ */
+export function generate(request: GenerateRequest, deps: ServiceDeps, resolved: ResolvedAccount = resolveAccount(request, deps.catalog)): GeneratedFile {
   const formatId = request.format ?? 'mobileconfig';
   if (!isFormatId(formatId)) {
     throw new MailsetupError('INVALID_INPUT', `format: "${formatId}" is not one of ${FORMAT_IDS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
@@ -79,7 +83,6 @@ export function generate(request: GenerateRequest, deps: ServiceDeps): Generated
     throw new MailsetupError('FORBIDDEN', 'password: this service does not embed passwords; leave it empty and the device will ask for it', { field: 'password', rule: 'password-forbidden' });
   }
   const format = FORMATS[formatId];
-  const resolved = resolveAccount(request, deps.catalog);
   const context = formatContext(resolved, request, deps.config);
   const t = translator(context.language);
   const warnings = resolved.warnings.map((warning) => t(warning.key, warning.values));

@@ -92,8 +92,9 @@ ${SIGNING_USAGE}
       manual: manualServers(run),
     });
     // Check the address and provider before loading the identity, so input errors come first.
-    resolveAccount(request, run.catalog());
-    const file = generate(request, { config: run.config(), catalog: run.catalog(), signer: signs(request) ? await run.signer() : undefined });
+    const catalog = run.catalog();
+    const resolved = resolveAccount(request, catalog);
+    const file = generate(request, { config: run.config(), catalog, signer: signs(request) ? await run.signer() : undefined }, resolved);
     for (const warning of file.warnings) run.io.stderr(`mailsetup: warning: ${warning}\n`);
     const out = str(run, 'out');
     if (out === '-') {
