@@ -12,7 +12,7 @@ import type { AppDeps, Logger } from './deps.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
-import { pagesRouter, type LinkPayload } from './pages.js';
+import { pagesRouter, sendPage, type LinkPayload } from './pages.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
@@ -80,15 +80,9 @@ export function createApp(deps: AppDeps): Express {
     const t = translator(language);
     const rule = error.rule ?? '';
     const ruleKey = `web.error.${rule}`;
-    const view = {
-      lang: language,
-      org: deps.config.organization.name,
-      langLinks: [],
-      title: t(`web.errorPage.${error.status >= 500 ? 'server' : 'client'}`),
-      message: error.status >= 500 ? t('web.error.internal') : t(ruleKey) !== ruleKey ? t(ruleKey) : error.message,
-    };
-    const content = renderer.render('error', view, language);
-    res.status(error.status).set('Cache-Control', 'no-store').type('html').send(renderer.render('layout', { ...view, content }, language));
+    const title = t(`web.errorPage.${error.status >= 500 ? 'server' : 'client'}`);
+    const message = error.status >= 500 ? t('web.error.internal') : t(ruleKey) !== ruleKey ? t(ruleKey) : error.message;
+    sendPage(res, renderer, { template: 'error', language, status: error.status, org: deps.config.organization.name, title, langLinks: [], view: { message } });
   };
 
   app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit }));

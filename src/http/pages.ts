@@ -95,6 +95,27 @@ function fieldErrors(error: MailsetupError, t: Translate): { byField: Record<str
   return { byField, list };
 }
 
+export interface PageParts {
+  template: string;
+  language: Language;
+  status: number;
+  org: string;
+  title: string;
+  langLinks: readonly unknown[];
+  /** The footer's link to the settings for typing in by hand: a provider's own when one is known. */
+  manualHref?: string | undefined;
+  view: Record<string, unknown>;
+}
+
+/** Renders a page inside the shared layout and sends it, never cached. */
+export function sendPage(res: Response, renderer: Renderer, parts: PageParts): void {
+  const { template, language, view } = parts;
+  const base = { lang: language, org: parts.org, langLinks: parts.langLinks, title: parts.title, manualHref: parts.manualHref ?? `/settings?lang=${language}` };
+  const content = renderer.render(template, { ...base, ...view }, language);
+  const html = renderer.render('layout', { ...base, content }, language);
+  res.status(parts.status).set('Cache-Control', 'no-store').type('html').send(html);
+}
+
 export function pagesRouter(kit: PageKit): Router {
   const { deps, renderer, tokens, generationLimit } = kit;
   const { config, catalog } = deps;
@@ -110,18 +131,18 @@ export function pagesRouter(kit: PageKit): Router {
     });
   }
 
-  function page(req: Request, res: Response, template: string, titleKey: string, view: Record<string, unknown>, options: { status?: number; languagePath?: string } = {}) {
+  function page(req: Request, res: Response, template: string, titleKey: string, view: Record<string, unknown>, options: { status?: number; languagePath?: string; manualHref?: string | undefined } = {}) {
     const language = locals(res).language;
-    const t = translator(language);
-    const base = {
-      lang: language,
+    sendPage(res, renderer, {
+      template,
+      language,
+      status: options.status ?? 200,
       org: config.organization.name,
+      title: translator(language)(titleKey, view as Record<string, string>),
       langLinks: languageLinks(req, language, options.languagePath),
-      title: t(titleKey, view as Record<string, string>),
-    };
-    const content = renderer.render(template, { ...base, ...view }, language);
-    const html = renderer.render('layout', { ...base, content }, language);
-    res.status(options.status ?? 200).set('Cache-Control', 'no-store').type('html').send(html);
+      manualHref: options.manualHref,
+      view,
+    });
   }
 
   function deviceChoices(selected: WebDevice, t: Translate) {
@@ -214,6 +235,7 @@ export function pagesRouter(kit: PageKit): Router {
       qr = await qrFor(req, { email: email.address, device, provider: match === 'named' ? provider?.id : undefined, variant: variant?.id, type: kind, language }, t);
     }
     const status = problems.length ? Math.max(...problems.map((p) => p.status)) : 200;
+    const settingsHref = provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined;
     page(req, res, 'setup', 'web.setup.title', {
       email: email.address,
       device,
@@ -235,7 +257,7 @@ export function pagesRouter(kit: PageKit): Router {
       outgoingSecurities: SOCKET_TYPES.map((s) => ({ id: s, label: t(`web.security.${s}`), selected: s === values.outgoing_security })),
       manualKinds: (['imap', 'pop'] as const).map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
       extras: provider ? providerExtras(provider, variant, language) : undefined,
-      settingsHref: provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined,
+      settingsHref,
       name: values.name ?? '',
       fileAvailable,
       fileMissing: format !== undefined && !fileAvailable,
@@ -250,7 +272,7 @@ export function pagesRouter(kit: PageKit): Router {
       qr,
       settingsRows: device === 'thunderbird' && provider && variant ? variantRows(provider, variant, t, email) : undefined,
       ...instructionView(device, language),
-    }, { status, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` });
+    }, { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` });
   }
 
   async function qrFor(req: Request, payload: LinkPayload, t: Translate) {
