@@ -2,6 +2,7 @@
 // with its own catalog and signer. A worker that stops fails the run rather than losing rows.
 import { availableParallelism } from 'node:os';
 import type { SigningConfig } from '../config.js';
+import type { SigningOptions } from '../signing/index.js';
 import { asBuffer, startWorkerPool, workerScript } from '../service/worker-pool.js';
 import type { BatchGenerator, RowOutput, RowTask } from './generator.js';
 
@@ -12,6 +13,8 @@ export interface WorkerInit {
   signed: boolean;
   /** Signing settings with command-line flags applied; absent: from the environment. */
   signing?: SigningConfig | undefined;
+  /** How the signing settings were given (flag names), for messages. */
+  signingNames?: SigningOptions['names'];
   /** Folder relative signing paths are resolved from. */
   cwd: string;
 }

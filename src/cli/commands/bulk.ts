@@ -13,7 +13,6 @@ import { defaultWorkerCount, startBulkWorkers } from '../../bulk/pool.js';
 import { createProgress } from '../../bulk/progress.js';
 import { checkRow, describeRowError, type RowDefaults } from '../../bulk/rows.js';
 import { runBulk, type PersonFiles } from '../../bulk/run.js';
-import { bulkSigner } from '../../bulk/signer.js';
 import { Deliverer, type DeliveryReport } from '../../mail/deliver.js';
 import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
@@ -25,7 +24,7 @@ import { resolveAccount } from '../../service/resolve.js';
 import { workerEnv } from '../../service/worker-pool.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
 import { resolveOutput } from '../io.js';
-import { SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
+import { cliSigner, SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
 
 const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
 
@@ -65,11 +64,11 @@ function source(run: CommandRun, path: string): StaffSource {
 
 async function generator(run: CommandRun, signed: boolean, workers: number): Promise<BatchGenerator> {
   const config = run.config();
-  const settings = signingSettings(run.values, run.io, config);
   if (workers === 0) {
-    const signer = signed ? await bulkSigner({ ...config, signing: settings.config.signing }, settings.options.log ?? (() => {}), run.io.cwd) : undefined;
+    const signer = signed ? await cliSigner(run.values, run.io, config) : undefined;
     return inlineGenerator({ config, catalog: run.catalog(), signer });
   }
+  const settings = signingSettings(run.values, run.io, config);
   const said = new Set<string>();
   const extra = ((run.values.providers as string[] | undefined) ?? []).map((p) => resolveOutput(run.io, p));
   return startBulkWorkers(
@@ -79,6 +78,7 @@ async function generator(run: CommandRun, signed: boolean, workers: number): Pro
       defaultProvider: str(run, 'default-provider') ?? config.defaultProvider,
       signed,
       signing: settings.config.signing,
+      signingNames: settings.options.names,
       cwd: run.io.cwd,
     },
     workers,
