@@ -2,6 +2,9 @@
 // device, in which language. Builders take what they need and ignore the rest.
 import type { Device } from '../model/account.js';
 import type { Language, Provider, ProviderVariant } from '../model/provider.js';
+import type { OutlookVersion } from '../model/request.js';
+
+export type { OutlookVersion };
 
 export interface Organization {
   /** Shown to people: "Example University IT". */
@@ -33,6 +36,3 @@ export interface FormatContext {
   /** Windows folder the Outlook setup pack's files are copied to; the .reg files point there. */
   outlookFolder?: string | undefined;
 }
-
-export const OUTLOOK_VERSIONS = ['2010', '2013', '2016'] as const;
-export type OutlookVersion = (typeof OUTLOOK_VERSIONS)[number];

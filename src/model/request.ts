@@ -1,7 +1,8 @@
 // What a person or a staff list asks for: an address and choices. The service resolves it
 // against the provider catalog into an Account. Web form, API, CLI and bulk rows all use it.
 import { z } from 'zod';
-import { accountKind, socketType } from './account.js';
+import { accountKind, DEVICES, socketType } from './account.js';
+import { LANGUAGES } from './provider.js';
 import { emailAddress, hostName, identifier, loginTemplate, port, visibleText } from './rules.js';
 
 const optionalText = <T extends z.ZodType>(schema: T) =>
@@ -37,14 +38,18 @@ export const accountRequestSchema = z.strictObject({
 export type AccountRequestInput = z.input<typeof accountRequestSchema>;
 export type AccountRequest = z.output<typeof accountRequestSchema>;
 
+/** Classic Outlook versions the PRF and .reg files are written for (2016 = 16.0, also 2019, 2021, 2024, Microsoft 365). */
+export const OUTLOOK_VERSIONS = ['2010', '2013', '2016'] as const;
+export type OutlookVersion = (typeof OUTLOOK_VERSIONS)[number];
+
 /** An account request plus what to produce from it. */
 export const generateRequestSchema = accountRequestSchema.extend({
   format: optionalText(z.string().trim().toLowerCase()),
-  device: optionalText(z.enum(['ios', 'macos'], { error: 'the device is ios or macos' })),
-  language: optionalText(z.enum(['en', 'ru', 'sv'], { error: 'the language is en, ru or sv' })),
+  device: optionalText(z.enum(DEVICES, { error: `the device is ${DEVICES.join(' or ')}` })),
+  language: optionalText(z.enum(LANGUAGES, { error: `the language is ${LANGUAGES.join(', ')}` })),
   /** Classic Outlook version the PRF and .reg files are for: 2010, 2013, or 2016 (also 2019, 2021, 2024, Microsoft 365). */
   outlook: optionalText(
-    z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.enum(['2010', '2013', '2016'], { error: 'the Outlook version is 2010, 2013 or 2016 (2016 also covers 2019, 2021, 2024 and Microsoft 365)' })),
+    z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.enum(OUTLOOK_VERSIONS, { error: 'the Outlook version is 2010, 2013 or 2016 (2016 also covers 2019, 2021, 2024 and Microsoft 365)' })),
   ),
   /** Apple profiles are signed unless this is true. */
   unsigned: z.boolean().optional(),
