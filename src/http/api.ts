@@ -10,7 +10,7 @@ import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import type { AppDeps } from './deps.js';
 import { inlineGeneration } from './generation.js';
 import { sendGeneratedFile } from './send-file.js';
-import { describeResolved, lookupEmail, parsedEmail, providerExtras, variantRows } from './views.js';
+import { describeResolved, hostingProviders, lookupEmail, parsedEmail, providerExtras, variantRows } from './views.js';
 import { webError } from './web-error.js';
 
 function apiLanguage(req: Request): Language {
@@ -61,7 +61,7 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
     const providerId = typeof req.query.provider === 'string' && req.query.provider !== '' ? req.query.provider : undefined;
     const { provider, match } = lookupEmail(catalog, email, providerId);
     if (!provider) {
-      res.json({ email: email.address, known: false, match, provider: null, manualRequired: true, hostingProviders: catalog.list().filter((p) => p.anyDomain).map((p) => ({ id: p.id, name: p.name })) });
+      res.json({ email: email.address, known: false, match, provider: null, manualRequired: true, hostingProviders: hostingProviders(catalog) });
       return;
     }
     const variantId = typeof req.query.variant === 'string' && req.query.variant !== '' ? req.query.variant : undefined;

@@ -5,12 +5,11 @@ import { MailsetupError, type FieldIssue } from '../errors.js';
 import { FORMATS, isFormatId } from '../formats/registry.js';
 import { isLanguage, translator, type Translate } from '../i18n.js';
 import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
-import { SOCKET_TYPES } from '../model/account.js';
 import { generateRequestSchema } from '../model/request.js';
 import { parseEmail } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
-import { generate, parseGenerateRequest } from '../service/generate.js';
+import { parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import { askedHost } from './autodiscovery.js';
 import type { AppDeps } from './deps.js';
@@ -22,7 +21,7 @@ import { qrSvg } from './qr.js';
 import type { Renderer } from './render.js';
 import { sendGeneratedFile } from './send-file.js';
 import { clientInfo, isWebDevice, likelyDevice, WEB_DEVICES, type WebDevice } from './user-agent.js';
-import { accountRows, kindLabel, loginInWords, lookupEmail, parsedEmail, providerExtras, variantChoices, variantRows } from './views.js';
+import { accountRows, hostingProviders, kindChoices, kindLabel, loginInWords, lookupEmail, parsedEmail, providerExtras, securityChoices, variantChoices, variantRows } from './views.js';
 import { webError } from './web-error.js';
 
 /** What a QR link carries: the choices, never a password. */
@@ -228,7 +227,7 @@ export function pagesRouter(kit: PageKit): Router {
     const fileAvailable = format !== undefined && isFormatId(format);
     const errors = problems.map((p) => fieldErrors(p, t));
     const byField = Object.assign({}, ...errors.map((e) => e.byField).reverse()) as Record<string, string>;
-    const hostingProviders = provider ? [] : catalog.list().filter((p) => p.anyDomain).map((p) => ({ id: p.id, name: p.name }));
+    const hosting = provider ? [] : hostingProviders(catalog);
     let qr: Record<string, unknown> | undefined;
     // An iPhone or iPad set up from a computer: the phone scans the code. A Mac downloads directly.
     if (device === 'ios' && !info.mobile && !problems.length && summary) {
@@ -246,15 +245,15 @@ export function pagesRouter(kit: PageKit): Router {
       providerId: match === 'named' ? provider?.id : undefined,
       summary,
       variants: provider && provider.variants.length > 1 ? variantChoices(provider, variant?.id, language) : undefined,
-      kinds: variant && kinds.length > 1 ? kinds.map((k) => ({ id: k, label: kindLabel(k, t), selected: k === kind })) : undefined,
+      kinds: variant && kinds.length > 1 ? kindChoices(variant, kind, t) : undefined,
       hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
       variantId: variant?.id,
       kindId: kind,
-      hostingProviders: hostingProviders.length ? hostingProviders : undefined,
+      hostingProviders: hosting.length ? hosting : undefined,
       manual: provider === undefined,
       manualValues: values,
-      incomingSecurities: SOCKET_TYPES.map((s) => ({ id: s, label: t(`web.security.${s}`), selected: s === values.incoming_security })),
-      outgoingSecurities: SOCKET_TYPES.map((s) => ({ id: s, label: t(`web.security.${s}`), selected: s === values.outgoing_security })),
+      incomingSecurities: securityChoices(values.incoming_security, t),
+      outgoingSecurities: securityChoices(values.outgoing_security, t),
       manualKinds: (['imap', 'pop'] as const).map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
       extras: provider ? providerExtras(provider, variant, language) : undefined,
       settingsHref,
@@ -352,9 +351,9 @@ export function pagesRouter(kit: PageKit): Router {
     const device = v.device === 'macos' ? 'macos' : 'ios';
     if (!email) return startPage(req, res, v, webError('INVALID_INPUT', 'email', 'email-format'));
     const payload: LinkPayload = { email: email.address, device, provider: v.provider, variant: v.variant, type: v.type, name: v.name, language };
-    // Check the choices now, so the phone does not meet the error later.
+    // Check the choices now (resolving them is enough: no profile is built), so the phone does not meet the error later.
     try {
-      generate(parseGenerateRequest({ email: payload.email, device, provider: payload.provider, variant: payload.variant, type: payload.type, name: payload.name, language, unsigned: true }), { config, catalog });
+      resolveAccount(linkRequest(payload), catalog);
     } catch (thrown) {
       if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
       return setupPage(req, res, v, thrown);

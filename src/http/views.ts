@@ -1,7 +1,7 @@
 // View models for pages and the lookup API: what a provider offers, in the reader's language.
 // Labels come from templates/locales; this module only chooses and arranges them.
 import type { Translate } from '../i18n.js';
-import type { Account, AccountKind, MailServer, SocketType } from '../model/account.js';
+import { SOCKET_TYPES, type Account, type AccountKind, type MailServer, type SocketType } from '../model/account.js';
 import { localize, type Language, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import { expandLogin, isEmailParts, parseEmail, type EmailParts } from '../model/rules.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
@@ -116,6 +116,15 @@ export function parsedEmail(value: unknown): EmailParts | undefined {
 
 export function variantChoices(provider: Provider, selected: string | undefined, language: Language) {
   return provider.variants.map((v) => ({ id: v.id, label: localize(v.name, language, v.id), selected: v.id === selected }));
+}
+
+export function securityChoices(selected: string | undefined, t: Translate) {
+  return SOCKET_TYPES.map((socket) => ({ id: socket, label: securityLabel(socket, t), selected: socket === selected }));
+}
+
+/** Providers that host any domain: what an unknown address may be using. */
+export function hostingProviders(catalog: ProviderCatalog): { id: string; name: string }[] {
+  return catalog.list().filter((p) => p.anyDomain).map((p) => ({ id: p.id, name: p.name }));
 }
 
 export function kindChoices(variant: ProviderVariant, selected: AccountKind | undefined, t: Translate) {
