@@ -6,9 +6,11 @@
 // than XML's five predefined ones, and a strict parser that rejects anything not well formed.
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
 import { MailsetupError } from '../errors.js';
+import { AUTODISCOVER_OUTLOOK_RESPONSE_NS } from './autodiscover.js';
 
 export const OUTLOOK_REQUEST_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006';
-export const OUTLOOK_RESPONSE_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a';
+/** The schema Outlook asks for is the one its answer is written in. */
+export const OUTLOOK_RESPONSE_SCHEMA = AUTODISCOVER_OUTLOOK_RESPONSE_NS;
 export const MOBILESYNC_REQUEST_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006';
 export const MOBILESYNC_RESPONSE_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006';
 
