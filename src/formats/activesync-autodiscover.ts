@@ -2,12 +2,12 @@
 import { create } from 'xmlbuilder2';
 import { MailsetupError } from '../errors.js';
 import type { Account, ExchangeServer } from '../model/account.js';
-import type { Language } from '../model/provider.js';
+import { DEFAULTS } from '../model/defaults.js';
+import type { ExchangeSettings, Language } from '../model/provider.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
+import { AUTODISCOVER_RESPONSE_NS } from './autodiscover.js';
 import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
 import { oneLineValue } from './value-guard.js';
-
-export const AUTODISCOVER_RESPONSE_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006';
 
 /** ActiveSync's fixed virtual directory on every Exchange server. */
 export const ACTIVESYNC_PATH = '/Microsoft-Server-ActiveSync';
@@ -23,6 +23,11 @@ export function activeSyncUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl'>): s
   return `${exchange.ssl ? 'https' : 'http'}://${exchange.host}${ACTIVESYNC_PATH}`;
 }
 
+/** A catalog's Exchange settings as the server they describe, EWS port and path defaulted. */
+export function exchangeEndpoint(settings: ExchangeSettings): Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 'path'> {
+  return { host: settings.host, ssl: settings.ssl, port: settings.ewsPort ?? DEFAULTS.exchange.ewsPort, path: settings.ewsPath ?? DEFAULTS.exchange.ewsPath };
+}
+
 export function ewsUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 'path'>): string {
   const defaultPort = exchange.ssl ? 443 : 80;
   return `${exchange.ssl ? 'https' : 'http'}://${exchange.host}${exchange.port === defaultPort ? '' : `:${exchange.port}`}${exchange.path}`;
@@ -35,7 +40,7 @@ export function buildActiveSyncAutodiscoverResponse(account: Account, options: A
   }
   const email = parseEmail(account.email) as EmailParts;
   const url = activeSyncUrl(account.exchange);
-  const root = create({ version: '1.0', encoding: 'utf-8' }).ele(AUTODISCOVER_RESPONSE_SCHEMA, 'Autodiscover');
+  const root = create({ version: '1.0', encoding: 'utf-8' }).ele(AUTODISCOVER_RESPONSE_NS, 'Autodiscover');
   const response = root.ele(MOBILESYNC_RESPONSE_SCHEMA, 'Response');
   response.ele('Culture').txt(CULTURES[options.language ?? 'en']);
   const user = response.ele('User');

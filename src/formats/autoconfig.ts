@@ -12,9 +12,9 @@ import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MailsetupError } from '../errors.js';
 import type { Account, MailServer } from '../model/account.js';
-import { DEFAULTS } from '../model/defaults.js';
 import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
 import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
+import { ewsUrl, exchangeEndpoint } from './activesync-autodiscover.js';
 import type { FormatContext } from './context.js';
 import { oneLineValue } from './value-guard.js';
 
@@ -85,12 +85,6 @@ function accountEntry(server: MailServer, type: 'imap' | 'pop3' | 'smtp'): Serve
   };
 }
 
-function ewsUrl(exchange: { host: string; ssl: boolean; port: number; path: string }): string {
-  const scheme = exchange.ssl ? 'https' : 'http';
-  const defaultPort = exchange.ssl ? 443 : 80;
-  return `${scheme}://${exchange.host}${exchange.port === defaultPort ? '' : `:${exchange.port}`}${exchange.path}`;
-}
-
 const sameServer = (a: ServerEntry, b: ServerEntry) => a.kind === b.kind && a.type === b.type && a.hostname === b.hostname && a.port === b.port && a.socketType === b.socketType;
 
 /** Every language of a localized text, the preferred one first; a plain string has no language. */
@@ -148,8 +142,7 @@ function serialize(input: DocumentInput): string {
 function exchangeEntry(variant: ProviderVariant, username: string | undefined): ServerEntry | undefined {
   const exchange = variant.exchange;
   if (!exchange) return undefined;
-  const url = ewsUrl({ host: exchange.host, ssl: exchange.ssl, port: exchange.ewsPort ?? DEFAULTS.exchange.ewsPort, path: exchange.ewsPath ?? DEFAULTS.exchange.ewsPath });
-  return { kind: 'incomingServer', type: 'ews', url, auth: ['http-basic'], username };
+  return { kind: 'incomingServer', type: 'ews', url: ewsUrl(exchangeEndpoint(exchange)), auth: ['http-basic'], username };
 }
 
 /**

@@ -14,13 +14,12 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { isIP } from 'node:net';
-import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
+import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl, exchangeEndpoint } from '../formats/activesync-autodiscover.js';
 import { buildAutoconfig, variantDomains } from '../formats/autoconfig.js';
 import { buildAutodiscoverResponse } from '../formats/autodiscover.js';
 import { AUTODISCOVER_REQUEST_MAX_BYTES, parseAutodiscoverRequest } from '../formats/autodiscover-request.js';
 import { MailsetupError } from '../errors.js';
 import { isLanguage, negotiateLanguage } from '../i18n.js';
-import { DEFAULTS } from '../model/defaults.js';
 import type { Language, Provider, ProviderVariant } from '../model/provider.js';
 import { isEmailParts, parseEmail, toAsciiHost, type EmailParts } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
@@ -111,12 +110,7 @@ function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
   if (!variant.exchange) {
     throw new MailsetupError('NOT_FOUND', `Protocol: this domain has no Exchange server, so no ${protocol} endpoint`, { field: 'Protocol', rule: 'offered-protocol' });
   }
-  return {
-    host: variant.exchange.host,
-    ssl: variant.exchange.ssl,
-    port: variant.exchange.ewsPort ?? DEFAULTS.exchange.ewsPort,
-    path: variant.exchange.ewsPath ?? DEFAULTS.exchange.ewsPath,
-  };
+  return exchangeEndpoint(variant.exchange);
 }
 
 export function autodiscoveryRouter(deps: AppDeps): Router {
