@@ -1,7 +1,8 @@
 // Windows folder paths for the Outlook setup pack: where its files are copied and the .reg files point.
 
 /** Characters Windows refuses in a file or folder name, plus controls. */
-const FORBIDDEN_IN_NAME = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;
+const FORBIDDEN_CHARACTER = /[<>:"/\\|?*\u0000-\u001f\u007f]/;
+const FORBIDDEN_IN_NAME = new RegExp(FORBIDDEN_CHARACTER.source, 'g');
 const RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
 /** One folder name from free text (an organisation name): forbidden characters become `_`. */
@@ -36,7 +37,7 @@ export function windowsFolderProblem(path: string): string | undefined {
   const parts = rest.split('\\').filter((part, index, all) => !(part === '' && index === all.length - 1));
   for (const part of parts) {
     if (part === '' || part === '.' || part === '..') return 'a folder path without empty, "." or ".." parts';
-    if (new RegExp(FORBIDDEN_IN_NAME.source).test(part)) return 'a folder path without < > : " / | ? * or control characters';
+    if (FORBIDDEN_CHARACTER.test(part)) return 'a folder path without < > : " / | ? * or control characters';
     if (/[. ]$/.test(part)) return 'folder names that do not end with a dot or a space';
   }
   if (path.length > 200) return 'a folder path of at most 200 characters';
