@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import type { GenerateRequest } from '../model/request.js';
 import type { BatchGenerator, OutputFile, RowOutput, RowTask } from './generator.js';
 import { readStaff, type StaffSource } from './input.js';
-import { ManifestWriter, MANIFEST_NAME } from './manifest.js';
+import { ManifestWriter, MANIFEST_NAME, type ManifestEntry } from './manifest.js';
 import type { OutputSink } from './output.js';
 import type { Progress, ProgressCounts } from './progress.js';
 import { checkRow, describeRowError, type RowDefaults, type RowError } from './rows.js';
@@ -26,6 +26,8 @@ export interface BulkRunOptions {
   sink?: OutputSink | undefined;
   /** Where the manifest is assembled before it joins the output; `memory` keeps it in memory. */
   manifestPath?: string | 'memory' | undefined;
+  /** Called for every row, in input order, with its manifest line (the admin page's row list). */
+  onRow?: ((entry: ManifestEntry) => void) | undefined;
   /** Called for each good row, in input order, after its files are written (delivery). */
   onPerson?: ((person: PersonFiles) => Promise<void>) | undefined;
   progress?: Progress | undefined;
@@ -66,10 +68,15 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
   const counts = (): ProgressCounts => ({ done: summary.rows, ok: summary.ok, failed: summary.failed, sent: options.sentCount?.() });
   const seen = new Map<string, number>();
 
+  const report = (entry: ManifestEntry) => {
+    manifest?.add(entry);
+    options.onRow?.(entry);
+  };
+
   const fail = (line: number, email: string, error: RowError) => {
     summary.failed++;
     if (summary.failures.length < KEEP_FAILURES) summary.failures.push({ line, email, error });
-    manifest?.add({ line, email, status: 'error', files: [], error: describeRowError(error) });
+    report({ line, email, status: 'error', files: [], error: describeRowError(error) });
   };
 
   const commit = async (slots: Slot[], outputs: RowOutput[]) => {
@@ -86,7 +93,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
         }
         summary.ok++;
         summary.files += output.files.length;
-        manifest?.add({ line: slot.line, email: slot.task.request.email, status: 'ok', files: output.files.map((f) => f.name) });
+        report({ line: slot.line, email: slot.task.request.email, status: 'ok', files: output.files.map((f) => f.name) });
         if (options.onPerson) await options.onPerson({ line: slot.line, request: slot.task.request, files: output.files });
       }
       options.progress?.update(counts());

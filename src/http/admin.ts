@@ -5,10 +5,10 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { generateRow, inlineGenerator } from '../bulk/generator.js';
-import { readStaff, type StaffSource } from '../bulk/input.js';
+import { inlineGenerator } from '../bulk/generator.js';
+import type { StaffSource } from '../bulk/input.js';
+import type { ManifestEntry } from '../bulk/manifest.js';
 import { streamSink } from '../bulk/output.js';
-import { checkRow, describeRowError } from '../bulk/rows.js';
 import { runBulk } from '../bulk/run.js';
 import { MailsetupError } from '../errors.js';
 import { FORMAT_IDS, isFormatId } from '../formats/registry.js';
@@ -25,14 +25,6 @@ export const ADMIN_DIR = join(TEMPLATES_DIR, 'admin');
 /** Lists larger than this belong on the command line (`mailsetup bulk`), which streams them. */
 export const ADMIN_LIMITS = Object.freeze({ uploadBytes: 5 * 1024 * 1024, rows: 10_000, jobs: 20, jobTtlMs: 60 * 60 * 1000 });
 
-interface RowCheck {
-  line: number;
-  email: string;
-  status: 'ok' | 'error';
-  files: string[];
-  error?: string;
-}
-
 interface SendProgress {
   state: 'sending' | 'done' | 'failed';
   startedAt: number;
@@ -48,7 +40,7 @@ interface Job {
   formats: string[];
   unsigned: boolean;
   createdAt: number;
-  rows: RowCheck[];
+  rows: ManifestEntry[];
   ok: number;
   ledger: MemoryLedger;
   deliverer?: Deliverer | undefined;
@@ -144,24 +136,21 @@ export function adminRouter(deps: AppDeps): Router {
       const unsigned = req.query.unsigned === '1' || req.query.unsigned === 'true';
       const name = typeof req.query.name === 'string' && req.query.name ? req.query.name.slice(0, 200) : 'staff.csv';
       const job: Job = { id: randomUUID(), name, staff: Buffer.from(req.body), formats, unsigned, createdAt: now(), rows: [], ok: 0, ledger: new MemoryLedger() };
-      const seen = new Map<string, number>();
-      for await (const row of readStaff(source(job))) {
-        if (job.rows.length >= ADMIN_LIMITS.rows) {
-          throw failure('PAYLOAD_TOO_LARGE', 'file', 'row-limit', `the admin page takes up to ${ADMIN_LIMITS.rows} rows; use mailsetup bulk for longer lists`);
-        }
-        const checked = checkRow(row, {}, seen);
-        if (!checked.ok) {
-          job.rows.push({ line: checked.line, email: checked.email, status: 'error', files: [], error: describeRowError(checked.error) });
-          continue;
-        }
-        // Built once unsigned to find what only resolution can tell (unknown domain, offer).
-        const output = generateRow({ line: checked.line, request: checked.request, formats, unsigned: true }, { config: deps.config, catalog: deps.catalog });
-        if (output.error) job.rows.push({ line: checked.line, email: checked.request.email, status: 'error', files: [], error: describeRowError(output.error) });
-        else {
-          job.ok++;
-          job.rows.push({ line: checked.line, email: checked.request.email, status: 'ok', files: output.files.map((f) => f.name) });
-        }
-      }
+      // Built once unsigned: what only resolution can tell (unknown domain, offer) shows now.
+      await runBulk({
+        source: source(job),
+        formats,
+        unsigned: true,
+        defaults: {},
+        generator: inlineGenerator({ config: deps.config, catalog: deps.catalog }),
+        onRow: (entry) => {
+          if (job.rows.length >= ADMIN_LIMITS.rows) {
+            throw failure('PAYLOAD_TOO_LARGE', 'file', 'row-limit', `the admin page takes up to ${ADMIN_LIMITS.rows} rows; use mailsetup bulk for longer lists`);
+          }
+          job.rows.push(entry);
+          if (entry.status === 'ok') job.ok++;
+        },
+      });
       while (jobs.size >= ADMIN_LIMITS.jobs) jobs.delete(jobs.keys().next().value!);
       jobs.set(job.id, job);
       deps.logger?.info({ job: job.id, rows: job.rows.length, ok: job.ok }, 'admin upload checked');
