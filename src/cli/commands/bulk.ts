@@ -17,16 +17,13 @@ import { Deliverer, type DeliveryReport } from '../../mail/deliver.js';
 import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
-import { LANGUAGES, type Language } from '../../model/provider.js';
 import { parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
 import { resolveAccount } from '../../service/resolve.js';
 import { workerEnv } from '../../service/worker-pool.js';
-import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
+import { CATALOG_OPTIONS, languageOption, type Command, type CommandRun } from '../command.js';
 import { resolveOutput } from '../io.js';
-import { cliSigner, SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
-
-const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
+import { SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
 
 /** Lists up to this many rows are done in one thread unless --workers says otherwise. */
 const SMALL_LIST = 64;
@@ -36,7 +33,7 @@ function usage(field: string, message: string): MailsetupError {
 }
 
 function wholeNumber(run: CommandRun, name: string, fallback: number, min: number, max: number): number {
-  const text = str(run, name);
+  const text = run.string(name);
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) throw usage(`--${name}`, `a whole number from ${min} to ${max}`);
@@ -52,12 +49,6 @@ function parseFormats(text: string | undefined): string[] {
   return [...new Set(formats)];
 }
 
-function parseLanguage(text: string | undefined): Language | undefined {
-  if (text === undefined) return undefined;
-  if (!(LANGUAGES as readonly string[]).includes(text)) throw new MailsetupError('INVALID_INPUT', `--language: "${text}" is not one of ${LANGUAGES.join(', ')}`, { field: '--language', rule: 'allowed-values' });
-  return text as Language;
-}
-
 function source(run: CommandRun, path: string): StaffSource {
   return { path: resolveOutput(run.io, path) };
 }
@@ -65,17 +56,16 @@ function source(run: CommandRun, path: string): StaffSource {
 async function generator(run: CommandRun, signed: boolean, workers: number): Promise<BatchGenerator> {
   const config = run.config();
   if (workers === 0) {
-    const signer = signed ? await cliSigner(run.values, run.io, config) : undefined;
-    return inlineGenerator({ config, catalog: run.catalog(), signer });
+    return inlineGenerator({ config, catalog: run.catalog(), signer: signed ? await run.signer() : undefined });
   }
   const settings = signingSettings(run.values, run.io, config);
   const said = new Set<string>();
-  const extra = ((run.values.providers as string[] | undefined) ?? []).map((p) => resolveOutput(run.io, p));
+  const catalog = run.catalogSources();
   return startBulkWorkers(
     {
       env: workerEnv(run.io.env),
-      providerPaths: [...config.providerPaths.map((p) => resolveOutput(run.io, p)), ...extra],
-      defaultProvider: str(run, 'default-provider') ?? config.defaultProvider,
+      providerPaths: catalog.paths,
+      defaultProvider: catalog.defaultProvider,
       signed,
       signing: settings.config.signing,
       signingNames: settings.options.names,
@@ -99,15 +89,15 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   if (!out) throw usage('--out', 'where to write the templates (a .zip file or a folder)');
   const config = run.config();
   const catalog = run.catalog();
-  const language = parseLanguage(str(run, 'language')) ?? 'en';
-  const type = str(run, 'type') === undefined ? undefined : parseWith(accountKind, str(run, 'type'), { prefix: '--type' });
-  const device = str(run, 'device') === undefined ? undefined : parseWith(deviceSchema, str(run, 'device'), { prefix: '--device' });
+  const language = languageOption(run) ?? 'en';
+  const type = run.string('type') === undefined ? undefined : parseWith(accountKind, run.string('type'), { prefix: '--type' });
+  const device = run.string('device') === undefined ? undefined : parseWith(deviceSchema, run.string('device'), { prefix: '--device' });
   const choices: TemplateChoice[] = [];
   const failures: { line: number; error: string }[] = [];
   const staff = run.positionals[0];
   if (staff) {
     const seen = new Map<string, number>();
-    const defaults: RowDefaults = { device, type, language, provider: str(run, 'provider'), variant: str(run, 'variant') };
+    const defaults: RowDefaults = { device, type, language, provider: run.string('provider'), variant: run.string('variant') };
     for await (const row of readStaff(source(run, staff))) {
       const checked = checkRow(row, defaults, seen);
       if (!checked.ok) {
@@ -123,9 +113,9 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
       }
     }
   } else {
-    choices.push(...catalogChoices(catalog, { provider: str(run, 'provider'), variant: str(run, 'variant'), type, device }));
+    choices.push(...catalogChoices(catalog, { provider: run.string('provider'), variant: run.string('variant'), type, device }));
   }
-  const files = buildTemplates(choices, { mdm, config, catalog, language, domain: str(run, 'domain') });
+  const files = buildTemplates(choices, { mdm, config, catalog, language, domain: run.string('domain') });
   const sink = openSink(resolveOutput(run.io, out));
   try {
     await writeTemplates(files, sink);
@@ -204,8 +194,8 @@ ${SIGNING_USAGE}
   },
   async run(run) {
     if (run.positionals.length > 1) throw usage('arguments', `one staff file at a time (got ${run.positionals.length})`);
-    const out = str(run, 'out');
-    const mdm = str(run, 'mdm');
+    const out = run.string('out');
+    const mdm = run.string('mdm');
     if (mdm !== undefined) {
       if (!(MDM_IDS as readonly string[]).includes(mdm)) throw new MailsetupError('INVALID_INPUT', `--mdm: "${mdm}" is not one of ${MDM_IDS.join(', ')}`, { field: '--mdm', rule: 'allowed-values' });
       if (run.values.send || run.values['dry-run']) throw usage('--mdm', 'MDM templates are imported into the MDM, not mailed; leave out --send');
@@ -216,16 +206,16 @@ ${SIGNING_USAGE}
     const dryRun = run.values['dry-run'] === true;
     const send = run.values.send === true || dryRun;
     if (!out && !send) throw usage('--out', 'where to write everyone\'s files (a .zip file or a folder), or --send to mail them');
-    const formats = parseFormats(str(run, 'formats'));
+    const formats = parseFormats(run.string('formats'));
     const unsigned = run.values.unsigned === true;
     const signed = !unsigned && formats.some((f) => isFormatId(f) && FORMATS[f].signable);
-    const language = parseLanguage(str(run, 'language'));
-    const defaults: RowDefaults = { device: str(run, 'device'), type: str(run, 'type'), provider: str(run, 'provider'), variant: str(run, 'variant'), language };
+    const language = languageOption(run);
+    const defaults: RowDefaults = { device: run.string('device'), type: run.string('type'), provider: run.string('provider'), variant: run.string('variant'), language };
     const config = run.config();
     const staffSource = source(run, staff);
     checkReadable(staffSource);
     // Every option is checked before anything is created or sent.
-    const workersOption = str(run, 'workers') === undefined ? undefined : wholeNumber(run, 'workers', 0, 0, 64);
+    const workersOption = run.string('workers') === undefined ? undefined : wholeNumber(run, 'workers', 0, 0, 64);
     const connections = wholeNumber(run, 'connections', 2, 1, 20);
     const retries = wholeNumber(run, 'retries', 3, 0, 10);
     const retryDelay = wholeNumber(run, 'retry-delay', 2, 0, 600);
@@ -233,15 +223,15 @@ ${SIGNING_USAGE}
     let deliverer: Deliverer | undefined;
     let stateNote = '';
     if (send) {
-      const smtpUrl = str(run, 'smtp-url') ?? config.mail.smtpUrl;
-      const from = str(run, 'from') ?? config.mail.from;
+      const smtpUrl = run.string('smtp-url') ?? config.mail.smtpUrl;
+      const from = run.string('from') ?? config.mail.from;
       if (!dryRun && !smtpUrl) throw usage('--smtp-url', 'give the SMTP server (or set MAILSETUP_SMTP_URL)');
       if (!from) throw usage('--from', 'give the sender address (or set MAILSETUP_MAIL_FROM)');
       const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
       if ('error' in parseEmail(fromAddress)) throw new MailsetupError('INVALID_INPUT', `--from: "${from}" is not an email address`, { field: '--from', rule: 'email-format' });
-      if (!dryRun) checkSmtpUrl(smtpUrl!, str(run, 'smtp-url') ? '--smtp-url' : 'MAILSETUP_SMTP_URL');
+      if (!dryRun) checkSmtpUrl(smtpUrl!, run.string('smtp-url') ? '--smtp-url' : 'MAILSETUP_SMTP_URL');
       const base = resolveOutput(run.io, out ?? staff).replace(/\.(zip|csv|json|jsonl|ndjson)$/i, '');
-      const statePath = str(run, 'state') ? resolveOutput(run.io, str(run, 'state')!) : `${base}.send-state.jsonl`;
+      const statePath = run.string('state') ? resolveOutput(run.io, run.string('state')!) : `${base}.send-state.jsonl`;
       const state = dryRun ? undefined : SendState.open(statePath);
       if (state) stateNote = statePath;
       deliverer = new Deliverer({

@@ -1,8 +1,7 @@
 // `mailsetup dns DOMAIN`: the zone-file records that make mail clients find this service and the mail servers.
 import { MailsetupError } from '../../errors.js';
-import { isLanguage } from '../../i18n.js';
 import { dnsSnippet } from '../../service/dns.js';
-import { CATALOG_OPTIONS, type Command } from '../command.js';
+import { CATALOG_OPTIONS, languageOption, type Command } from '../command.js';
 
 export const dnsCommand: Command = {
   name: 'dns',
@@ -31,17 +30,14 @@ export const dnsCommand: Command = {
     if (domain === undefined || extra.length > 0) {
       throw new MailsetupError('USAGE', 'give exactly one domain: mailsetup dns DOMAIN', { field: 'domain', rule: 'usage' });
     }
-    const language = run.values.language as string | undefined;
-    if (language !== undefined && !isLanguage(language)) {
-      throw new MailsetupError('INVALID_INPUT', `language: "${language}" is not one of en, ru, sv`, { field: 'language', rule: 'allowed-values' });
-    }
+    const language = languageOption(run);
     const snippet = dnsSnippet(
       {
         domain,
-        serviceHost: (run.values['service-host'] as string | undefined) ?? run.config().autodiscovery.publicHost,
-        provider: run.values.provider as string | undefined,
-        variant: run.values.variant as string | undefined,
-        ...(language !== undefined && isLanguage(language) ? { language } : {}),
+        serviceHost: run.string('service-host') ?? run.config().autodiscovery.publicHost,
+        provider: run.string('provider'),
+        variant: run.string('variant'),
+        ...(language !== undefined ? { language } : {}),
       },
       run.catalog(),
     );

@@ -63,7 +63,7 @@ function display(run: CommandRun, file: string): string {
 type Destination = { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'folder'; path: string };
 
 function destination(run: CommandRun): Destination {
-  const out = (run.values.out as string | undefined) ?? DEFAULT_OUT;
+  const out = run.string('out') ?? DEFAULT_OUT;
   if (out === '-') return { kind: 'stdout' };
   const path = resolve(run.io.cwd, out);
   if (/[\\/]$/.test(out) || (existsSync(path) && statSync(path).isDirectory())) return { kind: 'folder', path };

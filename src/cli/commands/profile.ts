@@ -6,15 +6,13 @@ import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
 import { resolveOutput, writeFileAtomic } from '../io.js';
 import { SIGNING_OPTIONS, SIGNING_USAGE } from '../signing.js';
 
-const str = (run: CommandRun, name: string) => run.values[name] as string | undefined;
-
 function manualServers(run: CommandRun) {
-  const incoming = str(run, 'incoming-host');
-  const outgoing = str(run, 'outgoing-host');
+  const incoming = run.string('incoming-host');
+  const outgoing = run.string('outgoing-host');
   if (incoming === undefined && outgoing === undefined) return undefined;
   return {
-    incoming: { host: incoming ?? '', port: str(run, 'incoming-port'), socket: str(run, 'incoming-security') },
-    outgoing: { host: outgoing ?? '', port: str(run, 'outgoing-port'), socket: str(run, 'outgoing-security') },
+    incoming: { host: incoming ?? '', port: run.string('incoming-port'), socket: run.string('incoming-security') },
+    outgoing: { host: outgoing ?? '', port: run.string('outgoing-port'), socket: run.string('outgoing-security') },
   };
 }
 
@@ -76,17 +74,17 @@ ${SIGNING_USAGE}
   async run(run) {
     const password = run.values['password-stdin'] ? (await run.io.readStdin()).replace(/\r?\n$/, '') : undefined;
     const request = parseGenerateRequest({
-      email: str(run, 'email') ?? '',
-      name: str(run, 'name'),
-      provider: str(run, 'provider'),
-      variant: str(run, 'variant'),
-      type: str(run, 'type'),
-      security: str(run, 'security'),
-      login: str(run, 'login'),
-      device: str(run, 'device'),
-      format: str(run, 'format'),
-      language: str(run, 'language'),
-      outlook: str(run, 'outlook'),
+      email: run.string('email') ?? '',
+      name: run.string('name'),
+      provider: run.string('provider'),
+      variant: run.string('variant'),
+      type: run.string('type'),
+      security: run.string('security'),
+      login: run.string('login'),
+      device: run.string('device'),
+      format: run.string('format'),
+      language: run.string('language'),
+      outlook: run.string('outlook'),
       password,
       unsigned: run.values.unsigned === true,
       manual: manualServers(run),
@@ -96,7 +94,7 @@ ${SIGNING_USAGE}
     const resolved = resolveAccount(request, catalog);
     const file = generate(request, { config: run.config(), catalog, signer: signs(request) ? await run.signer() : undefined }, resolved);
     for (const warning of file.warnings) run.io.stderr(`mailsetup: warning: ${warning}\n`);
-    const out = str(run, 'out');
+    const out = run.string('out');
     if (out === '-') {
       run.io.stdoutBytes(file.body);
       return 0;

@@ -14,7 +14,7 @@ export const serveCommand: Command = {
   Everything else comes from the environment: see the README's "Web app" section.`,
   options: { host: { type: 'string' }, port: { type: 'string' } },
   async run(run) {
-    const portText = run.values.port as string | undefined;
+    const portText = run.string('port');
     const port = portText === undefined ? undefined : Number(portText);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
       throw new MailsetupError('USAGE', `--port: "${portText}" is not a port number (0-65535)`, { field: 'port', rule: 'port-range' });
@@ -23,7 +23,7 @@ export const serveCommand: Command = {
       env: run.io.env,
       cwd: run.io.cwd,
       write: (line) => run.io.stdout(line),
-      ...(run.values.host ? { host: run.values.host as string } : {}),
+      ...(run.string('host') ? { host: run.string('host') } : {}),
       ...(port !== undefined ? { port } : {}),
     });
     await closeOnSignals(running);
