@@ -3,7 +3,7 @@
 import { rootCertificates } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { SigningIdentity } from './identity.js';
-import { certificateInfo, issued, type CertificateInfo } from './x509.js';
+import { certificateInfo, issued, oneLine, type CertificateInfo } from './x509.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -23,22 +23,33 @@ export interface DiagnoseOptions {
 const DAY = 24 * 3600 * 1000;
 const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
-let wellKnownRoots: CertificateInfo[] | undefined;
+let wellKnownRoots: Map<string, X509Certificate[]> | undefined;
 
-/** The public roots Node ships (Mozilla's list): a chain ending under one needs no more certificates. */
-function publicRoots(): CertificateInfo[] {
-  wellKnownRoots ??= rootCertificates.flatMap((pem) => {
+/**
+ * The public roots Node ships (Mozilla's list), by subject: a chain ending under one needs no more
+ * certificates. Only the roots whose subject names the issuer get the full (costlier) reading.
+ */
+function publicRootsBySubject(): Map<string, X509Certificate[]> {
+  if (wellKnownRoots) return wellKnownRoots;
+  wellKnownRoots = new Map();
+  for (const pem of rootCertificates) {
     try {
-      return [certificateInfo(new X509Certificate(pem))];
+      const root = new X509Certificate(pem);
+      const subject = oneLine(root.subject);
+      wellKnownRoots.set(subject, [...(wellKnownRoots.get(subject) ?? []), root]);
     } catch {
-      return [];
+      // A root Node ships but cannot parse cannot vouch for anything.
     }
-  });
+  }
   return wellKnownRoots;
 }
 
 export function publicRootFor(certificate: CertificateInfo): CertificateInfo | undefined {
-  return publicRoots().find((root) => root.subject === certificate.issuer && issued(root, certificate));
+  for (const root of publicRootsBySubject().get(certificate.issuer) ?? []) {
+    const info = certificateInfo(root);
+    if (issued(info, certificate)) return info;
+  }
+  return undefined;
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);

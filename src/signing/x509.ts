@@ -48,7 +48,8 @@ export interface CertificateInfo {
   issuerAndSerialNumber: Buffer;
 }
 
-const oneLine = (name: string) => name.split('\n').filter(Boolean).join(', ');
+/** A name as node:crypto prints it (one part a line) on one line, as `subject` and `issuer` hold it. */
+export const oneLine = (name: string) => name.split('\n').filter(Boolean).join(', ');
 
 export function describeKey(key: KeyObject): string {
   const details = key.asymmetricKeyDetails ?? {};
