@@ -1,9 +1,15 @@
 // CMS SignedData (RFC 5652) with attached content, DER, SHA-256 (RFC 5754), as Apple profiles use.
-// The only node-forge user: forge builds and reads the ASN.1; keys and signatures stay in node:crypto.
+// Written with der.ts; read with node-forge (the only user: it also reads the BER other tools
+// write); keys and signatures stay in node:crypto.
 import forge from 'node-forge';
+import { contextTag, encode, explicit, integer, nullValue, octetString, oid, sequence, set, time } from './der.js';
 
 const { asn1 } = forge;
 type Node = forge.asn1.Asn1;
+const U = asn1.Class.UNIVERSAL;
+const T = asn1.Type;
+const bin = (data: Buffer) => data.toString('latin1');
+const toBuffer = (node: Node) => Buffer.from(asn1.toDer(node).getBytes(), 'latin1');
 
 export const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -26,52 +32,18 @@ const DIGEST_NAMES: Record<string, string> = {
 /** The node:crypto name of a CMS digest algorithm OID, if known. */
 export const digestName = (oid: string): string | undefined => DIGEST_NAMES[oid];
 
-const U = asn1.Class.UNIVERSAL;
-const T = asn1.Type;
-const bin = (data: Buffer) => data.toString('latin1');
-const seq = (...items: Node[]) => asn1.create(U, T.SEQUENCE, true, items);
-const oidNode = (oid: string) => asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes());
-const octets = (data: Buffer) => asn1.create(U, T.OCTETSTRING, false, bin(data));
-const int = (value: number) => asn1.create(U, T.INTEGER, false, asn1.integerToDer(value).getBytes());
-const explicit0 = (inner: Node) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0 as forge.asn1.Type, true, [inner]);
-const toBuffer = (node: Node) => Buffer.from(asn1.toDer(node).getBytes(), 'latin1');
-
-/**
- * An element that is already DER. forge writes `tagClass | type` as the identifier byte and a
- * non-composed value verbatim, so the finished identifier byte (constructed bit included) goes
- * in whole and forge only adds the length.
- */
-function preEncoded(identifier: number, content: string): Node {
-  return asn1.create((identifier & 0xc0) as forge.asn1.Class, (identifier & 0x3f) as forge.asn1.Type, false, content);
-}
-
-function contentOf(der: Buffer): { identifier: number; content: string } {
-  const first = der[1]!;
-  const header = first < 0x80 ? 2 : 2 + (first & 0x7f);
-  return { identifier: der[0]!, content: bin(der.subarray(header)) };
-}
-
-function time(date: Date): Node {
-  const year = date.getUTCFullYear();
-  // RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise.
-  if (year >= 1950 && year < 2050) return asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(date));
-  return asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
-}
-
-function attribute(type: string, value: Node): string {
-  return asn1.toDer(seq(oidNode(type), asn1.create(U, T.SET, true, [value]))).getBytes();
-}
-
+const attribute = (type: string, value: Buffer) => sequence(oid(type), set(value));
 // Two of the three attributes change rarely (content type never, signing time once a second),
 // so they are encoded once and reused; the digest attribute is a fixed prefix plus 32 bytes.
-const contentTypeAttribute = attribute(OID.contentType, oidNode(OID.data));
-const digestPrefix = attribute(OID.messageDigest, octets(Buffer.alloc(32))).slice(0, -32);
+const contentTypeAttribute = attribute(OID.contentType, oid(OID.data));
+const digestPrefix = attribute(OID.messageDigest, octetString(Buffer.alloc(32))).subarray(0, -32);
 let lastSecond = Number.NaN;
-let lastTimeAttribute = '';
+let lastTimeAttribute: Buffer = Buffer.alloc(0);
 
-function signingTimeAttribute(date: Date): string {
+function signingTimeAttribute(date: Date): Buffer {
   const second = Math.floor(date.getTime() / 1000);
   if (second !== lastSecond) {
+    // RFC 5652 §11.3: UTCTime for 1950–2049, GeneralizedTime otherwise (der.ts's time()).
     lastTimeAttribute = attribute(OID.signingTime, time(date));
     lastSecond = second;
   }
@@ -84,8 +56,7 @@ function signingTimeAttribute(date: Date): string {
  */
 export function signedAttributes(contentDigest: Buffer, signingTime: Date): Buffer {
   if (contentDigest.length !== 32) throw new RangeError('a SHA-256 digest has 32 bytes');
-  const sorted = [contentTypeAttribute, signingTimeAttribute(signingTime), digestPrefix + bin(contentDigest)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return toBuffer(preEncoded(0x31, sorted.join('')));
+  return set(contentTypeAttribute, signingTimeAttribute(signingTime), Buffer.concat([digestPrefix, contentDigest]));
 }
 
 export type SignatureKind = 'rsa' | 'ecdsa';
@@ -105,34 +76,22 @@ export type SignedDataEncoder = (content: Buffer, signedAttributes: Buffer, sign
  * ContentInfo. Everything that does not change between profiles is encoded once, here.
  */
 export function signedDataEncoder(template: SignedDataTemplate): SignedDataEncoder {
-  const sha256 = seq(oidNode(OID.sha256));
-  const digestAlgorithms = toBuffer(asn1.create(U, T.SET, true, [sha256]));
-  // SET OF Certificate, sorted by encoding as DER (and OpenSSL) does.
-  const certificates = toBuffer(preEncoded(0xa0, [...template.certificates].sort(Buffer.compare).map(bin).join('')));
-  const signatureAlgorithm =
-    template.signatureKind === 'rsa' ? seq(oidNode(OID.rsaEncryption), asn1.create(U, T.NULL, false, '')) : seq(oidNode(OID.ecdsaWithSha256));
-  const signerHead = bin(Buffer.concat([toBuffer(int(1)), template.issuerAndSerialNumber, toBuffer(sha256)]));
-  const signerTail = asn1.toDer(signatureAlgorithm).getBytes();
-  const constant = {
-    version: preEncoded(0x02, '\x01'),
-    digestAlgorithms: preEncoded(0x31, contentOf(digestAlgorithms).content),
-    certificates: preEncoded(0xa0, contentOf(certificates).content),
-    signedDataType: oidNode(OID.signedData),
-    dataType: oidNode(OID.data),
-  };
+  const sha256 = sequence(oid(OID.sha256));
+  // version 1 (issuer-and-serial signer, data content), digestAlgorithms.
+  const head = Buffer.concat([integer(1), set(sha256)]);
+  const dataType = oid(OID.data);
+  // [0] IMPLICIT SET OF Certificate, sorted by encoding as DER (and OpenSSL) does.
+  const certificates = encode(contextTag(0), ...[...template.certificates].sort(Buffer.compare));
+  const signerHead = Buffer.concat([integer(1), template.issuerAndSerialNumber, sha256]);
+  const signatureAlgorithm = template.signatureKind === 'rsa' ? sequence(oid(OID.rsaEncryption), nullValue()) : sequence(oid(OID.ecdsaWithSha256));
+  const signedDataType = oid(OID.signedData);
 
   return (content, attributes, signature) => {
     // [0] IMPLICIT: the same bytes as the signed SET, identifier 0xA0 instead of 0x31.
-    const implicitAttributes = toBuffer(preEncoded(0xa0, contentOf(attributes).content));
-    const signerInfo = preEncoded(0x30, signerHead + bin(implicitAttributes) + signerTail + asn1.toDer(octets(signature)).getBytes());
-    const signedData = seq(
-      constant.version,
-      constant.digestAlgorithms,
-      seq(constant.dataType, explicit0(octets(content))),
-      constant.certificates,
-      asn1.create(U, T.SET, true, [signerInfo]),
-    );
-    return toBuffer(seq(constant.signedDataType, explicit0(signedData)));
+    const implicitAttributes = Buffer.concat([Buffer.from([contextTag(0)]), attributes.subarray(1)]);
+    const signerInfo = sequence(signerHead, implicitAttributes, signatureAlgorithm, octetString(signature));
+    const signedData = sequence(head, sequence(dataType, explicit(0, octetString(content))), certificates, set(signerInfo));
+    return sequence(signedDataType, explicit(0, signedData));
   };
 }
 

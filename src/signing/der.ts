@@ -1,5 +1,5 @@
-// ASN.1 DER (ITU-T X.690) reading and writing, just enough for X.509 details, PKCS#12 and the
-// development certificates. CMS SignedData itself is built in cms.ts.
+// ASN.1 DER (ITU-T X.690) reading and writing, just enough for X.509 details, PKCS#12, the
+// development certificates and the CMS SignedData that cms.ts writes.
 
 export interface DerNode {
   /** The identifier byte as written (class, constructed bit and tag number). */
@@ -97,15 +97,6 @@ export function decodeInteger(node: DerNode): bigint {
   return value;
 }
 
-export function decodeTime(node: DerNode): Date {
-  const text = node.content.toString('latin1');
-  const match = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!match) throw new DerError(`time "${text}" is not in DER form`);
-  let year = Number(match[1]);
-  if (node.tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
-  return new Date(Date.UTC(year, Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6])));
-}
-
 // Writing.
 
 function lengthBytes(length: number): Buffer {
@@ -116,8 +107,8 @@ function lengthBytes(length: number): Buffer {
 }
 
 export function encode(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), lengthBytes(body.length), body]);
+  const length = content.reduce((sum, part) => sum + part.length, 0);
+  return Buffer.concat([Buffer.from([tag]), lengthBytes(length), ...content]);
 }
 
 export const sequence = (...items: Buffer[]) => encode(TAG.SEQUENCE, ...items);
