@@ -1,6 +1,8 @@
 // Turning validated rows into files, in batches: the same code runs inline (small lists, the admin
 // page) and on worker threads (large lists), so both produce byte-identical results.
 import type { Config } from '../config.js';
+import { MailsetupError } from '../errors.js';
+import { FORMAT_IDS, isFormatId } from '../formats/registry.js';
 import type { GenerateRequest } from '../model/request.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import { generate } from '../service/generate.js';
@@ -13,6 +15,15 @@ export interface RowTask {
   /** Format ids from the FORMATS registry; one file each. */
   formats: readonly string[];
   unsigned: boolean;
+}
+
+/** `mobileconfig, autoconfig` → distinct format ids, each checked against FORMATS; may be empty. */
+export function parseFormatList(text: string, field: string): string[] {
+  const formats = [...new Set(text.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean))];
+  for (const format of formats) {
+    if (!isFormatId(format)) throw new MailsetupError('INVALID_INPUT', `${field}: "${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field, rule: 'allowed-values' });
+  }
+  return formats;
 }
 
 export interface OutputFile {

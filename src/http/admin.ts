@@ -5,13 +5,12 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { inlineGenerator } from '../bulk/generator.js';
+import { inlineGenerator, parseFormatList } from '../bulk/generator.js';
 import type { StaffSource } from '../bulk/input.js';
 import type { ManifestEntry } from '../bulk/manifest.js';
 import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
 import { MailsetupError } from '../errors.js';
-import { FORMAT_IDS, isFormatId } from '../formats/registry.js';
 import { TEMPLATES_DIR } from '../i18n.js';
 import { Deliverer, type DeliveryReport } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
@@ -59,12 +58,8 @@ function failure(code: 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNSUPPORTE
 }
 
 function parseFormats(value: unknown): string[] {
-  const text = typeof value === 'string' && value.trim() !== '' ? value : 'mobileconfig';
-  const formats = [...new Set(text.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean))];
-  for (const format of formats) {
-    if (!isFormatId(format)) throw failure('INVALID_INPUT', 'formats', 'allowed-values', `formats: "${format}" is not one of ${FORMAT_IDS.join(', ')}`);
-  }
-  return formats;
+  const formats = typeof value === 'string' ? parseFormatList(value, 'formats') : [];
+  return formats.length > 0 ? formats : ['mobileconfig'];
 }
 
 function summary(job: Job, withRows = true) {
