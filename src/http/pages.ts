@@ -4,6 +4,8 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { MailsetupError, type FieldIssue } from '../errors.js';
 import { FORMATS, isFormatId } from '../formats/registry.js';
 import { isLanguage, translator, type Translate } from '../i18n.js';
+import type { AccountKind } from '../model/account.js';
+import { DEFAULT_PORTS } from '../model/defaults.js';
 import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
 import { generateRequestSchema } from '../model/request.js';
 import { parseEmail } from '../model/rules.js';
@@ -144,6 +146,24 @@ export function pagesRouter(kit: PageKit): Router {
     });
   }
 
+  /** The incoming and outgoing fieldsets of the form for an address no provider knows. */
+  function manualServers(values: Fields, errors: Record<string, string>, t: Translate) {
+    const server = (role: 'incoming' | 'outgoing', hostPlaceholder: string, portPlaceholder: number, kinds: readonly AccountKind[]) => ({
+      role,
+      legend: t(`web.manual.${role}`),
+      host: values[`${role}_host`],
+      port: values[`${role}_port`],
+      hostPlaceholder,
+      portPlaceholder,
+      hostError: errors[`${role}_host`],
+      portError: errors[`${role}_port`],
+      securities: securityChoices(values[`${role}_security`], t),
+      // Only the incoming server has a protocol to choose (the outgoing one is always SMTP).
+      kinds: kinds.map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
+    });
+    return [server('incoming', 'imap.example.com', DEFAULT_PORTS.imap.SSL, ['imap', 'pop']), server('outgoing', 'smtp.example.com', DEFAULT_PORTS.smtp.SSL, [])];
+  }
+
   function deviceChoices(selected: WebDevice, t: Translate) {
     return WEB_DEVICES.map((id) => ({ id, label: t(`web.device.${id}`), hint: t(`web.device.${id}.hint`), checked: id === selected }));
   }
@@ -252,9 +272,7 @@ export function pagesRouter(kit: PageKit): Router {
       hostingProviders: hosting.length ? hosting : undefined,
       manual: provider === undefined,
       manualValues: values,
-      incomingSecurities: securityChoices(values.incoming_security, t),
-      outgoingSecurities: securityChoices(values.outgoing_security, t),
-      manualKinds: (['imap', 'pop'] as const).map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
+      manualServers: provider ? undefined : manualServers(values, byField, t),
       extras: provider ? providerExtras(provider, variant, language) : undefined,
       settingsHref,
       name: values.name ?? '',
