@@ -8,8 +8,8 @@ import { textTemplate } from '../i18n.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
 import { buildAutodiscoverResponse } from './autodiscover.js';
 import type { FormatContext } from './context.js';
-import { buildPrf, DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY } from './prf.js';
-import { buildReg, outlookFiles, outlookRegParts, outlookSetupReg, prfPossible } from './reg.js';
+import { buildPrf, DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
+import { buildReg, outlookFiles, outlookRegParts, outlookSetupReg } from './reg.js';
 import { buildZip, type ZipEntry } from './zip.js';
 
 /** Text for Notepad on any Windows: UTF-8 with a byte order mark, CRLF line ends. */
@@ -17,8 +17,8 @@ function windowsText(text: string): Buffer {
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf8')]);
 }
 
-/** The pack's files, in archive order; exported so tests can compare each with its own builder. */
-export function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[] {
+/** The pack's files, in archive order. */
+function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[] {
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
   const email = parseEmail(account.email) as EmailParts;
   const files = outlookFiles(account, context);

@@ -167,8 +167,13 @@ function internetDocument(account: Account, email: EmailParts): PrfDocument {
   };
 }
 
+/** Whether a PRF can carry this account for the chosen Outlook (Exchange only up to 2013). */
+export function prfPossible(account: Pick<Account, 'kind'>, version: OutlookVersion): boolean {
+  return account.kind !== 'exchange' || version === '2010' || version === '2013';
+}
+
 function exchangeDocument(account: Account, email: EmailParts, version: OutlookVersion): PrfDocument {
-  if (version !== '2010' && version !== '2013') {
+  if (!prfPossible(account, version)) {
     throw new MailsetupError(
       'UNSUPPORTED',
       `outlook: Outlook ${version} and later cannot create Exchange accounts from a PRF file; use Autodiscover instead (the autodiscover format or the outlook-pack), or choose Outlook 2010 or 2013`,

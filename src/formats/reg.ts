@@ -8,7 +8,7 @@ import type { Account } from '../model/account.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
 import type { FormatContext, OutlookVersion } from './context.js';
 import { safeFileName } from './filename.js';
-import { DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY } from './prf.js';
+import { DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
 import { oneLineValue } from './value-guard.js';
 import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './windows-path.js';
 
@@ -207,11 +207,6 @@ export function outlookSetupReg(account: Account, context: Pick<FormatContext, '
     setup: combineReg(parts.map((p) => p.setup), [`Mail setup for ${email.ascii}, Outlook ${office}. Files expected in ${files.folder}.`]),
     undo: combineReg(parts.map((p) => p.undo), [`Undoes the mail setup for ${email.ascii}, Outlook ${office}: removes exactly the values it set.`]),
   };
-}
-
-/** Whether a PRF can carry this account for the chosen Outlook (Exchange only up to 2013). */
-export function prfPossible(account: Account, version: OutlookVersion): boolean {
-  return account.kind !== 'exchange' || version === '2010' || version === '2013';
 }
 
 /** The `reg` format: the combined setup snippet for the files in the configured folder. */
