@@ -8,7 +8,7 @@ import { boolean, encode, explicit, integer, nullValue, octetString, oid, sequen
 import { assembleIdentity, type SigningIdentity } from './identity.js';
 import { toPem } from './x509.js';
 
-export const DEVELOPMENT_FOLDER = 'development';
+const DEVELOPMENT_FOLDER = 'development';
 export const DEVELOPMENT_FILES = { ca: 'ca.pem', certificate: 'signing-cert.pem', key: 'signing-key.pem' } as const;
 /** Marks certificates as ours, so diagnostics and `inspect` can say so. */
 export const DEVELOPMENT_MARK = 'mailsetup development';

@@ -126,7 +126,7 @@ export function diagnoseIdentity(identity: SigningIdentity, options: DiagnoseOpt
 }
 
 /** What the identity is, as info findings. */
-export function describeIdentity(identity: SigningIdentity): Finding[] {
+function describeIdentity(identity: SigningIdentity): Finding[] {
   const signer = identity.certificate;
   const chain = [signer, ...identity.intermediates].map((c) => c.commonName ?? c.subject);
   const top = identity.intermediates[identity.intermediates.length - 1] ?? signer;

@@ -113,7 +113,7 @@ export function loadPemIdentity(files: IdentityFiles): SigningIdentity {
 }
 
 /** Identity from a PKCS #12 (.p12/.pfx) file; certificates from a chain file are added. */
-export function loadP12Identity(files: IdentityFiles): SigningIdentity {
+function loadP12Identity(files: IdentityFiles): SigningIdentity {
   const { names } = files;
   const path = files.p12!;
   if (files.key || files.cert) throw fail(names.p12, 'one-source', `${names.p12}: give either a PKCS #12 file or a key and certificate, not both`);

@@ -13,7 +13,6 @@ export type { Finding, Severity } from './diagnostics.js';
 export type { SigningIdentity } from './identity.js';
 export type { Signer, SignerDescription } from './signer.js';
 export { diagnoseIdentity } from './diagnostics.js';
-export { createSigner } from './cms-signer.js';
 
 /** The names people set the signing settings by, used in messages. */
 export const ENV_NAMES: IdentityFiles['names'] = {
@@ -67,7 +66,7 @@ export function loadSigningIdentity(config: Pick<Config, 'organization' | 'signi
 }
 
 /** One message listing every error finding, for the SIGNING_FAILED error. */
-export function refusal(identity: SigningIdentity, findings: readonly Finding[]): MailsetupError | undefined {
+function refusal(identity: SigningIdentity, findings: readonly Finding[]): MailsetupError | undefined {
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return undefined;
   const first = errors[0]!;

@@ -51,7 +51,7 @@ export interface CertificateInfo {
 /** A name as node:crypto prints it (one part a line) on one line, as `subject` and `issuer` hold it. */
 export const oneLine = (name: string) => name.split('\n').filter(Boolean).join(', ');
 
-export function describeKey(key: KeyObject): string {
+function describeKey(key: KeyObject): string {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'rsa':
