@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
 import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
 import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
-import { inlineGenerator, type BatchGenerator } from '../../bulk/generator.js';
+import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
 import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
 import { openSink, type OutputSink } from '../../bulk/output.js';
@@ -41,12 +41,9 @@ function wholeNumber(run: CommandRun, name: string, fallback: number, min: numbe
 }
 
 function parseFormats(text: string | undefined): string[] {
-  const formats = (text ?? 'mobileconfig').split(',').map((f) => f.trim().toLowerCase()).filter(Boolean);
+  const formats = parseFormatList(text ?? 'mobileconfig', '--formats');
   if (formats.length === 0) throw usage('--formats', `name at least one of ${FORMAT_IDS.join(', ')}`);
-  for (const format of formats) {
-    if (!isFormatId(format)) throw new MailsetupError('INVALID_INPUT', `--formats: "${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field: '--formats', rule: 'allowed-values' });
-  }
-  return [...new Set(formats)];
+  return formats;
 }
 
 function source(run: CommandRun, path: string): StaffSource {
