@@ -7,7 +7,6 @@ import { isLanguage, translator, type Translate } from '../i18n.js';
 import type { AccountKind } from '../model/account.js';
 import { DEFAULT_PORTS } from '../model/defaults.js';
 import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
-import { generateRequestSchema } from '../model/request.js';
 import { parseEmail } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
@@ -40,7 +39,9 @@ export interface LinkPayload {
 /** The file each device gets; Thunderbird and other programs set themselves up or take the manual settings. */
 const DEVICE_FORMAT: Record<WebDevice, string | undefined> = { ios: 'mobileconfig', macos: 'mobileconfig', outlook: 'outlook-pack', thunderbird: undefined };
 const OUTLOOK_VERSIONS = ['2016', '2013', '2010'] as const;
-const requestTakesOutlookVersion = Object.hasOwn(generateRequestSchema.shape, 'outlook');
+
+/** Each language's name in itself, for the language links. */
+const LANGUAGE_NAMES = Object.fromEntries(LANGUAGES.map((code) => [code, translator(code)('web.language.name')])) as Record<Language, string>;
 
 /** Form field names for the fields errors name. */
 const FORM_FIELD: Record<string, string> = {
@@ -128,7 +129,7 @@ export function pagesRouter(kit: PageKit): Router {
     return LANGUAGES.map((code) => {
       const url = new URL(path ?? req.originalUrl, 'http://local');
       url.searchParams.set('lang', code);
-      return { code, label: translator(code)('web.language.name'), href: `${url.pathname}${url.search}`, current: code === language };
+      return { code, label: LANGUAGE_NAMES[code], href: `${url.pathname}${url.search}`, current: code === language };
     });
   }
 
@@ -182,7 +183,7 @@ export function pagesRouter(kit: PageKit): Router {
     }, { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) })}` : undefined });
   }
 
-  function instructionView(device: WebDevice, language: Language) {
+  function instructionView(device: WebDevice) {
     return {
       isIos: device === 'ios',
       isMacos: device === 'macos',
@@ -190,7 +191,6 @@ export function pagesRouter(kit: PageKit): Router {
       isThunderbird: device === 'thunderbird',
       outlookFolder: config.outlookFolder,
       settingsDeepLink: 'x-apple.systempreferences:com.apple.preferences.configurationprofiles',
-      lang: language,
     };
   }
 
@@ -280,7 +280,7 @@ export function pagesRouter(kit: PageKit): Router {
       fileMissing: format !== undefined && !fileAvailable,
       noFile: format === undefined,
       isApple: device === 'ios' || device === 'macos',
-      outlookVersions: device === 'outlook' && fileAvailable && requestTakesOutlookVersion ? OUTLOOK_VERSIONS.map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? '2016') })) : undefined,
+      outlookVersions: device === 'outlook' && fileAvailable ? OUTLOOK_VERSIONS.map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? '2016') })) : undefined,
       allowPassword: config.allowPasswordEmbedding && format !== undefined && fileAvailable,
       passwordWasGiven: error?.field !== 'password' && Boolean(error) && config.allowPasswordEmbedding,
       iosNotSafari: device === 'ios' && info.iosNotSafari,
@@ -288,7 +288,7 @@ export function pagesRouter(kit: PageKit): Router {
       errorList: errors.flatMap((e) => e.list),
       qr,
       settingsRows: device === 'thunderbird' && provider && variant ? variantRows(provider, variant, t, email) : undefined,
-      ...instructionView(device, language),
+      ...instructionView(device),
     }, { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` });
   }
 
@@ -333,7 +333,7 @@ export function pagesRouter(kit: PageKit): Router {
       language,
       manual,
       ...(FORMATS[format].id === 'mobileconfig' ? { device } : {}),
-      ...(device === 'outlook' && requestTakesOutlookVersion && v.outlook ? { outlook: v.outlook } : {}),
+      ...(device === 'outlook' && v.outlook ? { outlook: v.outlook } : {}),
     };
     return { values: v, request: parseGenerateRequest(input) };
   }
@@ -404,7 +404,7 @@ export function pagesRouter(kit: PageKit): Router {
       rows: accountRows(resolved.account, t),
       downloadHref: `/l/${req.params.token}/profile`,
       iosNotSafari: payload.device === 'ios' && info.iosNotSafari,
-      ...instructionView(payload.device, language),
+      ...instructionView(payload.device),
     });
   });
 
@@ -416,7 +416,7 @@ export function pagesRouter(kit: PageKit): Router {
   router.get('/instructions/:device', (req, res) => {
     const device = req.params.device;
     if (!isWebDevice(device)) throw webError('NOT_FOUND', 'device', 'not-found');
-    page(req, res, 'instructions', `web.device.${device}`, { deviceLabel: translator(locals(res).language)(`web.device.${device}`), ...instructionView(device, locals(res).language) });
+    page(req, res, 'instructions', `web.device.${device}`, { deviceLabel: translator(locals(res).language)(`web.device.${device}`), ...instructionView(device) });
   });
 
   router.get('/settings', (req, res) => {
