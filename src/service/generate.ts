@@ -70,6 +70,12 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
   };
 }
 
+/** Whether the file asked for is signed: a signable format (Apple profiles), not asked for unsigned. */
+export function wantsSignature(request: Pick<GenerateRequest, 'format' | 'unsigned'>): boolean {
+  const format = request.format ?? 'mobileconfig';
+  return !request.unsigned && isFormatId(format) && FORMATS[format].signable;
+}
+
 /**
  * `resolved` may be passed when the caller already resolved this request against `deps.catalog`
  * (the CLI does, to report input errors before it loads the signing identity).
@@ -90,7 +96,7 @@ export function generate(request: GenerateRequest, deps: ServiceDeps, resolved: 
   const built = format.build(resolved.account, context);
   let body: Buffer = typeof built === "string" ? Buffer.from(built, "utf8") : built;
   let signed = false;
-  if (format.signable && !request.unsigned) {
+  if (wantsSignature(request)) {
     if (deps.signer) {
       body = deps.signer.sign(body);
       signed = true;

@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
-import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
+import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
 import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
 import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
@@ -19,6 +19,7 @@ import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
 import { parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
+import { wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
 import { workerEnv } from '../../service/worker-pool.js';
 import { CATALOG_OPTIONS, languageOption, type Command, type CommandRun } from '../command.js';
@@ -205,7 +206,7 @@ ${SIGNING_USAGE}
     if (!out && !send) throw usage('--out', 'where to write everyone\'s files (a .zip file or a folder), or --send to mail them');
     const formats = parseFormats(run.string('formats'));
     const unsigned = run.values.unsigned === true;
-    const signed = !unsigned && formats.some((f) => isFormatId(f) && FORMATS[f].signable);
+    const signed = formats.some((format) => wantsSignature({ format, unsigned }));
     const language = languageOption(run);
     const defaults: RowDefaults = { device: run.string('device'), type: run.string('type'), provider: run.string('provider'), variant: run.string('variant'), language };
     const config = run.config();

@@ -1,6 +1,6 @@
 // `mailsetup profile`: one person's setup file, written whole to --out (or ./<address>.<ext>).
-import { FORMAT_IDS, FORMATS, isFormatId } from '../../formats/registry.js';
-import { generate, parseGenerateRequest } from '../../service/generate.js';
+import { FORMAT_IDS } from '../../formats/registry.js';
+import { generate, parseGenerateRequest, wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
 import { resolveOutput, writeFileAtomic } from '../io.js';
@@ -14,12 +14,6 @@ function manualServers(run: CommandRun) {
     incoming: { host: incoming ?? '', port: run.string('incoming-port'), socket: run.string('incoming-security') },
     outgoing: { host: outgoing ?? '', port: run.string('outgoing-port'), socket: run.string('outgoing-security') },
   };
-}
-
-/** Only a signable format, not asked for unsigned, needs the signing identity loaded. */
-function signs(request: { format?: string | undefined; unsigned?: boolean | undefined }): boolean {
-  const format = request.format ?? 'mobileconfig';
-  return !request.unsigned && isFormatId(format) && FORMATS[format].signable;
 }
 
 export const profileCommand: Command = {
@@ -92,7 +86,7 @@ ${SIGNING_USAGE}
     // Check the address and provider before loading the identity, so input errors come first.
     const catalog = run.catalog();
     const resolved = resolveAccount(request, catalog);
-    const file = generate(request, { config: run.config(), catalog, signer: signs(request) ? await run.signer() : undefined }, resolved);
+    const file = generate(request, { config: run.config(), catalog, signer: wantsSignature(request) ? await run.signer() : undefined }, resolved);
     for (const warning of file.warnings) run.io.stderr(`mailsetup: warning: ${warning}\n`);
     const out = run.string('out');
     if (out === '-') {
