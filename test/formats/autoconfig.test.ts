@@ -8,7 +8,8 @@ import { FORMATS } from '../../src/formats/registry.js';
 import type { Provider } from '../../src/model/provider.js';
 import { parseEmail, type EmailParts } from '../../src/model/rules.js';
 import { makeTempDir } from '../support/tmp.js';
-import { catalog, expectGolden, fixture, thrown } from './outlook-fixtures.js';
+import { catalog, expectGolden, fixture } from './outlook-fixtures.js';
+import { thrown } from '../support/errors.js';
 
 // draft-ietf-mailmaint-autoconfig's RELAX NG schema, from the shared reference data beside the checkout.
 const SCHEMA = fileURLToPath(new URL('../../../shared/reference/autoconfig/autoconfig.rng', import.meta.url));

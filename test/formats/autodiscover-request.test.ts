@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { MailsetupError } from '../../src/errors.js';
 import {
   AUTODISCOVER_REQUEST_MAX_BYTES,
   MOBILESYNC_RESPONSE_SCHEMA,
@@ -7,6 +6,7 @@ import {
   parseAutodiscoverRequest,
 } from '../../src/formats/autodiscover-request.js';
 import { mobilesyncBody, outlookBody } from '../support/client-requests.js';
+import { thrown } from '../support/errors.js';
 
 
 
@@ -24,15 +24,7 @@ const BILLION_LAUGHS = `<?xml version="1.0"?>
 ]>
 <Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>&lol9;</EMailAddress></Request></Autodiscover>`;
 
-function rejection(body: string | Buffer): MailsetupError {
-  try {
-    parseAutodiscoverRequest(body);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MailsetupError);
-    return error as MailsetupError;
-  }
-  throw new Error('the body was accepted');
-}
+const rejection = (body: string | Buffer) => thrown(() => parseAutodiscoverRequest(body));
 
 describe('parseAutodiscoverRequest', () => {
   it('reads Outlook’s request', () => {

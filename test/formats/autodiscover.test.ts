@@ -6,7 +6,8 @@ import {
   buildAutodiscoverResponse,
 } from '../../src/formats/autodiscover.js';
 import { FORMATS } from '../../src/formats/registry.js';
-import { expectGolden, fixture, tampered, thrown } from './outlook-fixtures.js';
+import { expectGolden, fixture, tampered } from './outlook-fixtures.js';
+import { thrown } from '../support/errors.js';
 
 /** Well-formed for libxml2, then read with a DOM parser that reports any error. */
 function parse(xml: string): Element {

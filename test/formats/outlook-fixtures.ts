@@ -46,12 +46,3 @@ export function expectGolden(name: string, actual: string | Buffer): void {
   if (!existsSync(path)) throw new Error(`golden file ${name} is missing: run the tests once with UPDATE_GOLDEN=1 and review it`);
   expect(bytes.equals(readFileSync(path))).toBe(true);
 }
-
-export function thrown(fn: () => unknown): { code: string; field?: string; rule?: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as { code: string; field?: string; rule?: string; message: string };
-  }
-  throw new Error('expected an error');
-}

@@ -10,7 +10,8 @@ import { FORMATS } from '../../src/formats/registry.js';
 import { buildZip } from '../../src/formats/zip.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
-import { expectGolden, fixture, tampered, thrown } from './outlook-fixtures.js';
+import { expectGolden, fixture, tampered } from './outlook-fixtures.js';
+import { thrown } from '../support/errors.js';
 import { readZipEntries } from '../support/zip.js';
 
 /** Python's zipfile, a second independent reader: names and a CRC check of every member. */

@@ -2,7 +2,8 @@ import { parse as parseIni } from 'ini';
 import { FORMATS } from '../../src/formats/registry.js';
 import { buildPrf, buildPrfDocument, encodePrf, PRF_CONTROL_KEYS, renderPrf } from '../../src/formats/prf.js';
 import { generate, parseGenerateRequest } from '../../src/service/generate.js';
-import { catalog, config, expectGolden, fixture, tampered, thrown } from './outlook-fixtures.js';
+import { catalog, config, expectGolden, fixture, tampered } from './outlook-fixtures.js';
+import { thrown } from '../support/errors.js';
 
 type Ini = Record<string, Record<string, string>>;
 

@@ -15,7 +15,8 @@ import {
 } from '../../src/formats/reg.js';
 import { defaultOutlookFolder } from '../../src/formats/windows-path.js';
 import { makeTempDir } from '../support/tmp.js';
-import { expectGolden, fixture, thrown } from './outlook-fixtures.js';
+import { expectGolden, fixture } from './outlook-fixtures.js';
+import { thrown } from '../support/errors.js';
 
 // The empty hive from the hivex test suite, from the shared reference data beside the checkout.
 const EMPTY_HIVE = fileURLToPath(new URL('../../../shared/reference/hivex/minimal.hive', import.meta.url));

@@ -3,21 +3,12 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { MailsetupError } from '../../src/errors.js';
 import { parseProviderFile, ProviderCatalog, variantOf } from '../../src/providers/catalog.js';
+import { thrown } from '../support/errors.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const bundled = ProviderCatalog.load();
 
-function thrown(action: () => unknown): MailsetupError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MailsetupError);
-    return error as MailsetupError;
-  }
-  throw new Error('expected an error');
-}
 
 let dir: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
