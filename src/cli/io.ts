@@ -1,5 +1,5 @@
 // What a command may touch besides its arguments; tests pass their own.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../config.js';
 
@@ -31,11 +31,20 @@ export function processIo(): CliIo {
 }
 
 /** Writes a file whole or not at all: a temporary file beside it, then a rename. */
-export function writeFileAtomic(path: string, data: Buffer | string): void {
+export function writeFileAtomic(path: string, data: Buffer | string, options: { mode?: number; fsync?: boolean } = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.${Date.now()}.part`;
   try {
-    writeFileSync(temporary, data, { mode: 0o644 });
+    if (options.fsync) {
+      // On disk before the rename, so a crash leaves the old file or the new one, never an empty one.
+      const fd = openSync(temporary, 'w', options.mode ?? 0o644);
+      try {
+        writeFileSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else writeFileSync(temporary, data, { mode: options.mode ?? 0o644 });
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });

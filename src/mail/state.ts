@@ -1,9 +1,10 @@
 // The send state of a bulk run: an append-only journal (one JSON object per line, each written
 // with a single append and fsync'd), compacted into a fresh file by write-then-rename when opened.
 // A crash can only lose or tear the last line, which the reader ignores.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../cli/io.js';
 import { MailsetupError } from '../errors.js';
 
 export type SendStatus = 'sending' | 'sent' | 'failed';
@@ -100,16 +101,7 @@ export class SendState implements SendLedger {
   }
 
   private rewrite(header: Header): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(header)}\n${[...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join('')}`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.path);
+    writeFileAtomic(this.path, `${JSON.stringify(header)}\n${[...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join('')}`, { mode: 0o600, fsync: true });
     this.fd = openSync(this.path, 'a', 0o600);
   }
 
