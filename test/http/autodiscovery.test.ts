@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { autodiscoveryRouter } from '../../src/http/autodiscovery.js';
 import type { AppDeps, Logger } from '../../src/http/deps.js';
 import { ProviderCatalog, parseProviderFile } from '../../src/providers/catalog.js';
 import { signerFromConfig, type Signer } from '../../src/signing/index.js';
+import { opensslVerify } from '../support/openssl.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '../support/xml-check.js';
@@ -396,12 +397,8 @@ describe('Apple profile URL', () => {
   };
 
   /** Verifies the signature against the test CA with openssl and reads the plist with plistlib. */
-  function verified(body: Buffer, name: string): { PayloadContent: Record<string, unknown>[] } {
-    const file = join(dir.path, `${name}.mobileconfig`);
-    const plistFile = join(dir.path, `${name}.plist`);
-    writeFileSync(file, body);
-    execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file, '-CAfile', identity.caFile, '-purpose', 'any', '-out', plistFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    return plistlibParse(readFileSync(plistFile)) as { PayloadContent: Record<string, unknown>[] };
+  function verified(body: Buffer): { PayloadContent: Record<string, unknown>[] } {
+    return plistlibParse(opensslVerify(body, identity.caFile, dir.path)) as { PayloadContent: Record<string, unknown>[] };
   }
 
   const PASSWORD_KEYS = ['IncomingPassword', 'OutgoingPassword', 'Password'];
@@ -412,7 +409,7 @@ describe('Apple profile URL', () => {
     expect(res.headers['content-type']).toBe('application/x-apple-aspen-config');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-disposition']).toBe('attachment; filename="ivan.petrov@nstu.ru.mobileconfig"');
-    const profile = verified(res.body as Buffer, 'nstu');
+    const profile = verified(res.body as Buffer);
     const mail = profile.PayloadContent.find((p) => p.PayloadType === 'com.apple.mail.managed')!;
     expect(mail).toMatchObject({ IncomingMailServerHostName: 'mail2.nstu.ru', IncomingMailServerPortNumber: 993, IncomingMailServerUsername: 'ivan.petrov@corp.nstu.ru', OutgoingMailServerPortNumber: 587 });
     for (const key of PASSWORD_KEYS) expect(mail).not.toHaveProperty(key);
@@ -421,7 +418,7 @@ describe('Apple profile URL', () => {
   it('a RackCorp customer asking for Exchange gets a signed ActiveSync payload for mail.ex1.rackcorp.com', async () => {
     const res = await hosting().get('/email.mobileconfig?email=boss%40customer-shop.com&type=exchange').buffer(true).parse(binary);
     expect(res.status).toBe(200);
-    const profile = verified(res.body as Buffer, 'rackcorp');
+    const profile = verified(res.body as Buffer);
     const eas = profile.PayloadContent.find((p) => p.PayloadType === 'com.apple.eas.account')!;
     expect(eas).toMatchObject({ Host: 'mail.ex1.rackcorp.com', SSL: true, EmailAddress: 'boss@customer-shop.com' });
     for (const key of PASSWORD_KEYS) expect(eas).not.toHaveProperty(key);

@@ -1,7 +1,5 @@
 // Shared set-up for the web app tests: an app with a real signer (the development identity,
 // generated into a temporary folder), a captured log, a pinned clock, and OpenSSL checks.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
@@ -54,12 +52,7 @@ export function testApp(options: { env?: Env; signer?: Signer; logger?: Logger; 
   return { app: createApp(deps), deps };
 }
 
-/** Verifies a signed profile with OpenSSL against the CA and returns the plist inside. */
-export function opensslVerify(body: Buffer, caFile: string, dir: string): Buffer {
-  const input = join(dir, `profile-${process.hrtime.bigint()}.der`);
-  writeFileSync(input, body);
-  return execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', input, '-CAfile', caFile, '-purpose', 'any'], { stdio: ['ignore', 'pipe', 'pipe'] });
-}
+export { opensslVerify } from '../support/openssl.js';
 
 /** Supertest: collect a binary body as a Buffer whatever the content type. */
 export const binaryParser = ((res: NodeJS.ReadableStream, callback: (error: Error | null, body: Buffer) => void): void => {

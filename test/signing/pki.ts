@@ -1,8 +1,8 @@
 // Test certificate authorities made with the openssl command line (never with our own code):
 // root → intermediate → signer, RSA or EC, with whatever flaw a test needs.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openssl, opensslVerify } from '../support/openssl.js';
 
 export type KeyKind = 'rsa' | 'ec' | 'ec384';
 
@@ -12,9 +12,7 @@ export interface Issued {
   cert: string;
 }
 
-export function openssl(args: string[], options: { input?: string | Buffer; env?: Record<string, string> } = {}): Buffer {
-  return execFileSync('openssl', args, { input: options.input, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-}
+export { openssl, opensslVerify };
 
 const EXTENSIONS = `
 [ca]
@@ -112,13 +110,4 @@ export class TestPki {
     openssl(['pkcs12', '-export', '-inkey', issued.key, '-in', issued.cert, ...certfile, '-passout', 'env:P12_PASSWORD', '-out', path, ...extra], { env: { P12_PASSWORD: password } });
     return path;
   }
-}
-
-/** Verifies a signed profile with openssl; returns the content it extracts. Throws if it does not verify. */
-export function opensslVerify(signed: Buffer, rootPem: string, dir: string): Buffer {
-  const input = join(dir, `verify-${process.hrtime.bigint()}.der`);
-  const output = `${input}.out`;
-  writeFileSync(input, signed);
-  openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', input, '-CAfile', rootPem, '-purpose', 'any', '-out', output]);
-  return readFileSync(output);
 }
