@@ -15,6 +15,8 @@ export const SOCKET_PREFERENCE: readonly SocketType[] = ['SSL', 'STARTTLS'];
 export const DEFAULTS = Object.freeze({
   socket: 'SSL' as SocketType,
   auth: 'password-cleartext' as const,
+  /** The login when a provider (or a hand-typed setup) names none: the whole address. */
+  login: '%EMAILADDRESS%',
   device: 'ios' as Device,
   /** Kinds tried in this order when none is asked for and the provider offers several. */
   kindPreference: ['imap', 'pop', 'exchange'] as readonly AccountKind[],

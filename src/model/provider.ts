@@ -1,6 +1,7 @@
 // The provider catalog format: what an organisation writes in its provider files (YAML or JSON).
 import { z } from 'zod';
 import { authMethod, socketType } from './account.js';
+import { DEFAULTS } from './defaults.js';
 import { hostName, httpsUrl, identifier, loginTemplate, port, toAsciiHost, visibleText } from './rules.js';
 
 export const LANGUAGES = ['en', 'ru', 'sv'] as const;
@@ -28,7 +29,7 @@ export const providerServerSchema = z.strictObject({
   port,
   socket: socketType,
   /** Preferred first; formats that take one method use the first they support. */
-  auth: z.array(authMethod).min(1).default(['password-cleartext']),
+  auth: z.array(authMethod).min(1).default([DEFAULTS.auth]),
   /** Overrides the provider's login template for this server. */
   login: loginTemplate.optional(),
 });
@@ -36,7 +37,7 @@ export type ProviderServer = z.output<typeof providerServerSchema> & { insecure:
 
 export const exchangeSettingsSchema = z.strictObject({
   host: hostName,
-  ssl: z.boolean().default(true),
+  ssl: z.boolean().default(DEFAULTS.exchange.ssl),
   ewsPort: port.optional(),
   ewsPath: z.string().regex(/^\/[\x21-\x7e]*$/).optional(),
   owa: httpsUrl.optional(),
@@ -63,7 +64,7 @@ export const providerFileEntrySchema = z.strictObject({
   domains: z.array(domainName).default([]),
   /** Hosts customers' own domains, so it works for any address when named explicitly. */
   anyDomain: z.boolean().default(false),
-  login: loginTemplate.default('%EMAILADDRESS%'),
+  login: loginTemplate.default(DEFAULTS.login),
   servers: z.array(providerServerSchema).default([]),
   exchange: exchangeSettingsSchema.optional(),
   webmail: httpsUrl.optional(),

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { MailsetupError } from '../errors.js';
 import { AUTH_METHODS, SOCKET_TYPES, type AuthMethod, type SocketType } from '../model/account.js';
+import { DEFAULTS } from '../model/defaults.js';
 import { providerFileEntrySchema, type LocalizedText, type Provider, type ProviderFileEntry } from '../model/provider.js';
 import { PLACEHOLDERS, hasControlCharacters, toAsciiHost, toUnicodeDomain } from '../model/rules.js';
 import { issuesOf } from '../model/validate.js';
@@ -339,7 +340,7 @@ export function ispdbIdentifier(value: string): string {
 function providerLogin(servers: readonly ParsedServer[]): string {
   const counts = new Map<string, number>();
   for (const server of servers) if (server.login) counts.set(server.login, (counts.get(server.login) ?? 0) + 1);
-  let best: [string, number] = ['%EMAILADDRESS%', 0];
+  let best: [string, number] = [DEFAULTS.login, 0];
   for (const entry of counts) if (entry[1] > best[1]) best = entry;
   return best[0];
 }

@@ -108,7 +108,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
   if (kind === 'exchange') {
     throw new MailsetupError('UNSUPPORTED', 'Exchange accounts need a provider in the catalog', { field: 'type', rule: 'offered-type' });
   }
-  const username = expandLogin(request.login ?? '%EMAILADDRESS%', email);
+  const username = expandLogin(request.login ?? DEFAULTS.login, email);
   const server = (protocol: MailProtocol, given: typeof manual.incoming, field: string) => {
     const socket = given.socket ?? DEFAULTS.socket;
     if (socket === 'plain') warnings.push({ key: 'warning.unencrypted', values: { server: given.host } });
