@@ -23,7 +23,8 @@ function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[
   const email = parseEmail(account.email) as EmailParts;
   const files = outlookFiles(account, context);
   const withPrf = prfPossible(account, version);
-  const reg = outlookSetupReg(account, context, withPrf);
+  const parts = outlookRegParts(account, context, withPrf);
+  const reg = outlookSetupReg(account, context, withPrf, parts);
   const readme = textTemplate(withPrf ? 'outlook/README.{lang}.txt' : 'outlook/README-autodiscover.{lang}.txt', context.language, {
     email: email.address,
     outlook: version === '2016' ? '2016/2019/2021/2024/365' : version,
@@ -39,7 +40,7 @@ function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[
     { name: 'setup.reg', data: buildReg(reg.setup) },
     { name: 'undo.reg', data: buildReg(reg.undo) },
   );
-  for (const part of outlookRegParts(account, context, withPrf)) {
+  for (const part of parts) {
     entries.push({ name: `separate/${part.id}.reg`, data: buildReg(part.pair.setup) }, { name: `separate/${part.id}-undo.reg`, data: buildReg(part.pair.undo) });
   }
   return entries;

@@ -196,12 +196,17 @@ export function outlookRegParts(account: Account, context: Pick<FormatContext, '
   return parts;
 }
 
-/** The setup and undo snippets for one account, each combined into one file. */
-export function outlookSetupReg(account: Account, context: Pick<FormatContext, 'outlookFolder' | 'organization' | 'outlookVersion'>, withPrf: boolean): RegPair {
+/** The setup and undo snippets for one account, each combined into one file (from `parts` when the caller has them already). */
+export function outlookSetupReg(
+  account: Account,
+  context: Pick<FormatContext, 'outlookFolder' | 'organization' | 'outlookVersion'>,
+  withPrf: boolean,
+  regParts: readonly { pair: RegPair }[] = outlookRegParts(account, context, withPrf),
+): RegPair {
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
   const email = parseEmail(account.email) as EmailParts;
   const files = outlookFiles(account, context);
-  const parts = outlookRegParts(account, context, withPrf).map((part) => part.pair);
+  const parts = regParts.map((part) => part.pair);
   const office = OFFICE_VERSION_KEY[version];
   return {
     setup: combineReg(parts.map((p) => p.setup), [`Mail setup for ${email.ascii}, Outlook ${office}. Files expected in ${files.folder}.`]),
