@@ -155,7 +155,7 @@ export interface WebConfig {
   /** HMAC key for QR-code links; undefined means a random key per process. */
   linkSecret: string | undefined;
   linkTtlMinutes: number;
-  /** Worker threads for building and signing files; undefined: one fewer than the cores (at least one). */
+  /** Worker threads for building and signing files; undefined: as many as the cores (src/server.ts). */
   workers: number | undefined;
 }
 
