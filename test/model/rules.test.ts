@@ -1,6 +1,6 @@
 import { expandLogin, isEmailParts, parseEmail, toAsciiHost, type EmailParts } from '../../src/model/rules.js';
 import { accountRequestSchema } from '../../src/model/request.js';
-import { MailsetupError } from '../../src/errors.js';
+import { thrown } from '../support/errors.js';
 import { parseWith } from '../../src/model/validate.js';
 
 describe('email addresses', () => {
@@ -59,15 +59,7 @@ describe('login templates', () => {
 });
 
 describe('request validation names the field and the rule', () => {
-  const fail = (input: Record<string, unknown>) => {
-    try {
-      parseWith(accountRequestSchema, input);
-    } catch (error) {
-      expect(error).toBeInstanceOf(MailsetupError);
-      return error as MailsetupError;
-    }
-    throw new Error('expected a validation error');
-  };
+  const fail = (input: Record<string, unknown>) => thrown(() => parseWith(accountRequestSchema, input));
 
   it.each([
     [{ email: 'x' }, 'email', 'email-format'],

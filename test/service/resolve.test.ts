@@ -1,20 +1,14 @@
-import { MailsetupError } from '../../src/errors.js';
+import type { MailsetupError } from '../../src/errors.js';
 import { accountRequestSchema, type AccountRequestInput } from '../../src/model/request.js';
 import { parseWith } from '../../src/model/validate.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { resolveAccount } from '../../src/service/resolve.js';
+import { thrown } from '../support/errors.js';
 
 const catalog = ProviderCatalog.load();
 const withDefault = ProviderCatalog.load({ defaultProvider: 'rackcorp' });
 const resolve = (input: AccountRequestInput, from = catalog) => resolveAccount(parseWith(accountRequestSchema, input), from);
-const failure = (input: AccountRequestInput, from = catalog): MailsetupError => {
-  try {
-    resolve(input, from);
-  } catch (error) {
-    return error as MailsetupError;
-  }
-  throw new Error('expected an error');
-};
+const failure = (input: AccountRequestInput, from = catalog): MailsetupError => thrown(() => resolve(input, from));
 
 describe('resolving a request against the catalog', () => {
   it('finds the provider by domain, case-insensitively, and expands the login template', () => {
