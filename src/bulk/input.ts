@@ -18,7 +18,7 @@ export interface RawRow {
   error?: { field: string; rule: string; message: string };
 }
 
-export const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language'] as const;
+const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language'] as const;
 export type StaffColumn = (typeof STAFF_COLUMNS)[number];
 
 /** Header spellings people use, compared without case, spaces, dashes or underscores. */
@@ -47,7 +47,7 @@ export interface StaffHeader {
   ignored: string[];
 }
 
-export function mapHeader(headers: readonly string[]): StaffHeader {
+function mapHeader(headers: readonly string[]): StaffHeader {
   const columns: (StaffColumn | undefined)[] = [];
   const ignored: string[] = [];
   const seen = new Set<StaffColumn>();
@@ -100,7 +100,7 @@ export function sniffDelimiter(head: string): string {
   return best;
 }
 
-export function staffFormatOf(source: StaffSource): StaffFormat {
+function staffFormatOf(source: StaffSource): StaffFormat {
   if (source.format) return source.format;
   const name = 'path' in source ? source.path : (source.name ?? '');
   if (/\.(jsonl|ndjson)$/i.test(name)) return 'jsonl';

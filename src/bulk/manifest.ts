@@ -2,7 +2,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 export const MANIFEST_NAME = 'manifest.csv';
-export const MANIFEST_HEADER = ['line', 'email', 'status', 'files', 'error'] as const;
+const MANIFEST_HEADER = ['line', 'email', 'status', 'files', 'error'] as const;
 
 export interface ManifestEntry {
   line: number;
@@ -26,7 +26,7 @@ export function csvLine(values: readonly (string | number)[]): string {
   return `${values.map(csvCell).join(',')}\r\n`;
 }
 
-export function manifestLine(entry: ManifestEntry): string {
+function manifestLine(entry: ManifestEntry): string {
   return csvLine([entry.line, entry.email, entry.status, entry.files.join(' '), entry.error ?? '']);
 }
 

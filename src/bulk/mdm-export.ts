@@ -30,7 +30,7 @@ export interface MdmExportOptions {
   domain?: string | undefined;
 }
 
-export function choiceKey(choice: TemplateChoice): string {
+function choiceKey(choice: TemplateChoice): string {
   return `${choice.provider}.${choice.variant}.${choice.kind}.${choice.device}`;
 }
 
@@ -61,7 +61,7 @@ export interface MdmFile {
   choice: TemplateChoice;
 }
 
-export function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFile {
+function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFile {
   const request = parseGenerateRequest({
     email: TEMPLATE_PERSON.email,
     name: TEMPLATE_PERSON.name,

@@ -1,11 +1,12 @@
 // MDM template profiles (.mobileconfig, unsigned) per Apple's device-management schema, with the
 // MDM's per-user variables where per-person values go: Jamf Pro payload variables ($EMAIL,
 // $USERNAME, $FULLNAME), Microsoft Intune tokens ({{mail}}, {{username}}), or generic placeholders.
-import { build, type PlistValue } from 'plist';
+import type { PlistValue } from 'plist';
 import type { Account } from '../model/account.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { FormatContext } from './context.js';
 import { buildMobileconfigObject, payloadTypeFor } from './mobileconfig.js';
+import { buildPlistXml } from './plist-xml.js';
 
 export const MDM_IDS = ['jamf', 'intune', 'generic'] as const;
 export type MdmId = (typeof MDM_IDS)[number];
@@ -24,7 +25,7 @@ export interface MdmVariables {
  * Intune substitutes {{mail}} and {{username}} in custom profiles; it has no full-name token there.
  * The generic set uses the autoconfig placeholders, for MDMs with another syntax to search-and-replace.
  */
-export const MDM_VARIABLES: Readonly<Record<MdmId, MdmVariables>> = Object.freeze({
+const MDM_VARIABLES: Readonly<Record<MdmId, MdmVariables>> = Object.freeze({
   jamf: { email: '$EMAIL', localPart: '$USERNAME', fullName: '$FULLNAME' },
   intune: { email: '{{mail}}', localPart: '{{username}}', fullName: undefined },
   generic: { email: '%EMAILADDRESS%', localPart: '%EMAILLOCALPART%', fullName: '%REALNAME%' },
@@ -68,18 +69,18 @@ function substitute(value: PlistValue, replace: (text: string) => string | undef
 }
 
 /** Identity of a template: one per organisation, provider, variant, account type and device, whatever the MDM. */
-export function templateIdentity(organizationIdentifier: string, name: string) {
+function templateIdentity(organizationIdentifier: string, name: string) {
   const namespace = organizationNamespace(organizationIdentifier);
   const uuid = uuidV5(namespace, `mdm-template:${name}`);
   return { identifier: `${organizationIdentifier}.mdm.${name}`, uuid, payloadUuid: uuidV5(namespace, `mdm-template-payload:${name}`) };
 }
 
-export function mdmTemplateName(template: Pick<MdmTemplate, 'providerId' | 'variantId'>, account: Account, device: string): string {
+function mdmTemplateName(template: Pick<MdmTemplate, 'providerId' | 'variantId'>, account: Account, device: string): string {
   return `${template.providerId}.${template.variantId}.${account.kind}.${device}`;
 }
 
 /** The template profile as a plist object; `account` must be built for TEMPLATE_PERSON. */
-export function buildMdmProfileObject(account: Account, context: FormatContext, template: MdmTemplate): Dict {
+function buildMdmProfileObject(account: Account, context: FormatContext, template: MdmTemplate): Dict {
   const variables = MDM_VARIABLES[template.mdm];
   const profile = buildMobileconfigObject(account, context);
   const replace = (text: string): string | undefined => {
@@ -108,5 +109,5 @@ export function buildMdmProfileObject(account: Account, context: FormatContext, 
 
 /** Unsigned UTF-8 XML: MDMs sign profiles themselves when they deliver them. */
 export function buildMdmProfile(account: Account, context: FormatContext, template: MdmTemplate): string {
-  return build(buildMdmProfileObject(account, context, template));
+  return buildPlistXml(buildMdmProfileObject(account, context, template));
 }

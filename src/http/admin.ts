@@ -19,10 +19,10 @@ import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { escapeHtml } from './render.js';
 
-export const ADMIN_DIR = join(TEMPLATES_DIR, 'admin');
+const ADMIN_DIR = join(TEMPLATES_DIR, 'admin');
 
 /** Lists larger than this belong on the command line (`mailsetup bulk`), which streams them. */
-export const ADMIN_LIMITS = Object.freeze({ uploadBytes: 5 * 1024 * 1024, rows: 10_000, jobs: 20, jobTtlMs: 60 * 60 * 1000 });
+const ADMIN_LIMITS = Object.freeze({ uploadBytes: 5 * 1024 * 1024, rows: 10_000, jobs: 20, jobTtlMs: 60 * 60 * 1000 });
 
 interface SendProgress {
   state: 'sending' | 'done' | 'failed';

@@ -6,7 +6,7 @@ import { TEMPLATES_DIR } from '../i18n.js';
 import type { Language } from '../model/provider.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
 
-export const MAIL_TEMPLATES_DIR = join(TEMPLATES_DIR, 'mail');
+const MAIL_TEMPLATES_DIR = join(TEMPLATES_DIR, 'mail');
 
 export interface Attachment {
   filename: string;
