@@ -11,14 +11,15 @@ import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
 import { autodiscoveryRouter } from '../../src/http/autodiscovery.js';
-import type { AppDeps, Logger } from '../../src/http/deps.js';
+import type { AppDeps } from '../../src/http/deps.js';
 import { ProviderCatalog, parseProviderFile } from '../../src/providers/catalog.js';
 import { signerFromConfig, type Signer } from '../../src/signing/index.js';
 import { opensslVerify } from '../support/openssl.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '../support/xml-check.js';
-import { mobilesyncBody, outlookBody } from '../support/client-requests.js';
+import { billionLaughsBody, mobilesyncBody, outlookBody } from '../support/client-requests.js';
+import { captureLogger } from './helpers.js';
 
 const RNG = fileURLToPath(new URL('../../../shared/reference/autoconfig/autoconfig.rng', import.meta.url));
 const PUBLIC_HOST = 'mailsetup.example.org';
@@ -28,10 +29,6 @@ const M = '{http://schemas.microsoft.com/exchange/autodiscover/mobilesync/respon
 const THUNDERBIRD_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0';
 const OUTLOOK_UA = 'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)';
 const EAS_UA = 'Apple-iPhone15C2/2103.220';
-
-const BILLION_LAUGHS = `<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;"><!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;"><!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;"><!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;"><!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>&lol9;</EMailAddress></Request></Autodiscover>`;
 
 // A provider whose customers only have Exchange mailboxes: Outlook gets redirected there.
 const EXCHANGE_ONLY = `
@@ -59,18 +56,6 @@ async function opensslIdentity(dir: string): Promise<{ signer: Signer; caFile: s
   return { signer: await signerFromConfig(signing, { cwd: dir }), caFile: join(dir, 'root.pem') };
 }
 
-interface Recorded {
-  level: string;
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-function recordingLogger(): { logger: Logger; lines: Recorded[] } {
-  const lines: Recorded[] = [];
-  const record = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
-  return { logger: { info: record('info'), warn: record('warn'), error: record('error') }, lines };
-}
-
 function appWith(deps: AppDeps): express.Express {
   const app = express();
   app.use(autodiscoveryRouter(deps));
@@ -86,7 +71,7 @@ const hostingCatalog = new ProviderCatalog(providers, 'rackcorp');
 // No default provider: unknown domains are unknown.
 const strictCatalog = new ProviderCatalog(providers);
 const config = loadConfig({ MAILSETUP_PUBLIC_HOST: PUBLIC_HOST, MAILSETUP_ORG_NAME: 'Example IT', MAILSETUP_ORG_ID: 'org.example.mail' });
-const hostingLog = recordingLogger();
+const hostingLog = captureLogger();
 
 let server: Server;
 let strictServer: Server;
@@ -325,7 +310,7 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
 
   it.each([
     ['malformed XML', '<Autodiscover><Request><EMailAddress>x@nstu.ru</Request>', 400, 'xml-well-formed'],
-    ['a billion-laughs body', BILLION_LAUGHS, 400, 'xml-doctype'],
+    ['a billion-laughs body', billionLaughsBody, 400, 'xml-doctype'],
     ['an external entity', '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><Autodiscover><Request><EMailAddress>&x;</EMailAddress></Request></Autodiscover>', 400, 'xml-doctype'],
     ['an empty body', '', 400, 'required'],
     ['a missing address', outlookBody(''), 400, 'required'],
@@ -473,7 +458,7 @@ describe('logging', () => {
   });
 
   it('with MAILSETUP_LOG_ADDRESSES=false no address appears in any log line, only a hash', async () => {
-    const { logger, lines } = recordingLogger();
+    const { logger, lines } = captureLogger();
     const quiet = loadConfig({ MAILSETUP_PUBLIC_HOST: PUBLIC_HOST, MAILSETUP_LOG_ADDRESSES: 'false' });
     const app = appWith({ config: quiet, catalog: strictCatalog, signer: identity.signer, logger });
     await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(outlookBody('ivan.petrov@nstu.ru'));
@@ -500,7 +485,7 @@ describe('mounted in the web app (createApp)', () => {
     xmllint(autoconfig.text, ['--relaxng', RNG]);
     const pox = await request(app).post('/Autodiscover/Autodiscover.xml').set('Content-Type', 'text/xml').send(outlookBody('ivan.petrov@nstu.ru'));
     expect(protocols(pox.text)[0]).toMatchObject({ Type: 'IMAP', Server: 'mail2.nstu.ru' });
-    const laughs = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(BILLION_LAUGHS);
+    const laughs = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(billionLaughsBody);
     expect(laughs.status).toBe(400);
     expect(laughs.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'xml-doctype' });
     const big = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(Buffer.alloc(10 * 1024 * 1024, 0x20));

@@ -14,3 +14,14 @@ export const outlookBody = requestBody('outlook', 'responseschema/2006a');
 
 /** The body an Exchange ActiveSync client posts ([MS-ASCMD] 4.2.1). */
 export const mobilesyncBody = requestBody('mobilesync', 'responseschema/2006');
+
+/** "Billion laughs": ten levels of entities, each ten of the level below, expanding to 10^9 "lol"s; to be refused unexpanded. */
+export const billionLaughsBody = (() => {
+  const entities = ['<!ENTITY lol0 "lol">'];
+  for (let level = 1; level <= 9; level++) entities.push(`<!ENTITY lol${level} "${`&lol${level - 1};`.repeat(10)}">`);
+  return `<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ ${entities.join('\n ')}
+]>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>&lol9;</EMailAddress></Request></Autodiscover>`;
+})();
