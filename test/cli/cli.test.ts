@@ -94,6 +94,18 @@ describe('mailsetup profile', () => {
     expect(result.stderr).toContain('servers.0.port');
     expect(existsSync(join(dir.path, 'x.mobileconfig'))).toBe(false);
   });
+
+  it('reports an input error before it loads the signing identity', async () => {
+    const signing = ['--signing-key', 'missing.pem', '--signing-cert', 'missing.pem'];
+    const unknown = await run(['profile', '--email', 'a@unknown-example.org', ...signing, '--out', 'x.mobileconfig']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('email: no provider serves unknown-example.org');
+    // The same identity with good input: now the missing key is the error.
+    const known = await run(['profile', '--email', 'a@mail.ru', ...signing, '--out', 'x.mobileconfig']);
+    expect(known.code).toBe(6);
+    expect(known.stderr).toContain('--signing-key');
+    expect(existsSync(join(dir.path, 'x.mobileconfig'))).toBe(false);
+  });
 });
 
 describe('mailsetup providers', () => {
