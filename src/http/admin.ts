@@ -12,7 +12,7 @@ import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
 import { MailsetupError } from '../errors.js';
 import { TEMPLATES_DIR } from '../i18n.js';
-import { Deliverer, type DeliveryReport } from '../mail/deliver.js';
+import { Deliverer } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
 import type { AppDeps } from './deps.js';
@@ -29,7 +29,8 @@ interface SendProgress {
   startedAt: number;
   total: number;
   error?: string;
-  report: DeliveryReport;
+  /** Its progress() gives the figures, while sending and after. */
+  deliverer: Deliverer;
 }
 
 interface Job {
@@ -42,7 +43,6 @@ interface Job {
   rows: ManifestEntry[];
   ok: number;
   ledger: MemoryLedger;
-  deliverer?: Deliverer | undefined;
   sending?: SendProgress | undefined;
 }
 
@@ -62,18 +62,21 @@ function parseFormats(value: unknown): string[] {
   return formats.length > 0 ? formats : ['mobileconfig'];
 }
 
+function sendingSummary(sending: SendProgress) {
+  const report = sending.deliverer.progress();
+  return {
+    state: sending.state,
+    total: sending.total,
+    sent: report.sent,
+    alreadySent: report.alreadySent,
+    failed: report.failed,
+    failures: report.failures.map((f) => ({ line: f.line, email: f.email, error: f.error })),
+    ...(sending.error ? { error: sending.error } : {}),
+  };
+}
+
 function summary(job: Job, withRows = true) {
-  const sending = job.sending
-    ? {
-        state: job.sending.state,
-        total: job.sending.total,
-        sent: job.sending.report.sent,
-        alreadySent: job.sending.report.alreadySent,
-        failed: job.sending.report.failed,
-        failures: job.sending.report.failures.map((f) => ({ line: f.line, email: f.email, error: f.error })),
-        ...(job.sending.error ? { error: job.sending.error } : {}),
-      }
-    : undefined;
+  const sending = job.sending ? sendingSummary(job.sending) : undefined;
   return { id: job.id, name: job.name, formats: job.formats, unsigned: job.unsigned, ok: job.ok, failed: job.rows.length - job.ok, ...(withRows ? { rows: job.rows } : {}), ...(sending ? { sending } : {}) };
 }
 
@@ -197,10 +200,8 @@ export function adminRouter(deps: AppDeps): Router {
         concurrency: 2,
         log: () => {},
       });
-      const progress: SendProgress = { state: 'sending', startedAt: now(), total: job.ok, report: deliverer.progress() };
+      const progress: SendProgress = { state: 'sending', startedAt: now(), total: job.ok, deliverer };
       job.sending = progress;
-      job.deliverer = deliverer;
-      const timer = setInterval(() => (progress.report = deliverer.progress()), 250);
       deps.logger?.info({ job: job.id, smtp: redactSmtpUrl(smtpUrl) }, 'admin sending started');
       runBulk({
         source: source(job),
@@ -214,15 +215,17 @@ export function adminRouter(deps: AppDeps): Router {
       })
         .then(() => deliverer.finish())
         .then(
-          (report) => Object.assign(progress, { state: 'done', report }),
+          () => {
+            progress.state = 'done';
+          },
           (error: unknown) => {
             deliverer.abort();
-            Object.assign(progress, { state: 'failed', report: deliverer.progress(), error: toMailsetupError(error).message });
+            Object.assign(progress, { state: 'failed', error: toMailsetupError(error).message });
           },
         )
         .finally(() => {
-          clearInterval(timer);
-          deps.logger?.info({ job: job.id, state: progress.state, sent: progress.report.sent, failed: progress.report.failed }, 'admin sending ended');
+          const report = deliverer.progress();
+          deps.logger?.info({ job: job.id, state: progress.state, sent: report.sent, failed: report.failed }, 'admin sending ended');
         });
       res.status(202).json(summary(job, false));
     } catch (error) {
