@@ -22,7 +22,7 @@ import { qrSvg } from './qr.js';
 import type { Renderer } from './render.js';
 import { sendGeneratedFile } from './send-file.js';
 import { clientInfo, isWebDevice, likelyDevice, WEB_DEVICES, type WebDevice } from './user-agent.js';
-import { accountRows, hostingProviders, kindChoices, kindLabel, loginInWords, lookupEmail, parsedEmail, providerExtras, securityChoices, variantChoices, variantRows } from './views.js';
+import { accountRows, hostingProviders, kindChoices, kindLabel, lookupEmail, parsedEmail, providerExtras, securityChoices, settingsTables, variantChoices } from './views.js';
 import { webError } from './web-error.js';
 
 /** What a QR link carries: the choices, never a password. */
@@ -287,7 +287,7 @@ export function pagesRouter(kit: PageKit): Router {
       errors: byField,
       errorList: errors.flatMap((e) => e.list),
       qr,
-      settingsRows: device === 'thunderbird' && provider && variant ? variantRows(provider, variant, t, email) : undefined,
+      settingsRows: device === 'thunderbird' && provider && variant ? settingsTables(provider, variant, t, email) : undefined,
       ...instructionView(device),
     }, { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` });
   }
@@ -446,18 +446,12 @@ export function pagesRouter(kit: PageKit): Router {
     const provider = catalog.get(String(req.params.provider));
     const variant = variantOf(provider, req.params.variant === undefined ? undefined : String(req.params.variant));
     const email = parsedEmail(req.query.email);
-    const rows = variantRows(provider, variant, t, email);
-    const login = loginInWords(provider.login, t, email);
     page(req, res, 'settings', 'web.settings.title', {
       providerName: provider.name,
       variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
       otherVariants: provider.variants.length > 1 ? provider.variants.map((v) => ({ href: `/settings/${provider.id}/${v.id}${email ? `?${new URLSearchParams({ email: email.address })}` : ''}`, label: localize(v.name, language, v.id), current: v.id === variant.id })) : undefined,
       email: email?.address,
-      ...rows,
-      hasExchange: rows.exchange.length > 0,
-      login,
-      // One login for every server (the usual case) is said once, not in a column.
-      loginColumn: [...rows.incoming, ...rows.outgoing].some((row) => row.login !== login),
+      settingsRows: settingsTables(provider, variant, t, email),
       extras: providerExtras(provider, variant, language),
     });
   };

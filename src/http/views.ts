@@ -51,7 +51,7 @@ export function accountRows(account: Account, t: Translate): ServerRow[] {
 }
 
 /** A login template in words when no address is known ("name@corp.nstu.ru"). */
-export function loginInWords(template: string, t: Translate, email?: EmailParts): string {
+function loginInWords(template: string, t: Translate, email?: EmailParts): string {
   if (email) return expandLogin(template, email);
   return template
     .replaceAll('%EMAILADDRESS%', t('web.login.address'))
@@ -90,6 +90,13 @@ export function variantRows(provider: Provider, variant: ProviderVariant, t: Tra
     outgoing: variant.servers.filter((s) => s.protocol === 'smtp').map(row),
     exchange,
   };
+}
+
+/** A variant's servers for the tables of settings to type in; one login for every server (the usual case) is said once, not in a column. */
+export function settingsTables(provider: Provider, variant: ProviderVariant, t: Translate, email?: EmailParts) {
+  const rows = variantRows(provider, variant, t, email);
+  const login = loginInWords(provider.login, t, email);
+  return { ...rows, login, loginColumn: [...rows.incoming, ...rows.outgoing].some((row) => row.login !== login) };
 }
 
 export interface EmailLookup {
