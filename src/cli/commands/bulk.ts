@@ -17,6 +17,7 @@ import { Deliverer, type DeliveryReport } from '../../mail/deliver.js';
 import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
+import { DEFAULTS } from '../../model/defaults.js';
 import { parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
 import { wantsSignature } from '../../service/generate.js';
@@ -105,7 +106,7 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
       try {
         const resolved = resolveAccount(checked.request, catalog);
         if (!resolved.provider || !resolved.variant) throw usage('provider', 'MDM templates need a provider from the catalog');
-        choices.push({ provider: resolved.provider.id, variant: resolved.variant.id, kind: resolved.account.kind, device: checked.request.device ?? 'ios', domain: resolved.email.asciiDomain });
+        choices.push({ provider: resolved.provider.id, variant: resolved.variant.id, kind: resolved.account.kind, device: checked.request.device ?? DEFAULTS.device, domain: resolved.email.asciiDomain });
       } catch (error) {
         failures.push({ line: checked.line, error: (error as Error).message });
       }
@@ -265,7 +266,7 @@ ${SIGNING_USAGE}
               email: person.request.email,
               name: person.request.name,
               language: person.request.language ?? language ?? 'en',
-              device: person.request.device ?? 'ios',
+              device: person.request.device ?? DEFAULTS.device,
               files: person.files,
             })
         : undefined;
