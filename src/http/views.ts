@@ -29,13 +29,14 @@ export function kindLabel(kind: AccountKind, t: Translate): string {
   return t(`web.kind.${kind}`);
 }
 
+function exchangeRow(host: string, ssl: boolean, login: string | undefined, t: Translate): ServerRow {
+  const socket: SocketType = ssl ? 'SSL' : 'plain';
+  return { role: 'exchange', label: t('web.server.exchange'), protocol: 'Exchange', host, port: undefined, socket, security: securityLabel(socket, t), insecure: !ssl, login };
+}
+
 /** The servers an account will use, as rows for the "what you will get" summary. */
 export function accountRows(account: Account, t: Translate): ServerRow[] {
-  if (account.kind === 'exchange' && account.exchange) {
-    const e = account.exchange;
-    const socket: SocketType = e.ssl ? 'SSL' : 'plain';
-    return [{ role: 'exchange', label: t('web.server.exchange'), protocol: 'Exchange', host: e.host, port: undefined, socket, security: securityLabel(socket, t), insecure: !e.ssl, login: e.username }];
-  }
+  if (account.kind === 'exchange' && account.exchange) return [exchangeRow(account.exchange.host, account.exchange.ssl, account.exchange.username, t)];
   const row = (role: 'incoming' | 'outgoing', server: MailServer, protocol: string): ServerRow => ({
     role,
     label: t(`web.server.${role}`, { protocol }),
@@ -72,19 +73,7 @@ export function variantRows(provider: Provider, variant: ProviderVariant, t: Tra
     insecure: server.insecure,
     login: loginInWords(server.login ?? provider.login, t, email),
   });
-  const exchange: ServerRow[] = variant.exchange
-    ? [{
-        role: 'exchange',
-        label: t('web.server.exchange'),
-        protocol: 'Exchange',
-        host: variant.exchange.host,
-        port: undefined,
-        socket: variant.exchange.ssl ? 'SSL' : 'plain',
-        security: securityLabel(variant.exchange.ssl ? 'SSL' : 'plain', t),
-        insecure: !variant.exchange.ssl,
-        login: loginInWords(variant.exchange.login ?? provider.login, t, email),
-      }]
-    : [];
+  const exchange = variant.exchange ? [exchangeRow(variant.exchange.host, variant.exchange.ssl, loginInWords(variant.exchange.login ?? provider.login, t, email), t)] : [];
   return {
     incoming: variant.servers.filter((s) => s.protocol !== 'smtp').map(row),
     outgoing: variant.servers.filter((s) => s.protocol === 'smtp').map(row),
