@@ -9,7 +9,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
 import { makeTempDir } from '../support/tmp.js';
 import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
-import { GOOD_EMAILS, readZip, staffBuffer } from './helpers.js';
+import { GOOD_EMAILS, staffBuffer } from './helpers.js';
+import { readZipEntries } from '../support/zip.js';
 
 const TOKEN = 'browser-admin-token-0123456789';
 let signing: TestSigning;
@@ -72,7 +73,7 @@ describe('admin page in a browser', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const path = join(tmp.path, 'download.zip');
     await download.saveAs(path);
-    const entries = await readZip(path);
+    const entries = await readZipEntries(path);
     expect([...entries.keys()]).toEqual([...GOOD_EMAILS.map((e) => `${e}.mobileconfig`), 'manifest.csv']);
     opensslVerify(entries.get('ivan.petrov@nstu.ru.mobileconfig')!, signing.caFile, signing.dir);
 

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { tokenMatches } from '../../src/http/admin.js';
 import { captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
 import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
-import { readZip, staffBuffer } from './helpers.js';
+import { staffBuffer } from './helpers.js';
+import { readZipEntries } from '../support/zip.js';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
 let signing: TestSigning;
@@ -73,7 +74,7 @@ describe('admin page', () => {
     expect(zip.headers['content-type']).toBe('application/zip');
     const path = join(signing.dir, 'admin.zip');
     writeFileSync(path, zip.body as Buffer);
-    const entries = await readZip(path);
+    const entries = await readZipEntries(path);
     expect([...entries.keys()]).toEqual(['ivan.petrov@nstu.ru.mobileconfig', 'åsa.öberg@mail.ru.mobileconfig', 'björn@yandex.ru.mobileconfig', 'maria@nstu.ru.mobileconfig', 'manifest.csv']);
     for (const [name, body] of entries) if (name.endsWith('.mobileconfig')) expect(opensslVerify(body, signing.caFile, signing.dir).toString()).toContain('<plist');
     expect(entries.get('manifest.csv')!.toString()).toContain('4,not-an-address,error');

@@ -7,7 +7,8 @@ import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { opensslVerify } from '../signing/pki.js';
-import { BROKEN_LINES, GOOD_EMAILS, readZip, runCliProcess, signingChain, staffBuffer } from './helpers.js';
+import { BROKEN_LINES, GOOD_EMAILS, runCliProcess, signingChain, staffBuffer } from './helpers.js';
+import { readZipEntries } from '../support/zip.js';
 
 const tmp = makeTempDir('mailsetup-bulk-');
 let env: Record<string, string>;
@@ -34,7 +35,7 @@ describe('mailsetup bulk', () => {
     const run = await runCliProcess(['bulk', 'staff.csv', '--out', 'out.zip', '--workers', '2'], { cwd: tmp.path, env });
     expect(run.code).toBe(10);
     expect(run.stdout).toContain('4 of 9 rows done');
-    const entries = await readZip(join(tmp.path, 'out.zip'));
+    const entries = await readZipEntries(join(tmp.path, 'out.zip'));
     const names = [...entries.keys()];
     expect(names).toEqual([...GOOD_EMAILS.map((email) => `${email}.mobileconfig`), 'manifest.csv']);
 

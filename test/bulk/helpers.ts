@@ -1,9 +1,8 @@
 // Shared by the bulk and mail tests: the built CLI in a child process (workers run compiled
-// JavaScript), a signing chain made with openssl, ZIP reading, and the staff fixture.
+// JavaScript), a signing chain made with openssl, and the staff fixture.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TestPki } from '../signing/pki.js';
-import { readZipEntries } from '../support/zip.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = `${ROOT}/dist/cli/bin.js`;
@@ -42,9 +41,6 @@ export function signingChain(dir: string): { env: Record<string, string>; rootPe
     env: { MAILSETUP_SIGNING_KEY: leaf.key, MAILSETUP_SIGNING_CERT: leaf.cert, MAILSETUP_SIGNING_CHAIN: intermediate.cert },
   };
 }
-
-/** Every entry of a ZIP file, in archive order. */
-export const readZip = (path: string): Promise<Map<string, Buffer>> => readZipEntries(path);
 
 /**
  * A staff list as Excel saves it in a Swedish or Russian locale: UTF-8 with BOM, `;` separators,

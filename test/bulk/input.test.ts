@@ -8,7 +8,7 @@ import { csvCell } from '../../src/bulk/manifest.js';
 import { openSink } from '../../src/bulk/output.js';
 import { MailsetupError } from '../../src/errors.js';
 import { makeTempDir } from '../support/tmp.js';
-import { readZip } from './helpers.js';
+import { readZipEntries } from '../support/zip.js';
 
 const tmp = makeTempDir('mailsetup-input-');
 afterAll(() => tmp.remove());
@@ -88,7 +88,7 @@ describe('ZIP output', () => {
     const sink = openSink(path);
     for (let i = 0; i < 3000; i++) await sink.add(`person-${i}.txt`, Buffer.from(`file ${i} `.repeat(50)));
     await sink.finish();
-    const entries = await readZip(path);
+    const entries = await readZipEntries(path);
     expect(entries.size).toBe(3000);
     expect(entries.get('person-2999.txt')!.toString()).toBe('file 2999 '.repeat(50));
     const check = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), len(z.namelist()))', path], { encoding: 'utf8' });

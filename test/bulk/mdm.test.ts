@@ -7,7 +7,7 @@ import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { runCli } from '../support/cli.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
-import { readZip } from './helpers.js';
+import { readZipEntries } from '../support/zip.js';
 
 const tmp = makeTempDir('mailsetup-mdm-');
 afterAll(() => tmp.remove());
@@ -44,7 +44,7 @@ describe('bulk --mdm', () => {
 
   it('keeps identifiers stable across runs and distinct per template', async () => {
     await runCli(['bulk', '--mdm', 'jamf', '--provider', 'nstu', '--out', 'again.zip'], { cwd: tmp.path });
-    const zip = await readZip(join(tmp.path, 'again.zip'));
+    const zip = await readZipEntries(join(tmp.path, 'again.zip'));
     const first = load('jamf', 'jamf-nstu-default-imap-ios.mobileconfig').profile;
     const second = plistlibParse(zip.get('jamf-nstu-default-imap-ios.mobileconfig')!) as Profile;
     expect(second.PayloadIdentifier).toBe(first.PayloadIdentifier);
