@@ -2,8 +2,7 @@
 import { create } from 'xmlbuilder2';
 import { MailsetupError } from '../errors.js';
 import type { Account, ExchangeServer } from '../model/account.js';
-import { DEFAULTS } from '../model/defaults.js';
-import type { ExchangeSettings, Language } from '../model/provider.js';
+import type { Language } from '../model/provider.js';
 import { parseEmail, type EmailParts } from '../model/rules.js';
 import { AUTODISCOVER_RESPONSE_NS } from './autodiscover.js';
 import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
@@ -21,11 +20,6 @@ export interface ActiveSyncResponseOptions {
 
 export function activeSyncUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl'>): string {
   return `${exchange.ssl ? 'https' : 'http'}://${exchange.host}${ACTIVESYNC_PATH}`;
-}
-
-/** A catalog's Exchange settings as the server they describe, EWS port and path defaulted. */
-export function exchangeEndpoint(settings: ExchangeSettings): Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 'path'> {
-  return { host: settings.host, ssl: settings.ssl, port: settings.ewsPort ?? DEFAULTS.exchange.ewsPort, path: settings.ewsPath ?? DEFAULTS.exchange.ewsPath };
 }
 
 export function ewsUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 'path'>): string {

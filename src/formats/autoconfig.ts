@@ -14,7 +14,8 @@ import { MailsetupError } from '../errors.js';
 import type { Account, MailServer } from '../model/account.js';
 import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
 import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
-import { ewsUrl, exchangeEndpoint } from './activesync-autodiscover.js';
+import { ewsUrl } from './activesync-autodiscover.js';
+import { exchangeEndpoint } from '../model/provider.js';
 import type { FormatContext } from './context.js';
 import { oneLineValue } from './value-guard.js';
 

@@ -2,9 +2,8 @@
 // with a clear error instead of being silently altered (xmlbuilder2 drops control characters,
 // INI and .reg lines end at a line break).
 import { MailsetupError } from '../errors.js';
+import { hasControlCharacters } from '../model/rules.js';
 
-// C0 controls (tab, CR and LF included), DEL, C1 controls and the Unicode line separators.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 // Unpaired UTF-16 surrogates cannot be written as UTF-8 or read back from UTF-16 unchanged.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 
@@ -13,7 +12,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * naming the field and the rule, e.g. `displayName: a PRF value must not contain line breaks…`.
  */
 export function oneLineValue(value: string, field: string, format: string): string {
-  if (CONTROL.test(value)) {
+  if (hasControlCharacters(value)) {
     throw new MailsetupError('INVALID_INPUT', `${field}: a ${format} value must not contain line breaks or control characters`, {
       field,
       rule: 'no-control-characters',

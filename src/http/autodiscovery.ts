@@ -14,7 +14,8 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { isIP } from 'node:net';
-import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl, exchangeEndpoint } from '../formats/activesync-autodiscover.js';
+import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
+import { exchangeEndpoint } from '../model/provider.js';
 import { buildAutoconfig, variantDomains } from '../formats/autoconfig.js';
 import { buildAutodiscoverResponse } from '../formats/autodiscover.js';
 import { AUTODISCOVER_REQUEST_MAX_BYTES, parseAutodiscoverRequest } from '../formats/autodiscover-request.js';

@@ -1,6 +1,6 @@
 // The provider catalog format: what an organisation writes in its provider files (YAML or JSON).
 import { z } from 'zod';
-import { authMethod, socketType } from './account.js';
+import { authMethod, socketType, type ExchangeServer } from './account.js';
 import { DEFAULTS } from './defaults.js';
 import { hostName, httpsUrl, identifier, loginTemplate, port, toAsciiHost, visibleText } from './rules.js';
 
@@ -111,4 +111,9 @@ export function localize(text: LocalizedText | undefined, language: string, fall
   if (text === undefined) return fallback;
   if (typeof text === 'string') return text;
   return text[language] ?? text.en ?? Object.values(text)[0] ?? fallback;
+}
+
+/** A catalog's Exchange settings as the server they describe, EWS port and path defaulted. */
+export function exchangeEndpoint(settings: ExchangeSettings): Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 'path'> {
+  return { host: settings.host, ssl: settings.ssl, port: settings.ewsPort ?? DEFAULTS.exchange.ewsPort, path: settings.ewsPath ?? DEFAULTS.exchange.ewsPath };
 }

@@ -3,7 +3,7 @@
 import { MailsetupError } from '../errors.js';
 import { accountSchema, type Account, type AccountKind, type AuthMethod, type SocketType } from '../model/account.js';
 import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtocol } from '../model/defaults.js';
-import type { Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
+import { exchangeEndpoint, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import type { AccountRequest } from '../model/request.js';
 import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
 import { parseWith } from '../model/validate.js';
@@ -81,13 +81,7 @@ function fromProvider(request: AccountRequest, email: EmailParts, provider: Prov
         kind,
         email: email.address,
         displayName: request.name,
-        exchange: {
-          host: exchange.host,
-          ssl: exchange.ssl,
-          port: exchange.ewsPort ?? DEFAULTS.exchange.ewsPort,
-          path: exchange.ewsPath ?? DEFAULTS.exchange.ewsPath,
-          username: login(exchange.login),
-        },
+        exchange: { ...exchangeEndpoint(exchange), username: login(exchange.login) },
       },
     };
   }
