@@ -12,7 +12,7 @@ import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
 import { MailsetupError } from '../errors.js';
 import { TEMPLATES_DIR } from '../i18n.js';
-import { Deliverer } from '../mail/deliver.js';
+import { Deliverer, recipientOf } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
 import type { AppDeps } from './deps.js';
@@ -209,8 +209,7 @@ export function adminRouter(deps: AppDeps): Router {
         unsigned: job.unsigned,
         defaults: {},
         generator: inlineGenerator({ config: deps.config, catalog: deps.catalog, signer: deps.signer }),
-        onPerson: (person) =>
-          deliverer.deliver({ line: person.line, email: person.request.email, name: person.request.name, language: person.request.language ?? 'en', device: person.request.device ?? 'ios', files: person.files }),
+        onPerson: (person) => deliverer.deliver(recipientOf(person)),
         settle: () => deliverer.idle(),
       })
         .then(() => deliverer.finish())

@@ -5,6 +5,8 @@ import { MailsetupError } from '../errors.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { Language } from '../model/provider.js';
 import { csvLine } from '../bulk/manifest.js';
+import type { PersonFiles } from '../bulk/run.js';
+import { DEFAULTS } from '../model/defaults.js';
 import { composeMessage, type MailMessage } from './message.js';
 import type { MailTransport } from './smtp.js';
 import type { SendLedger } from './state.js';
@@ -16,6 +18,12 @@ export interface Recipient {
   language: Language;
   device: string;
   files: readonly { format: string; name: string; contentType: string; body: Buffer }[];
+}
+
+/** A bulk row as a recipient: the row's language and device already carry the run's defaults. */
+export function recipientOf(person: PersonFiles): Recipient {
+  const { request } = person;
+  return { line: person.line, email: request.email, name: request.name, language: request.language ?? 'en', device: request.device ?? DEFAULTS.device, files: person.files };
 }
 
 export type DeliveryStatus = 'sent' | 'already-sent' | 'failed' | 'dry-run';

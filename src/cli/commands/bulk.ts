@@ -13,7 +13,7 @@ import { defaultWorkerCount, startBulkWorkers } from '../../bulk/pool.js';
 import { createProgress } from '../../bulk/progress.js';
 import { checkRow, describeRowError, type RowDefaults } from '../../bulk/rows.js';
 import { runBulk, type PersonFiles } from '../../bulk/run.js';
-import { Deliverer, type DeliveryReport } from '../../mail/deliver.js';
+import { Deliverer, recipientOf, type DeliveryReport } from '../../mail/deliver.js';
 import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
@@ -259,17 +259,7 @@ ${SIGNING_USAGE}
     try {
       gen = await generator(run, signed, workers);
       const progress = createProgress((text) => run.io.stderr(text), run.io.isTTY, total);
-      const onPerson = deliverer
-        ? (person: PersonFiles) =>
-            deliverer!.deliver({
-              line: person.line,
-              email: person.request.email,
-              name: person.request.name,
-              language: person.request.language ?? language ?? 'en',
-              device: person.request.device ?? DEFAULTS.device,
-              files: person.files,
-            })
-        : undefined;
+      const onPerson = deliverer ? (person: PersonFiles) => deliverer!.deliver(recipientOf(person)) : undefined;
       const summary = await runBulk({
         source: staffSource,
         formats,
