@@ -1,6 +1,6 @@
 // Regenerates src/formats/apple-schema.data.json from Apple's device-management YAML
 // (apple/device-management, MIT). Usage: npm run apple-schemas [-- PATH-TO-apple-schemas]
-// PATH defaults to ../shared/reference/apple-schemas (the folder holding mdm/profiles).
+// PATH defaults to test/fixtures/reference/apple-schemas (the folder holding mdm/profiles).
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { compileAppleSchemas, serializeAppleSchemas } from '../dist/formats/apple-schema-compile.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const root = resolve(process.argv[2] ?? join(repo, '../shared/reference/apple-schemas'));
+const root = resolve(process.argv[2] ?? join(repo, 'test/fixtures/reference/apple-schemas'));
 const profiles = join(root, 'mdm/profiles');
 const files = readdirSync(profiles)
   .filter((name) => name.endsWith('.yaml'))

@@ -11,7 +11,12 @@ const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { error: 'use true or false' })
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
-const list = z.string().transform((v) => v.split(delimiter).map((p) => p.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(delimiter)
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
 
 const envSchema = z.object({
   MAILSETUP_ORG_NAME: z.string().trim().min(1).max(120).default(DEFAULTS.organization.name),
@@ -36,7 +41,11 @@ const envSchema = z.object({
   MAILSETUP_CERTS_DIR: z.string().trim().optional(),
   MAILSETUP_PUBLIC_HOST: hostName.optional(),
   MAILSETUP_LOG_ADDRESSES: flag.default(true),
-  MAILSETUP_SMTP_URL: z.string().trim().regex(/^smtps?:\/\/[^\s]+$/i, { error: 'an SMTP address such as smtp://user:pass@host:587 or smtps://host:465' }).optional(),
+  MAILSETUP_SMTP_URL: z
+    .string()
+    .trim()
+    .regex(/^smtps?:\/\/[^\s]+$/i, { error: 'an SMTP address such as smtp://user:pass@host:587 or smtps://host:465' })
+    .optional(),
   MAILSETUP_MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   MAILSETUP_ADMIN_TOKEN: z.string().trim().min(16, { error: 'the admin token has at least 16 characters' }).optional(),
   MAILSETUP_OUTLOOK_FOLDER: z
@@ -102,7 +111,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     web: loadWebConfig(env),
     providerPaths: Object.freeze(parsed.MAILSETUP_PROVIDERS),
     defaultProvider: parsed.MAILSETUP_DEFAULT_PROVIDER,
-    consentText: Object.freeze(consentTexts({ default: parsed.MAILSETUP_CONSENT_TEXT, en: parsed.MAILSETUP_CONSENT_TEXT_EN, ru: parsed.MAILSETUP_CONSENT_TEXT_RU, sv: parsed.MAILSETUP_CONSENT_TEXT_SV })),
+    consentText: Object.freeze(
+      consentTexts({
+        default: parsed.MAILSETUP_CONSENT_TEXT,
+        en: parsed.MAILSETUP_CONSENT_TEXT_EN,
+        ru: parsed.MAILSETUP_CONSENT_TEXT_RU,
+        sv: parsed.MAILSETUP_CONSENT_TEXT_SV,
+      }),
+    ),
     allowPasswordEmbedding: parsed.MAILSETUP_ALLOW_PASSWORD,
     autodiscovery: Object.freeze({ publicHost: parsed.MAILSETUP_PUBLIC_HOST, logAddresses: parsed.MAILSETUP_LOG_ADDRESSES }),
     mail: Object.freeze({ smtpUrl: parsed.MAILSETUP_SMTP_URL, from: parsed.MAILSETUP_MAIL_FROM }),
@@ -130,7 +146,9 @@ const webEnvSchema = z
     MAILSETUP_TRUST_PROXY: z
       .string()
       .trim()
-      .transform((v): boolean | number | string => (/^(false|0|no|off)$/i.test(v) ? false : /^(true|yes|on)$/i.test(v) ? true : /^\d+$/.test(v) ? Number(v) : v))
+      .transform((v): boolean | number | string =>
+        /^(false|0|no|off)$/i.test(v) ? false : /^(true|yes|on)$/i.test(v) ? true : /^\d+$/.test(v) ? Number(v) : v,
+      )
       .default(false),
     /** Generated files per client per minute; 0 turns the limit off. */
     MAILSETUP_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
@@ -166,7 +184,10 @@ function loadWebConfig(env: Env): Readonly<WebConfig> {
   return Object.freeze({
     host: parsed.HOST,
     port: parsed.PORT,
-    tls: parsed.MAILSETUP_TLS_CERT && parsed.MAILSETUP_TLS_KEY ? Object.freeze({ certFile: parsed.MAILSETUP_TLS_CERT, keyFile: parsed.MAILSETUP_TLS_KEY }) : undefined,
+    tls:
+      parsed.MAILSETUP_TLS_CERT && parsed.MAILSETUP_TLS_KEY
+        ? Object.freeze({ certFile: parsed.MAILSETUP_TLS_CERT, keyFile: parsed.MAILSETUP_TLS_KEY })
+        : undefined,
     trustProxy: parsed.MAILSETUP_TRUST_PROXY,
     rateLimitPerMinute: parsed.MAILSETUP_RATE_LIMIT,
     linkSecret: parsed.MAILSETUP_LINK_SECRET,

@@ -66,5 +66,5 @@ export function negotiateLanguage(header: string | undefined, fallback: Language
     })
     .filter((entry) => entry.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
-  return ranked.find((entry) => isLanguage(entry.base))?.base as Language | undefined ?? fallback;
+  return (ranked.find((entry) => isLanguage(entry.base))?.base as Language | undefined) ?? fallback;
 }

@@ -82,10 +82,13 @@ async function load(port: number, call: Call, inFlight: number, milliseconds: nu
 function oversized(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/autodiscover/autodiscover.xml', headers: { 'Content-Type': 'text/xml' } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 413 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: 'POST', path: '/autodiscover/autodiscover.xml', headers: { 'Content-Type': 'text/xml' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 413 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(Buffer.alloc(10 * 1024 * 1024, 0x20));
   });

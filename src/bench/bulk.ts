@@ -93,15 +93,26 @@ export const bulkBench: BenchSection = {
       log('warm-up run (creates the development signing identity)');
       await runChild(['warm.csv', '--out', 'warm.zip'], env, dir);
       const figures: Figures = {};
-      for (const [label, rows] of [['small', small], ['large', large]] as const) {
+      for (const [label, rows] of [
+        ['small', small],
+        ['large', large],
+      ] as const) {
         log(`${rows} rows → ${label}.zip`);
         const result = await runChild([`${label}.csv`, '--out', `${label}.zip`], env, dir);
         if (result.code !== 0) throw new Error(`bulk run failed (exit ${result.code}): ${result.stderr}`);
         const key = `rows${rows}`;
         figures[`${key}.seconds`] = { value: round(result.seconds), unit: 's', note: label === 'small' ? 'wall time, target ≤ 5 s on 2 cores' : 'wall time' };
         figures[`${key}.perSecond`] = { value: Math.round(rows / result.seconds), unit: '/s', note: 'signed profiles' };
-        figures[`${key}.peakRss`] = { value: round(result.peakMB), unit: 'MB', note: label === 'small' ? 'peak resident memory, target ≤ 300 MB' : 'peak resident memory' };
-        figures[`${key}.rssByQuarter`] = { value: round(Math.max(...result.quarters)), unit: 'MB', note: `largest per quarter of the run: ${result.quarters.map((q) => round(q)).join(' / ')}` };
+        figures[`${key}.peakRss`] = {
+          value: round(result.peakMB),
+          unit: 'MB',
+          note: label === 'small' ? 'peak resident memory, target ≤ 300 MB' : 'peak resident memory',
+        };
+        figures[`${key}.rssByQuarter`] = {
+          value: round(Math.max(...result.quarters)),
+          unit: 'MB',
+          note: `largest per quarter of the run: ${result.quarters.map((q) => round(q)).join(' / ')}`,
+        };
         figures[`${key}.zipSize`] = { value: round(statSync(join(dir, `${label}.zip`)).size / 1048576), unit: 'MB' };
       }
       const smallPeak = figures[`rows${small}.peakRss`]!.value;

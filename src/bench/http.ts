@@ -73,7 +73,15 @@ interface Measured {
 }
 
 /** One server (inline or with a pool of `workers` threads), loaded by wrk. */
-async function measure(env: Record<string, string>, config: Readonly<Config>, signer: Signer, workers: number, dir: string, shape: Shape, log: (line: string) => void): Promise<Measured> {
+async function measure(
+  env: Record<string, string>,
+  config: Readonly<Config>,
+  signer: Signer,
+  workers: number,
+  dir: string,
+  shape: Shape,
+  log: (line: string) => void,
+): Promise<Measured> {
   const catalog = ProviderCatalog.load({});
   const pool = workers > 0 ? await startGenerationPool(env, { size: workers, cwd: dir }) : undefined;
   const app = createApp({ config, catalog, signer, ...(pool ? { generate: pool.generate } : {}) });
@@ -121,18 +129,34 @@ export const httpBench: BenchSection = {
       const shape: Shape = { seconds: quick ? 3 : 8, connections: 32, threads: 1 };
       const modes = [...new Set([0, Math.max(1, availableParallelism() - 1), availableParallelism()])];
       const figures: Figures = {
-        'generate + sign, one profile': { value: round(generateMicros), unit: 'µs', note: `of which signing ${round(signMicros)} µs; no HTTP; ${round(1e6 / generateMicros)}/s per core` },
+        'generate + sign, one profile': {
+          value: round(generateMicros),
+          unit: 'µs',
+          note: `of which signing ${round(signMicros)} µs; no HTTP; ${round(1e6 / generateMicros)}/s per core`,
+        },
       };
       const rates: number[] = [];
       for (const workers of modes) {
         const m = await measure(env, config, signer, workers, dir, shape, log);
         const label = workers === 0 ? 'inline' : `${workers} worker${workers > 1 ? 's' : ''}`;
         rates.push(m.post.requestsPerSecond);
-        figures[`${label}: POST /download`] = { value: round(m.post.requestsPerSecond), unit: '/s', note: `${m.post.requests} signed profiles, ${m.post.failures} failed; target 2000/s` };
+        figures[`${label}: POST /download`] = {
+          value: round(m.post.requestsPerSecond),
+          unit: '/s',
+          note: `${m.post.requests} signed profiles, ${m.post.failures} failed; target 2000/s`,
+        };
         figures[`${label}: POST /download p99`] = { value: round(m.post.p99Ms), unit: 'ms', note: `p50 ${round(m.post.p50Ms)} ms; target p99 under 50 ms` };
-        figures[`${label}: GET QR-link profile`] = { value: round(m.link.requestsPerSecond), unit: '/s', note: `p99 ${round(m.link.p99Ms)} ms, ${m.link.failures} failed` };
+        figures[`${label}: GET QR-link profile`] = {
+          value: round(m.link.requestsPerSecond),
+          unit: '/s',
+          note: `p99 ${round(m.link.p99Ms)} ms, ${m.link.failures} failed`,
+        };
         figures[`${label}: event-loop delay p99`] = { value: round(m.loopP99Ms), unit: 'ms', note: `max ${round(m.loopMaxMs)} ms, during the POST run` };
-        figures[`${label}: GET /healthz ceiling`] = { value: round(m.ceiling.requestsPerSecond), unit: '/s', note: `downloads reach ${round(m.post.requestsPerSecond / m.ceiling.requestsPerSecond)} of it` };
+        figures[`${label}: GET /healthz ceiling`] = {
+          value: round(m.ceiling.requestsPerSecond),
+          unit: '/s',
+          note: `downloads reach ${round(m.post.requestsPerSecond / m.ceiling.requestsPerSecond)} of it`,
+        };
       }
       figures['best / inline'] = { value: round(Math.max(...rates) / rates[0]!), unit: 'x' };
       return figures;

@@ -18,7 +18,15 @@ import { compare, round, type BenchSection, type Figures } from './section.js';
  */
 function identity(kind: 'rsa' | 'ec'): SigningIdentity {
   const files = generateDevelopmentFiles('Bench', new Date(), kind);
-  return { key: files.key, certificate: certificateInfo(files.certificate), intermediates: [certificateInfo(files.ca)], root: undefined, unrelated: [], source: 'bench', development: true };
+  return {
+    key: files.key,
+    certificate: certificateInfo(files.certificate),
+    intermediates: [certificateInfo(files.ca)],
+    root: undefined,
+    unrelated: [],
+    source: 'bench',
+    development: true,
+  };
 }
 
 export const signingBench: BenchSection = {

@@ -19,9 +19,17 @@ export interface RowTask {
 
 /** `mobileconfig, autoconfig` → distinct format ids, each checked against FORMATS; may be empty. */
 export function parseFormatList(text: string, field: string): string[] {
-  const formats = [...new Set(text.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean))];
+  const formats = [
+    ...new Set(
+      text
+        .split(',')
+        .map((f) => f.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   for (const format of formats) {
-    if (!isFormatId(format)) throw new MailsetupError('INVALID_INPUT', `${field}: "${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field, rule: 'allowed-values' });
+    if (!isFormatId(format))
+      throw new MailsetupError('INVALID_INPUT', `${field}: "${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field, rule: 'allowed-values' });
   }
   return formats;
 }

@@ -23,22 +23,41 @@ export type StaffColumn = (typeof STAFF_COLUMNS)[number];
 
 /** Header spellings people use, compared without case, spaces, dashes or underscores. */
 const HEADER_ALIASES: Record<string, StaffColumn> = {
-  email: 'email', mail: 'email', emailaddress: 'email', address: 'email',
-  name: 'name', fullname: 'name', displayname: 'name', realname: 'name',
-  login: 'login', username: 'login', user: 'login', loginname: 'login',
-  type: 'type', accounttype: 'type', kind: 'type',
-  device: 'device', devicetype: 'device',
+  email: 'email',
+  mail: 'email',
+  emailaddress: 'email',
+  address: 'email',
+  name: 'name',
+  fullname: 'name',
+  displayname: 'name',
+  realname: 'name',
+  login: 'login',
+  username: 'login',
+  user: 'login',
+  loginname: 'login',
+  type: 'type',
+  accounttype: 'type',
+  kind: 'type',
+  device: 'device',
+  devicetype: 'device',
   provider: 'provider',
-  variant: 'variant', region: 'variant',
-  security: 'security', socket: 'security',
-  language: 'language', lang: 'language', locale: 'language',
+  variant: 'variant',
+  region: 'variant',
+  security: 'security',
+  socket: 'security',
+  language: 'language',
+  lang: 'language',
+  locale: 'language',
 };
 
 /** Columns that must never be in a staff file: the list travels by email and sits on disks. */
 const REFUSED_HEADERS = new Set(['password', 'passwd', 'pass', 'secret']);
 
 function headerKey(header: string): string {
-  return header.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  return header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 }
 
 export interface StaffHeader {
@@ -54,10 +73,14 @@ function mapHeader(headers: readonly string[]): StaffHeader {
   for (const header of headers) {
     const key = headerKey(header);
     if (REFUSED_HEADERS.has(key)) {
-      throw new MailsetupError('INVALID_INPUT', `staff file: column "${header}" is not accepted: staff files must not carry passwords (devices ask for them at install)`, {
-        field: header,
-        rule: 'no-passwords',
-      });
+      throw new MailsetupError(
+        'INVALID_INPUT',
+        `staff file: column "${header}" is not accepted: staff files must not carry passwords (devices ask for them at install)`,
+        {
+          field: header,
+          rule: 'no-passwords',
+        },
+      );
     }
     const column = HEADER_ALIASES[key];
     if (!column || seen.has(column)) {
@@ -69,7 +92,10 @@ function mapHeader(headers: readonly string[]): StaffHeader {
     columns.push(column);
   }
   if (!seen.has('email')) {
-    throw new MailsetupError('INVALID_INPUT', `staff file: no email column (found: ${headers.map((h) => `"${h}"`).join(', ') || 'nothing'})`, { field: 'email', rule: 'required-column' });
+    throw new MailsetupError('INVALID_INPUT', `staff file: no email column (found: ${headers.map((h) => `"${h}"`).join(', ') || 'nothing'})`, {
+      field: 'email',
+      rule: 'required-column',
+    });
   }
   return { columns, ignored };
 }
@@ -106,7 +132,11 @@ function staffFormatOf(source: StaffSource): StaffFormat {
   if (/\.(jsonl|ndjson)$/i.test(name)) return 'jsonl';
   if (/\.json$/i.test(name)) return 'json';
   if ('buffer' in source) {
-    const start = source.buffer.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    const start = source.buffer
+      .subarray(0, 64)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
     if (start.startsWith('[')) return 'json';
     if (start.startsWith('{')) return 'jsonl';
   }
@@ -187,7 +217,9 @@ async function* readCsv(source: StaffSource, onHeader: (header: StaffHeader) => 
           error: {
             field: 'row',
             rule: 'csv-syntax',
-            message: notClosed ? 'a quote opened on this line is never closed; the rest of the file could not be read' : `not valid CSV (${error.message.replace(/ at line \d+.*$/s, '')})`,
+            message: notClosed
+              ? 'a quote opened on this line is never closed; the rest of the file could not be read'
+              : `not valid CSV (${error.message.replace(/ at line \d+.*$/s, '')})`,
           },
         });
       },
@@ -211,13 +243,22 @@ async function* readCsv(source: StaffSource, onHeader: (header: StaffHeader) => 
       continue;
     }
     if (record.length > header.columns.length) {
-      yield { line, values: valuesFrom(record, header), error: { field: 'row', rule: 'column-count', message: `has ${record.length} fields but the header has ${header.columns.length} (a separator inside an unquoted value?)` } };
+      yield {
+        line,
+        values: valuesFrom(record, header),
+        error: {
+          field: 'row',
+          rule: 'column-count',
+          message: `has ${record.length} fields but the header has ${header.columns.length} (a separator inside an unquoted value?)`,
+        },
+      };
       continue;
     }
     yield { line, values: valuesFrom(record, header) };
   }
   yield* skipped;
-  if (!header) throw new MailsetupError('INVALID_INPUT', 'staff file: empty (a header line with an email column is needed)', { field: 'staff-file', rule: 'required' });
+  if (!header)
+    throw new MailsetupError('INVALID_INPUT', 'staff file: empty (a header line with an email column is needed)', { field: 'staff-file', rule: 'required' });
 }
 
 function jsonRow(value: unknown, line: number, header: (keys: string[]) => StaffHeader): RawRow {
@@ -248,8 +289,16 @@ async function* readJson(source: StaffSource, format: 'json' | 'jsonl', onHeader
     } catch (error) {
       throw new MailsetupError('INVALID_INPUT', `staff file: not valid JSON (${(error as Error).message})`, { field: 'staff-file', rule: 'json-syntax' });
     }
-    const list = Array.isArray(data) ? data : data && typeof data === 'object' && Array.isArray((data as { staff?: unknown }).staff) ? (data as { staff: unknown[] }).staff : undefined;
-    if (!list) throw new MailsetupError('INVALID_INPUT', 'staff file: JSON must be an array of people (or {"staff": [...]})', { field: 'staff-file', rule: 'json-array' });
+    const list = Array.isArray(data)
+      ? data
+      : data && typeof data === 'object' && Array.isArray((data as { staff?: unknown }).staff)
+        ? (data as { staff: unknown[] }).staff
+        : undefined;
+    if (!list)
+      throw new MailsetupError('INVALID_INPUT', 'staff file: JSON must be an array of people (or {"staff": [...]})', {
+        field: 'staff-file',
+        rule: 'json-array',
+      });
     for (const [index, value] of list.entries()) yield jsonRow(value, index + 1, header);
   } else {
     const lines = createInterface({ input: streamOf(source), crlfDelay: Infinity });

@@ -35,13 +35,20 @@ function choiceKey(choice: TemplateChoice): string {
 }
 
 /** Every combination the catalog offers, narrowed by the options given. */
-export function catalogChoices(catalog: ProviderCatalog, filter: { provider?: string; variant?: string; type?: AccountKind; device?: Device }): TemplateChoice[] {
+export function catalogChoices(
+  catalog: ProviderCatalog,
+  filter: { provider?: string; variant?: string; type?: AccountKind; device?: Device },
+): TemplateChoice[] {
   const providers = filter.provider ? [catalog.get(filter.provider)] : catalog.list();
   const choices: TemplateChoice[] = [];
   for (const provider of providers) {
     const variants = filter.variant ? provider.variants.filter((v) => v.id === filter.variant) : provider.variants;
     if (filter.variant && variants.length === 0) {
-      throw new MailsetupError('UNKNOWN_VARIANT', `${provider.name} has no variant "${filter.variant}" (choose ${provider.variants.map((v) => v.id).join(', ')})`, { field: 'variant', rule: 'known-variant' });
+      throw new MailsetupError(
+        'UNKNOWN_VARIANT',
+        `${provider.name} has no variant "${filter.variant}" (choose ${provider.variants.map((v) => v.id).join(', ')})`,
+        { field: 'variant', rule: 'known-variant' },
+      );
     }
     for (const variant of variants) {
       const kinds = kindsOffered(variant).filter((kind) => !filter.type || kind === filter.type);
@@ -75,14 +82,22 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
   const context = formatContext(resolved, request, options.config);
   const t = translator(options.language);
   const provider = resolved.provider?.shortName ?? choice.provider;
-  context.text = { ...context.text, profileName: t('mdm.profileName', { provider }), profileDescription: t('mdm.profileDescription', { provider }), accountDescription: provider };
+  context.text = {
+    ...context.text,
+    profileName: t('mdm.profileName', { provider }),
+    profileDescription: t('mdm.profileDescription', { provider }),
+    accountDescription: provider,
+  };
   const domain = options.domain ?? choice.domain;
   let xml: string;
   try {
     xml = buildMdmProfile(resolved.account, context, { mdm: options.mdm, providerId: choice.provider, variantId: choice.variant, domain });
   } catch (error) {
     if (error instanceof RangeError) {
-      throw new MailsetupError('INVALID_INPUT', `domain: ${choice.provider}'s login contains the mail domain; give it with --domain`, { field: 'domain', rule: 'required' });
+      throw new MailsetupError('INVALID_INPUT', `domain: ${choice.provider}'s login contains the mail domain; give it with --domain`, {
+        field: 'domain',
+        rule: 'required',
+      });
     }
     throw error;
   }

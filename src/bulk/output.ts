@@ -32,7 +32,8 @@ interface ZipTarget {
 function fileTarget(path: string): ZipTarget {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.part`;
-  const fail = (error: unknown) => new MailsetupError('IO', `cannot write ${path}: ${(error as Error).message}`, { field: 'out', rule: 'writable', cause: error });
+  const fail = (error: unknown) =>
+    new MailsetupError('IO', `cannot write ${path}: ${(error as Error).message}`, { field: 'out', rule: 'writable', cause: error });
   let fd: number;
   try {
     fd = openSync(temporary, 'w', 0o644);
@@ -74,15 +75,16 @@ function streamTarget(stream: Writable): ZipTarget {
   return {
     flushBytes: 64 * 1024,
     write: (chunks) => stream.write(Buffer.concat(chunks)),
-    drained: () => new Promise<void>((resolve) => {
-      const done = () => {
-        stream.off('drain', done);
-        stream.off('close', done);
-        resolve();
-      };
-      stream.once('drain', done);
-      stream.once('close', done);
-    }),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off('drain', done);
+          stream.off('close', done);
+          resolve();
+        };
+        stream.once('drain', done);
+        stream.once('close', done);
+      }),
     end: () => new Promise<void>((resolve) => stream.end(resolve)),
     discard: () => stream.destroy(),
   };
@@ -96,12 +98,18 @@ class ZipSink implements OutputSink {
   private pendingBytes = 0;
   private blocked = false;
 
-  constructor(readonly path: string, private readonly target: ZipTarget) {
+  constructor(
+    readonly path: string,
+    private readonly target: ZipTarget,
+  ) {
     // The writer hands over a header and the data per entry; they are gathered and written in blocks.
-    this.zip = new ZipStreamWriter((chunk) => {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-    }, { mtime: new Date(), mode: 0o100644, level: 6 });
+    this.zip = new ZipStreamWriter(
+      (chunk) => {
+        this.pending.push(chunk);
+        this.pendingBytes += chunk.length;
+      },
+      { mtime: new Date(), mode: 0o100644, level: 6 },
+    );
   }
 
   private flush(): void {

@@ -19,9 +19,7 @@ export interface RowDefaults {
   variant?: string | undefined;
 }
 
-export type CheckedRow =
-  | { line: number; ok: true; request: GenerateRequest; key: string }
-  | { line: number; ok: false; email: string; error: RowError };
+export type CheckedRow = { line: number; ok: true; request: GenerateRequest; key: string } | { line: number; ok: false; email: string; error: RowError };
 
 export function errorOf(thrown: unknown): RowError {
   const error = asMailsetupError(thrown);

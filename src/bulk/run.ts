@@ -123,7 +123,11 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
       const checked = checkRow(row, options.defaults, seen);
       batch.push(
         checked.ok
-          ? { line: checked.line, email: checked.request.email, task: { line: checked.line, request: checked.request, formats: options.formats, unsigned: options.unsigned } }
+          ? {
+              line: checked.line,
+              email: checked.request.email,
+              task: { line: checked.line, request: checked.request, formats: options.formats, unsigned: options.unsigned },
+            }
           : { line: checked.line, email: checked.email, error: checked.error },
       );
       if (batch.length >= batchSize) {

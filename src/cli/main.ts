@@ -20,13 +20,22 @@ function overview(): string {
 
 function findCommand(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new MailsetupError('USAGE', `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`, { field: 'command', rule: 'known-command' });
+  if (!command)
+    throw new MailsetupError('USAGE', `unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`, {
+      field: 'command',
+      rule: 'known-command',
+    });
   return command;
 }
 
 function parse(command: Command, args: string[]) {
   try {
-    return parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: command.positionals ?? false, strict: true });
+    return parseArgs({
+      args,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new MailsetupError('USAGE', `${message} (see mailsetup ${command.name} --help)`, { field: 'arguments', rule: 'usage' });

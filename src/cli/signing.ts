@@ -25,7 +25,11 @@ export const SIGNING_USAGE = `  --signing-key FILE    private key (PEM) to sign 
                         (default MAILSETUP_SIGNING_P12_PASSWORD; never give a password as an argument)`;
 
 /** The configured signing settings with the command line's flags laid over them. */
-export function signingSettings(values: ParsedValues, io: CliIo, config: Readonly<Config>): { config: Pick<Config, 'organization' | 'signing'>; options: SigningOptions } {
+export function signingSettings(
+  values: ParsedValues,
+  io: CliIo,
+  config: Readonly<Config>,
+): { config: Pick<Config, 'organization' | 'signing'>; options: SigningOptions } {
   const flag = (name: string) => values[name] as string | undefined;
   const names: NonNullable<SigningOptions['names']> = {};
   let signing: SigningConfig = config.signing;
@@ -42,7 +46,10 @@ export function signingSettings(values: ParsedValues, io: CliIo, config: Readonl
   if (passwordVariable !== undefined) {
     const password = io.env[passwordVariable];
     if (password === undefined) {
-      throw new MailsetupError('USAGE', `--signing-p12-password-env: the environment variable ${passwordVariable} is not set`, { field: '--signing-p12-password-env', rule: 'variable-set' });
+      throw new MailsetupError('USAGE', `--signing-p12-password-env: the environment variable ${passwordVariable} is not set`, {
+        field: '--signing-p12-password-env',
+        rule: 'variable-set',
+      });
     }
     signing = { ...signing, p12Password: password };
     names.p12Password = passwordVariable;

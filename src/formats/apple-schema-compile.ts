@@ -73,7 +73,8 @@ function keySpec(raw: unknown, where: string): KeySpec {
   if (raw.presence === 'required') spec.required = true;
   else if (raw.presence !== undefined && raw.presence !== 'optional') fail(here, `unknown presence ${String(raw.presence)}`);
   if (raw.rangelist !== undefined) {
-    if (!Array.isArray(raw.rangelist) || !raw.rangelist.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) fail(here, 'rangelist is not a list of scalars');
+    if (!Array.isArray(raw.rangelist) || !raw.rangelist.every((v) => ['string', 'number', 'boolean'].includes(typeof v)))
+      fail(here, 'rangelist is not a list of scalars');
     spec.rangelist = raw.rangelist as Array<string | number | boolean>;
   }
   if (raw.format !== undefined) {
@@ -100,10 +101,14 @@ function keySpec(raw: unknown, where: string): KeySpec {
 
 function payloadOf(file: SchemaDocument): [string, AppleSchemas['payloads'][string]] {
   const doc = file.document;
-  if (!isObject(doc) || !isObject(doc.payload) || typeof doc.payload.payloadtype !== 'string') fail(file.name, 'not a profile schema (payload.payloadtype missing)');
+  if (!isObject(doc) || !isObject(doc.payload) || typeof doc.payload.payloadtype !== 'string')
+    fail(file.name, 'not a profile schema (payload.payloadtype missing)');
   if (!Array.isArray(doc.payloadkeys)) fail(file.name, 'payloadkeys is not a list');
   const type = doc.payload.payloadtype;
-  return [type, { os: supportedOs(doc.payload.supportedOS, file.name) ?? {}, keys: doc.payloadkeys.map((raw, i) => keySpec(raw, `${file.name} payloadkeys[${i}]`)) }];
+  return [
+    type,
+    { os: supportedOs(doc.payload.supportedOS, file.name) ?? {}, keys: doc.payloadkeys.map((raw, i) => keySpec(raw, `${file.name} payloadkeys[${i}]`)) },
+  ];
 }
 
 /** The compact schema facts for every given profile schema document, in a stable order. */

@@ -8,7 +8,18 @@ export * from './apple-schema-types.js';
 export interface Problem {
   /** Where in the profile, e.g. `PayloadContent[0].IncomingMailServerPortNumber`; `` for the profile. */
   path: string;
-  rule: 'profile' | 'required' | 'type' | 'allowed-values' | 'format' | 'range' | 'repetition' | 'unknown-key' | 'unsupported-os' | 'unknown-payload-type' | 'unique';
+  rule:
+    | 'profile'
+    | 'required'
+    | 'type'
+    | 'allowed-values'
+    | 'format'
+    | 'range'
+    | 'repetition'
+    | 'unknown-key'
+    | 'unsupported-os'
+    | 'unknown-payload-type'
+    | 'unique';
   message: string;
 }
 
@@ -178,8 +189,7 @@ class Walker {
         // Keys are case-sensitive on the device: a near miss is silently ignored there.
         const near = [...byName.keys()].find((name) => name.toLowerCase() === key.toLowerCase());
         this.report(join(path, key), 'unknown-key', `${key} is not a key Apple defines here${near ? ` (did you mean ${near}?)` : ''}`);
-      }
-      else this.value(value, spec, join(path, key), support);
+      } else this.value(value, spec, join(path, key), support);
     }
   }
 

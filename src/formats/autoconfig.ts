@@ -86,7 +86,8 @@ function accountEntry(server: MailServer, type: 'imap' | 'pop3' | 'smtp'): Serve
   };
 }
 
-const sameServer = (a: ServerEntry, b: ServerEntry) => a.kind === b.kind && a.type === b.type && a.hostname === b.hostname && a.port === b.port && a.socketType === b.socketType;
+const sameServer = (a: ServerEntry, b: ServerEntry) =>
+  a.kind === b.kind && a.type === b.type && a.hostname === b.hostname && a.port === b.port && a.socketType === b.socketType;
 
 /** Every language of a localized text, the preferred one first; a plain string has no language. */
 function languages(value: LocalizedText, preferred: Language | undefined): { lang?: string; text: string }[] {
@@ -160,7 +161,10 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
   const exchange = exchangeEntry(variant, exchangeLogin);
   const servers = [...preferred, ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))), ...(exchange ? [exchange] : [])];
   if (servers.length === 0) {
-    throw new MailsetupError('UNSUPPORTED', `${provider.name} has no encrypted server to publish in an autoconfig file`, { field: 'provider', rule: 'offered-security' });
+    throw new MailsetupError('UNSUPPORTED', `${provider.name} has no encrypted server to publish in an autoconfig file`, {
+      field: 'provider',
+      rule: 'offered-security',
+    });
   }
   const domains = options.email ? [options.email.asciiDomain] : variantDomains(provider, variant);
   return serialize({

@@ -40,7 +40,12 @@ const NUMERIC_REFERENCE = /&#(x[0-9a-f]+|[0-9]+);/gi;
 /** Schema URIs compared without the scheme: some Microsoft pages print https:// where servers use http://. */
 function sameSchema(value: string | undefined, schema: string): boolean {
   if (value === undefined) return false;
-  return value.trim().replace(/^https?:\/\//i, '').toLowerCase() === schema.replace(/^http:\/\//, '').toLowerCase();
+  return (
+    value
+      .trim()
+      .replace(/^https?:\/\//i, '')
+      .toLowerCase() === schema.replace(/^http:\/\//, '').toLowerCase()
+  );
 }
 
 function decode(body: Buffer | string): string {
@@ -69,7 +74,13 @@ export function screenXml(text: string): void {
   for (const match of text.matchAll(NUMERIC_REFERENCE)) {
     const digits = match[1]!;
     const code = digits[0] === 'x' || digits[0] === 'X' ? Number.parseInt(digits.slice(1), 16) : Number.parseInt(digits, 10);
-    const allowed = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+    const allowed =
+      code === 0x9 ||
+      code === 0xa ||
+      code === 0xd ||
+      (code >= 0x20 && code <= 0xd7ff) ||
+      (code >= 0xe000 && code <= 0xfffd) ||
+      (code >= 0x10000 && code <= 0x10ffff);
     if (!allowed) throw rejected('xml-well-formed', `the character reference ${match[0]} is not an XML character`);
   }
 }
@@ -133,7 +144,11 @@ export function parseAutodiscoverRequest(body: Buffer | string): AutodiscoverReq
   if (acceptable === undefined) flavor = isMobilesync ? 'mobilesync' : 'outlook';
   else if (sameSchema(acceptable, OUTLOOK_RESPONSE_SCHEMA)) flavor = 'outlook';
   else if (sameSchema(acceptable, MOBILESYNC_RESPONSE_SCHEMA)) flavor = 'mobilesync';
-  else throw rejected('response-schema', `AcceptableResponseSchema ${acceptable} is not one this service answers (${OUTLOOK_RESPONSE_SCHEMA} or ${MOBILESYNC_RESPONSE_SCHEMA})`);
+  else
+    throw rejected(
+      'response-schema',
+      `AcceptableResponseSchema ${acceptable} is not one this service answers (${OUTLOOK_RESPONSE_SCHEMA} or ${MOBILESYNC_RESPONSE_SCHEMA})`,
+    );
   const email = childText(request, 'EMailAddress');
   if (!email) {
     throw new MailsetupError('INVALID_INPUT', 'EMailAddress: the request names no email address', { field: 'EMailAddress', rule: 'required' });

@@ -58,7 +58,11 @@ export function buildAutodiscoverResponse(account: Account, options: Autodiscove
   const root = create({ version: '1.0', encoding: 'utf-8' }).ele('Autodiscover', { xmlns: AUTODISCOVER_RESPONSE_NS });
   const response = root.ele('Response', { xmlns: AUTODISCOVER_OUTLOOK_RESPONSE_NS });
   const displayName = options.displayName ?? account.displayName;
-  if (displayName) response.ele('User').ele('DisplayName').txt(oneLineValue(displayName, 'displayName', FORMAT));
+  if (displayName)
+    response
+      .ele('User')
+      .ele('DisplayName')
+      .txt(oneLineValue(displayName, 'displayName', FORMAT));
   const element = response.ele('Account');
   element.ele('AccountType').txt('email');
   if (account.kind === 'exchange') {

@@ -80,11 +80,22 @@ export function dnsRecords(input: DnsZoneInput): DnsRecord[] {
     // A CNAME from a name to itself would be a loop: the service already lives there.
     if (name !== serviceHost) records.push({ name: absolute(name), ttl, type: 'CNAME', target: absolute(serviceHost), purpose });
   }
-  records.push({ name: absolute(`_autodiscover._tcp.${domain}`), ttl, type: 'SRV', priority: 0, weight: 1, port: 443, target: absolute(serviceHost), purpose: '_autodiscover._tcp' });
+  records.push({
+    name: absolute(`_autodiscover._tcp.${domain}`),
+    ttl,
+    type: 'SRV',
+    priority: 0,
+    weight: 1,
+    port: 443,
+    target: absolute(serviceHost),
+    purpose: '_autodiscover._tcp',
+  });
 
   for (const group of ['incoming', 'outgoing'] as const) {
     const services = MAIL_SERVICES.filter((service) => service.group === group);
-    const ranked = input.variant.servers.filter((server) => !server.insecure && services.some((s) => s.protocol === server.protocol && s.socket === server.socket));
+    const ranked = input.variant.servers.filter(
+      (server) => !server.insecure && services.some((s) => s.protocol === server.protocol && s.socket === server.socket),
+    );
     const seen = new Set<string>();
     const published = ranked.filter((server) => {
       const key = `${server.protocol}/${server.socket}/${server.host}/${server.port}`;
@@ -130,8 +141,14 @@ export function renderZoneSnippet(records: readonly DnsRecord[], text: DnsZoneTe
   return [
     ...comment(text.header),
     ...section(text.service, records.filter(isService)),
-    ...section(text.incoming, records.filter((r) => groupOf(r) === 'incoming')),
-    ...section(text.outgoing, records.filter((r) => groupOf(r) === 'outgoing')),
+    ...section(
+      text.incoming,
+      records.filter((r) => groupOf(r) === 'incoming'),
+    ),
+    ...section(
+      text.outgoing,
+      records.filter((r) => groupOf(r) === 'outgoing'),
+    ),
     '',
   ].join('\n');
 }

@@ -136,7 +136,10 @@ function assertXmlText(value: PlistValue, path: string, key: string): void {
   if (typeof value === 'string') {
     if (NOT_XML_CHAR.test(value)) {
       const field = FIELD_OF_KEY[key] ?? path;
-      throw new MailsetupError('INVALID_INPUT', `${field}: contains a character an Apple profile cannot carry (control character or invalid Unicode)`, { field, rule: 'xml-character' });
+      throw new MailsetupError('INVALID_INPUT', `${field}: contains a character an Apple profile cannot carry (control character or invalid Unicode)`, {
+        field,
+        rule: 'xml-character',
+      });
     }
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => assertXmlText(item, `${path}[${i}]`, key));

@@ -41,7 +41,10 @@ function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[
     { name: 'undo.reg', data: buildReg(reg.undo) },
   );
   for (const part of parts) {
-    entries.push({ name: `separate/${part.id}.reg`, data: buildReg(part.pair.setup) }, { name: `separate/${part.id}-undo.reg`, data: buildReg(part.pair.undo) });
+    entries.push(
+      { name: `separate/${part.id}.reg`, data: buildReg(part.pair.setup) },
+      { name: `separate/${part.id}-undo.reg`, data: buildReg(part.pair.undo) },
+    );
   }
   return entries;
 }

@@ -146,7 +146,9 @@ function internetDocument(account: Account, email: EmailParts): PrfDocument {
     ['SMTPSecureConnection', PRF_SOCKET[outgoing.socket]],
     ['SMTPUseAuth', smtpAuth ? 1 : 0],
     // Without a user name of its own, SMTP logs in with the incoming server's name and password.
-    ...(smtpAuth && outgoing.username && outgoing.username !== incoming.username ? [['SMTPUserName', value(outgoing.username, 'outgoing.username')] as [string, string]] : []),
+    ...(smtpAuth && outgoing.username && outgoing.username !== incoming.username
+      ? [['SMTPUserName', value(outgoing.username, 'outgoing.username')] as [string, string]]
+      : []),
     ['SMTPUseSPA', outgoing.auth === 'NTLM' ? 1 : 0],
     ['ConnectionType', 0],
     // POP: keep a copy on the server, so other devices and webmail still see the mail.
@@ -162,7 +164,10 @@ function internetDocument(account: Account, email: EmailParts): PrfDocument {
       { name: 'Service1', comments: ['Section 4: service settings. The Outlook Address Book takes none.'], entries: [] },
       { name: 'Account1', comments: ['Section 5: account values.'], entries: [['UniqueService', 'No'], ...entries] },
       { ...mappingSection('Outlook Address Book', [['ServiceName', 'CONTAB']], [], PROPERTY), comments: ['Section 6: service mappings.'] },
-      { ...mappingSection(accountType, [['AccountType', pop ? 'POP3' : 'IMAP']], valueKeys, PROPERTY), comments: ['Section 7: account value mappings (a value without its mapping is ignored).'] },
+      {
+        ...mappingSection(accountType, [['AccountType', pop ? 'POP3' : 'IMAP']], valueKeys, PROPERTY),
+        comments: ['Section 7: account value mappings (a value without its mapping is ignored).'],
+      },
     ],
   };
 }
@@ -190,12 +195,27 @@ function exchangeDocument(account: Account, email: EmailParts, version: OutlookV
     header: [...HEADER(email), `Outlook ${version}: the Exchange server completes the settings through Autodiscover when Outlook first connects.`],
     sections: [
       generalSection(email.address),
-      { name: 'Service List', comments: ['Section 2: services in the profile.'], entries: [['Service1', 'Microsoft Exchange Server'], ['Service2', 'Outlook Address Book']] },
+      {
+        name: 'Service List',
+        comments: ['Section 2: services in the profile.'],
+        entries: [
+          ['Service1', 'Microsoft Exchange Server'],
+          ['Service2', 'Outlook Address Book'],
+        ],
+      },
       { name: 'Internet Account List', comments: ['Section 3: internet mail accounts (none: Exchange is a service).'], entries: [] },
       { name: 'Service1', comments: ['Section 4: service settings.'], entries: [['UniqueService', 'Yes'], ['OverwriteExistingService', 'Yes'], ...entries] },
       { name: 'Service2', entries: [] },
       {
-        ...mappingSection('Microsoft Exchange Server', [['ServiceName', 'MSEMS'], ['MDBGUID', EXCHANGE_SERVICE_GUID]], entries.map(([key]) => key), EXCHANGE_PROPERTY),
+        ...mappingSection(
+          'Microsoft Exchange Server',
+          [
+            ['ServiceName', 'MSEMS'],
+            ['MDBGUID', EXCHANGE_SERVICE_GUID],
+          ],
+          entries.map(([key]) => key),
+          EXCHANGE_PROPERTY,
+        ),
         comments: ['Section 6: service mappings.'],
       },
       { ...mappingSection('Outlook Address Book', [['ServiceName', 'CONTAB']], [], PROPERTY) },

@@ -14,10 +14,7 @@ import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './window
 
 export const REG_HEADER = 'Windows Registry Editor Version 5.00';
 
-export type RegValue =
-  | { name: string; type: 'string'; data: string }
-  | { name: string; type: 'dword'; data: number }
-  | { name: string; type: 'delete' };
+export type RegValue = { name: string; type: 'string'; data: string } | { name: string; type: 'dword'; data: number } | { name: string; type: 'delete' };
 
 export interface RegKey {
   /** Full path starting with the hive, e.g. `HKEY_CURRENT_USER\Software\…`. */
@@ -119,7 +116,10 @@ export function autodiscoverPointerReg(options: AutodiscoverPointerOptions): Reg
   ];
   if (options.excludeO365 !== false) values.push({ name: 'ExcludeExplicitO365Endpoint', type: 'dword', data: 1 });
   return pair(
-    { comments: [`Outlook reads the Autodiscover answer for ${options.domain} from ${options.xmlPath}.`], keys: [{ path: outlookKey(options.version, 'AutoDiscover'), values }] },
+    {
+      comments: [`Outlook reads the Autodiscover answer for ${options.domain} from ${options.xmlPath}.`],
+      keys: [{ path: outlookKey(options.version, 'AutoDiscover'), values }],
+    },
     [`Removes the local Autodiscover answer for ${options.domain}.`],
   );
 }
@@ -184,7 +184,11 @@ export function outlookFiles(account: Account, context: Pick<FormatContext, 'out
 export type OutlookRegPart = 'autodiscover' | 'classic-wizard' | 'import-prf';
 
 /** The separate snippets for one account: local Autodiscover pointer, classic wizard, and (when a PRF is possible) the PRF import. */
-export function outlookRegParts(account: Account, context: Pick<FormatContext, 'outlookFolder' | 'organization' | 'outlookVersion'>, withPrf: boolean): { id: OutlookRegPart; pair: RegPair }[] {
+export function outlookRegParts(
+  account: Account,
+  context: Pick<FormatContext, 'outlookFolder' | 'organization' | 'outlookVersion'>,
+  withPrf: boolean,
+): { id: OutlookRegPart; pair: RegPair }[] {
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
   const email = parseEmail(account.email) as EmailParts;
   const files = outlookFiles(account, context);
@@ -209,8 +213,14 @@ export function outlookSetupReg(
   const parts = regParts.map((part) => part.pair);
   const office = OFFICE_VERSION_KEY[version];
   return {
-    setup: combineReg(parts.map((p) => p.setup), [`Mail setup for ${email.ascii}, Outlook ${office}. Files expected in ${files.folder}.`]),
-    undo: combineReg(parts.map((p) => p.undo), [`Undoes the mail setup for ${email.ascii}, Outlook ${office}: removes exactly the values it set.`]),
+    setup: combineReg(
+      parts.map((p) => p.setup),
+      [`Mail setup for ${email.ascii}, Outlook ${office}. Files expected in ${files.folder}.`],
+    ),
+    undo: combineReg(
+      parts.map((p) => p.undo),
+      [`Undoes the mail setup for ${email.ascii}, Outlook ${office}: removes exactly the values it set.`],
+    ),
   };
 }
 

@@ -48,7 +48,13 @@ const MAX_32 = 0xffffffff;
 const DOS_EPOCH = { time: 0, date: (0 << 9) | (1 << 5) | 1 }; // 1980-01-01 00:00:00
 
 function checkName(name: string): void {
-  if (name === '' || name.startsWith('/') || name.includes('\\') || name.split('/').some((part) => part === '..' || part === '') || /[\u0000-\u001f]/.test(name)) {
+  if (
+    name === '' ||
+    name.startsWith('/') ||
+    name.includes('\\') ||
+    name.split('/').some((part) => part === '..' || part === '') ||
+    /[\u0000-\u001f]/.test(name)
+  ) {
     throw new RangeError(`not a safe archive path: ${JSON.stringify(name)}`);
   }
 }
@@ -181,7 +187,10 @@ export class ZipStreamWriter {
   private finished = false;
   private readonly dos: { time: number; date: number };
 
-  constructor(private readonly sink: (chunk: Buffer) => void, private readonly options: ZipWriterOptions = {}) {
+  constructor(
+    private readonly sink: (chunk: Buffer) => void,
+    private readonly options: ZipWriterOptions = {},
+  ) {
     this.dos = dosDateTime(options.mtime);
   }
 

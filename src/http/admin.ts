@@ -53,7 +53,12 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function failure(code: 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNSUPPORTED' | 'PAYLOAD_TOO_LARGE', field: string, rule: string, message: string): MailsetupError {
+function failure(
+  code: 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNSUPPORTED' | 'PAYLOAD_TOO_LARGE',
+  field: string,
+  rule: string,
+  message: string,
+): MailsetupError {
   return new MailsetupError(code, message, { field, rule });
 }
 
@@ -77,7 +82,16 @@ function sendingSummary(sending: SendProgress) {
 
 function summary(job: Job, withRows = true) {
   const sending = job.sending ? sendingSummary(job.sending) : undefined;
-  return { id: job.id, name: job.name, formats: job.formats, unsigned: job.unsigned, ok: job.ok, failed: job.rows.length - job.ok, ...(withRows ? { rows: job.rows } : {}), ...(sending ? { sending } : {}) };
+  return {
+    id: job.id,
+    name: job.name,
+    formats: job.formats,
+    unsigned: job.unsigned,
+    ok: job.ok,
+    failed: job.rows.length - job.ok,
+    ...(withRows ? { rows: job.rows } : {}),
+    ...(sending ? { sending } : {}),
+  };
 }
 
 export function adminRouter(deps: AppDeps): Router {
@@ -129,11 +143,22 @@ export function adminRouter(deps: AppDeps): Router {
   api.post('/jobs', express.raw({ type: () => true, limit: ADMIN_LIMITS.uploadBytes }), async (req, res, next) => {
     try {
       expire();
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw failure('INVALID_INPUT', 'file', 'required', 'upload a staff file (CSV or JSON) as the request body');
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+        throw failure('INVALID_INPUT', 'file', 'required', 'upload a staff file (CSV or JSON) as the request body');
       const formats = parseFormats(req.query.formats);
       const unsigned = req.query.unsigned === '1' || req.query.unsigned === 'true';
       const name = typeof req.query.name === 'string' && req.query.name ? req.query.name.slice(0, 200) : 'staff.csv';
-      const job: Job = { id: randomUUID(), name, staff: Buffer.from(req.body), formats, unsigned, createdAt: now(), rows: [], ok: 0, ledger: new MemoryLedger() };
+      const job: Job = {
+        id: randomUUID(),
+        name,
+        staff: Buffer.from(req.body),
+        formats,
+        unsigned,
+        createdAt: now(),
+        rows: [],
+        ok: 0,
+        ledger: new MemoryLedger(),
+      };
       // Built once unsigned: what only resolution can tell (unknown domain, offer) shows now.
       await runBulk({
         source: source(job),
@@ -143,7 +168,12 @@ export function adminRouter(deps: AppDeps): Router {
         generator: inlineGenerator({ config: deps.config, catalog: deps.catalog }),
         onRow: (entry) => {
           if (job.rows.length >= ADMIN_LIMITS.rows) {
-            throw failure('PAYLOAD_TOO_LARGE', 'file', 'row-limit', `the admin page takes up to ${ADMIN_LIMITS.rows} rows; use mailsetup bulk for longer lists`);
+            throw failure(
+              'PAYLOAD_TOO_LARGE',
+              'file',
+              'row-limit',
+              `the admin page takes up to ${ADMIN_LIMITS.rows} rows; use mailsetup bulk for longer lists`,
+            );
           }
           job.rows.push(entry);
           if (entry.status === 'ok') job.ok++;
@@ -188,7 +218,13 @@ export function adminRouter(deps: AppDeps): Router {
     try {
       const job = findJob(req);
       const { smtpUrl, from } = deps.config.mail;
-      if (!smtpUrl || !from) throw failure('UNSUPPORTED', 'MAILSETUP_SMTP_URL', 'smtp-not-configured', 'sending needs MAILSETUP_SMTP_URL and MAILSETUP_MAIL_FROM in the server configuration');
+      if (!smtpUrl || !from)
+        throw failure(
+          'UNSUPPORTED',
+          'MAILSETUP_SMTP_URL',
+          'smtp-not-configured',
+          'sending needs MAILSETUP_SMTP_URL and MAILSETUP_MAIL_FROM in the server configuration',
+        );
       if (job.sending?.state === 'sending') return void res.status(202).json(summary(job, false));
       const deliverer = new Deliverer({
         transport: smtpTransport(smtpUrl, 2),

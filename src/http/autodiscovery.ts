@@ -102,14 +102,20 @@ function autoconfigDomain(req: Request): { domain: string; email: EmailParts | u
   // autoconfig.<domain>/mail/config-v1.1.xml, or <domain>/.well-known/autoconfig/...
   const domain = askedHost(req)?.replace(/^autoconfig\./, '');
   if (!domain || !domain.includes('.')) {
-    throw new MailsetupError('INVALID_INPUT', 'emailaddress: give ?emailaddress=, or ask on autoconfig.<your domain>', { field: 'emailaddress', rule: 'required' });
+    throw new MailsetupError('INVALID_INPUT', 'emailaddress: give ?emailaddress=, or ask on autoconfig.<your domain>', {
+      field: 'emailaddress',
+      rule: 'required',
+    });
   }
   return { domain, email: undefined };
 }
 
 function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
   if (!variant.exchange) {
-    throw new MailsetupError('NOT_FOUND', `Protocol: this domain has no Exchange server, so no ${protocol} endpoint`, { field: 'Protocol', rule: 'offered-protocol' });
+    throw new MailsetupError('NOT_FOUND', `Protocol: this domain has no Exchange server, so no ${protocol} endpoint`, {
+      field: 'Protocol',
+      rule: 'offered-protocol',
+    });
   }
   return exchangeEndpoint(variant.exchange);
 }
@@ -165,7 +171,8 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   router.get('/autodiscover/autodiscover.json', (req, res) => {
     const email = emailFrom(queryValue(req, 'Email', { caseInsensitive: true }), 'Email');
     const asked = queryValue(req, 'Protocol', { caseInsensitive: true });
-    if (asked === undefined) throw new MailsetupError('INVALID_INPUT', `Protocol: required (one of ${V2_PROTOCOLS.join(', ')})`, { field: 'Protocol', rule: 'required' });
+    if (asked === undefined)
+      throw new MailsetupError('INVALID_INPUT', `Protocol: required (one of ${V2_PROTOCOLS.join(', ')})`, { field: 'Protocol', rule: 'required' });
     const protocol = V2_PROTOCOLS.find((p) => p.toLowerCase() === asked.trim().toLowerCase());
     if (!protocol) {
       throw new MailsetupError('INVALID_INPUT', `Protocol: "${asked}" is not one of ${V2_PROTOCOLS.join(', ')}`, { field: 'Protocol', rule: 'allowed-values' });
@@ -197,11 +204,15 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
           standardHeaders: 'draft-8',
           legacyHeaders: false,
           validate: { xForwardedForHeader: false },
-          handler: (_req, _res, next) => next(new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' })),
+          handler: (_req, _res, next) =>
+            next(new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' })),
         });
   router.get('/email.mobileconfig', profileLimit, (req, res) => {
     if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) {
-      throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', { field: 'password', rule: 'password-in-url' });
+      throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', {
+        field: 'password',
+        rule: 'password-in-url',
+      });
     }
     const email = emailFrom(queryValue(req, 'email'), 'email');
     const request = parseGenerateRequest({

@@ -22,7 +22,18 @@ import { qrSvg } from './qr.js';
 import type { Renderer } from './render.js';
 import { sendGeneratedFile } from './send-file.js';
 import { clientInfo, isWebDevice, likelyDevice, WEB_DEVICES, type WebDevice } from './user-agent.js';
-import { accountRows, hostingProviders, kindChoices, kindLabel, lookupEmail, parsedEmail, providerExtras, securityChoices, settingsTables, variantChoices } from './views.js';
+import {
+  accountRows,
+  hostingProviders,
+  kindChoices,
+  kindLabel,
+  lookupEmail,
+  parsedEmail,
+  providerExtras,
+  securityChoices,
+  settingsTables,
+  variantChoices,
+} from './views.js';
 import { webError } from './web-error.js';
 
 /** What a QR link carries: the choices, never a password. */
@@ -79,11 +90,27 @@ function fieldsOf(source: unknown, names: readonly string[]): Fields {
   return Object.fromEntries(names.map((name) => [name, text(record[name])]));
 }
 
-const SETUP_FIELDS = ['email', 'device', 'provider', 'variant', 'type', 'name', 'outlook', 'login', 'incoming_host', 'incoming_port', 'incoming_security', 'outgoing_host', 'outgoing_port', 'outgoing_security'] as const;
+const SETUP_FIELDS = [
+  'email',
+  'device',
+  'provider',
+  'variant',
+  'type',
+  'name',
+  'outlook',
+  'login',
+  'incoming_host',
+  'incoming_port',
+  'incoming_security',
+  'outgoing_host',
+  'outgoing_port',
+  'outgoing_security',
+] as const;
 
 /** Messages next to fields, in the page's language when the locale has words for the rule. */
 function fieldErrors(error: MailsetupError, t: Translate): { byField: Record<string, string>; list: { field: string; message: string }[] } {
-  const issues: readonly FieldIssue[] = error.details.length > 0 ? error.details : [{ field: error.field ?? 'form', rule: error.rule ?? 'invalid', message: error.message }];
+  const issues: readonly FieldIssue[] =
+    error.details.length > 0 ? error.details : [{ field: error.field ?? 'form', rule: error.rule ?? 'invalid', message: error.message }];
   const byField: Record<string, string> = {};
   const list: { field: string; message: string }[] = [];
   for (const issue of issues) {
@@ -133,7 +160,14 @@ export function pagesRouter(kit: PageKit): Router {
     });
   }
 
-  function page(req: Request, res: Response, template: string, titleKey: string, view: Record<string, unknown>, options: { status?: number; languagePath?: string; manualHref?: string | undefined } = {}) {
+  function page(
+    req: Request,
+    res: Response,
+    template: string,
+    titleKey: string,
+    view: Record<string, unknown>,
+    options: { status?: number; languagePath?: string; manualHref?: string | undefined } = {},
+  ) {
     const language = locals(res).language;
     sendPage(res, renderer, {
       template,
@@ -162,7 +196,10 @@ export function pagesRouter(kit: PageKit): Router {
       // Only the incoming server has a protocol to choose (the outgoing one is always SMTP).
       kinds: kinds.map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
     });
-    return [server('incoming', 'imap.example.com', DEFAULT_PORTS.imap.SSL, ['imap', 'pop']), server('outgoing', 'smtp.example.com', DEFAULT_PORTS.smtp.SSL, [])];
+    return [
+      server('incoming', 'imap.example.com', DEFAULT_PORTS.imap.SSL, ['imap', 'pop']),
+      server('outgoing', 'smtp.example.com', DEFAULT_PORTS.smtp.SSL, []),
+    ];
   }
 
   function deviceChoices(selected: WebDevice, t: Translate) {
@@ -174,13 +211,20 @@ export function pagesRouter(kit: PageKit): Router {
     const info = clientInfo(req.get('user-agent'));
     const device = isWebDevice(values.device) ? values.device : likelyDevice(info);
     const errors = error ? fieldErrors(error, t) : undefined;
-    page(req, res, 'start', 'web.start.title', {
-      email: values.email ?? '',
-      devices: deviceChoices(device, t),
-      errors: errors?.byField ?? {},
-      errorList: errors?.list ?? [],
-      iosNotSafari: info.iosNotSafari,
-    }, { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) })}` : undefined });
+    page(
+      req,
+      res,
+      'start',
+      'web.start.title',
+      {
+        email: values.email ?? '',
+        devices: deviceChoices(device, t),
+        errors: errors?.byField ?? {},
+        errorList: errors?.list ?? [],
+        iosNotSafari: info.iosNotSafari,
+      },
+      { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) })}` : undefined },
+    );
   }
 
   function instructionView(device: WebDevice) {
@@ -231,7 +275,10 @@ export function pagesRouter(kit: PageKit): Router {
     let summary: Record<string, unknown> | undefined;
     if (provider && variant && kind) {
       try {
-        const resolved = resolveAccount({ email: email.address, provider: match === 'named' ? provider.id : undefined, variant: variant.id, type: kind }, catalog);
+        const resolved = resolveAccount(
+          { email: email.address, provider: match === 'named' ? provider.id : undefined, variant: variant.id, type: kind },
+          catalog,
+        );
         summary = {
           providerName: provider.name,
           variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
@@ -251,45 +298,60 @@ export function pagesRouter(kit: PageKit): Router {
     let qr: Record<string, unknown> | undefined;
     // An iPhone or iPad set up from a computer: the phone scans the code. A Mac downloads directly.
     if (device === 'ios' && !info.mobile && !problems.length && summary) {
-      qr = await qrFor(req, { email: email.address, device, provider: match === 'named' ? provider?.id : undefined, variant: variant?.id, type: kind, language }, t);
+      qr = await qrFor(
+        req,
+        { email: email.address, device, provider: match === 'named' ? provider?.id : undefined, variant: variant?.id, type: kind, language },
+        t,
+      );
     }
     const status = problems.length ? Math.max(...problems.map((p) => p.status)) : 200;
-    const settingsHref = provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined;
-    page(req, res, 'setup', 'web.setup.title', {
-      email: email.address,
-      device,
-      deviceLabel: t(`web.device.${device}`),
-      changeHref: `/?${new URLSearchParams({ email: email.address, device, lang: language })}`,
-      known: provider !== undefined,
-      viaDefault: match === 'default',
-      providerId: match === 'named' ? provider?.id : undefined,
-      summary,
-      variants: provider && provider.variants.length > 1 ? variantChoices(provider, variant?.id, language) : undefined,
-      kinds: variant && kinds.length > 1 ? kindChoices(variant, kind, t) : undefined,
-      hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
-      variantId: variant?.id,
-      kindId: kind,
-      hostingProviders: hosting.length ? hosting : undefined,
-      manual: provider === undefined,
-      manualValues: values,
-      manualServers: provider ? undefined : manualServers(values, byField, t),
-      extras: provider ? providerExtras(provider, variant, language) : undefined,
-      settingsHref,
-      name: values.name ?? '',
-      fileAvailable,
-      fileMissing: format !== undefined && !fileAvailable,
-      noFile: format === undefined,
-      isApple: device === 'ios' || device === 'macos',
-      outlookVersions: device === 'outlook' && fileAvailable ? OUTLOOK_VERSIONS.map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? '2016') })) : undefined,
-      allowPassword: config.allowPasswordEmbedding && format !== undefined && fileAvailable,
-      passwordWasGiven: error?.field !== 'password' && Boolean(error) && config.allowPasswordEmbedding,
-      iosNotSafari: device === 'ios' && info.iosNotSafari,
-      errors: byField,
-      errorList: errors.flatMap((e) => e.list),
-      qr,
-      settingsRows: device === 'thunderbird' && provider && variant ? settingsTables(provider, variant, t, email) : undefined,
-      ...instructionView(device),
-    }, { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` });
+    const settingsHref =
+      provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined;
+    page(
+      req,
+      res,
+      'setup',
+      'web.setup.title',
+      {
+        email: email.address,
+        device,
+        deviceLabel: t(`web.device.${device}`),
+        changeHref: `/?${new URLSearchParams({ email: email.address, device, lang: language })}`,
+        known: provider !== undefined,
+        viaDefault: match === 'default',
+        providerId: match === 'named' ? provider?.id : undefined,
+        summary,
+        variants: provider && provider.variants.length > 1 ? variantChoices(provider, variant?.id, language) : undefined,
+        kinds: variant && kinds.length > 1 ? kindChoices(variant, kind, t) : undefined,
+        hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
+        variantId: variant?.id,
+        kindId: kind,
+        hostingProviders: hosting.length ? hosting : undefined,
+        manual: provider === undefined,
+        manualValues: values,
+        manualServers: provider ? undefined : manualServers(values, byField, t),
+        extras: provider ? providerExtras(provider, variant, language) : undefined,
+        settingsHref,
+        name: values.name ?? '',
+        fileAvailable,
+        fileMissing: format !== undefined && !fileAvailable,
+        noFile: format === undefined,
+        isApple: device === 'ios' || device === 'macos',
+        outlookVersions:
+          device === 'outlook' && fileAvailable
+            ? OUTLOOK_VERSIONS.map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? '2016') }))
+            : undefined,
+        allowPassword: config.allowPasswordEmbedding && format !== undefined && fileAvailable,
+        passwordWasGiven: error?.field !== 'password' && Boolean(error) && config.allowPasswordEmbedding,
+        iosNotSafari: device === 'ios' && info.iosNotSafari,
+        errors: byField,
+        errorList: errors.flatMap((e) => e.list),
+        qr,
+        settingsRows: device === 'thunderbird' && provider && variant ? settingsTables(provider, variant, t, email) : undefined,
+        ...instructionView(device),
+      },
+      { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` },
+    );
   }
 
   async function qrFor(req: Request, payload: LinkPayload, t: Translate) {
@@ -315,12 +377,13 @@ export function pagesRouter(kit: PageKit): Router {
     const format = DEVICE_FORMAT[device];
     if (format === undefined) throw webError('UNSUPPORTED', 'device', 'no-file');
     if (!isFormatId(format)) throw webError('UNSUPPORTED', 'device', 'format-unavailable');
-    const manual = !v.provider && (v.incoming_host || v.outgoing_host)
-      ? {
-          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
-          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
-        }
-      : undefined;
+    const manual =
+      !v.provider && (v.incoming_host || v.outgoing_host)
+        ? {
+            incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
+            outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+          }
+        : undefined;
     const input: Record<string, unknown> = {
       email: v.email ?? '',
       name: v.name,
@@ -377,17 +440,39 @@ export function pagesRouter(kit: PageKit): Router {
       return setupPage(req, res, v, thrown);
     }
     const passwordTyped = typeof (req.body as Record<string, unknown>)?.password === 'string' && (req.body as Record<string, string>).password !== '';
-    page(req, res, 'qr', 'web.qr.title', { email: email.address, qr: await qrFor(req, payload, t), passwordTyped, backHref: `/setup?${new URLSearchParams({ email: email.address, device, lang: language })}` }, { languagePath: `/setup?${new URLSearchParams({ email: email.address, device })}` });
+    page(
+      req,
+      res,
+      'qr',
+      'web.qr.title',
+      {
+        email: email.address,
+        qr: await qrFor(req, payload, t),
+        passwordTyped,
+        backHref: `/setup?${new URLSearchParams({ email: email.address, device, lang: language })}`,
+      },
+      { languagePath: `/setup?${new URLSearchParams({ email: email.address, device })}` },
+    );
   });
 
   function linkPayload(token: string): LinkPayload {
     const payload = tokens.verify(token);
-    if (typeof payload.email !== 'string' || (payload.device !== 'ios' && payload.device !== 'macos') || !isLanguage(payload.language)) throw webError('NOT_FOUND', 'token', 'link-format');
+    if (typeof payload.email !== 'string' || (payload.device !== 'ios' && payload.device !== 'macos') || !isLanguage(payload.language))
+      throw webError('NOT_FOUND', 'token', 'link-format');
     return payload;
   }
 
   function linkRequest(payload: LinkPayload) {
-    return parseGenerateRequest({ email: payload.email, device: payload.device, provider: payload.provider, variant: payload.variant, type: payload.type, name: payload.name, language: payload.language, format: 'mobileconfig' });
+    return parseGenerateRequest({
+      email: payload.email,
+      device: payload.device,
+      provider: payload.provider,
+      variant: payload.variant,
+      type: payload.type,
+      name: payload.name,
+      language: payload.language,
+      format: 'mobileconfig',
+    });
   }
 
   router.get('/l/:token', (req, res) => {
@@ -416,7 +501,10 @@ export function pagesRouter(kit: PageKit): Router {
   router.get('/instructions/:device', (req, res) => {
     const device = req.params.device;
     if (!isWebDevice(device)) throw webError('NOT_FOUND', 'device', 'not-found');
-    page(req, res, 'instructions', `web.device.${device}`, { deviceLabel: translator(locals(res).language)(`web.device.${device}`), ...instructionView(device) });
+    page(req, res, 'instructions', `web.device.${device}`, {
+      deviceLabel: translator(locals(res).language)(`web.device.${device}`),
+      ...instructionView(device),
+    });
   });
 
   router.get('/settings', (req, res) => {
@@ -429,15 +517,22 @@ export function pagesRouter(kit: PageKit): Router {
       }
     }
     const language = locals(res).language;
-    page(req, res, 'providers', 'web.providers.title', {
-      providers: catalog.list().map((p) => ({
-        name: p.name,
-        domains: p.anyDomain ? undefined : p.domains.join(', '),
-        anyDomain: p.anyDomain,
-        variants: p.variants.map((v) => ({ href: `/settings/${p.id}/${v.id}`, label: p.variants.length > 1 ? localize(v.name, language, v.id) : p.name })),
-      })),
-      unknownEmail: req.query.email !== undefined && email !== undefined,
-    }, { status: req.query.email !== undefined && !email ? 400 : 200 });
+    page(
+      req,
+      res,
+      'providers',
+      'web.providers.title',
+      {
+        providers: catalog.list().map((p) => ({
+          name: p.name,
+          domains: p.anyDomain ? undefined : p.domains.join(', '),
+          anyDomain: p.anyDomain,
+          variants: p.variants.map((v) => ({ href: `/settings/${p.id}/${v.id}`, label: p.variants.length > 1 ? localize(v.name, language, v.id) : p.name })),
+        })),
+        unknownEmail: req.query.email !== undefined && email !== undefined,
+      },
+      { status: req.query.email !== undefined && !email ? 400 : 200 },
+    );
   });
 
   const settingsPage = (req: Request, res: Response) => {
@@ -449,7 +544,14 @@ export function pagesRouter(kit: PageKit): Router {
     page(req, res, 'settings', 'web.settings.title', {
       providerName: provider.name,
       variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
-      otherVariants: provider.variants.length > 1 ? provider.variants.map((v) => ({ href: `/settings/${provider.id}/${v.id}${email ? `?${new URLSearchParams({ email: email.address })}` : ''}`, label: localize(v.name, language, v.id), current: v.id === variant.id })) : undefined,
+      otherVariants:
+        provider.variants.length > 1
+          ? provider.variants.map((v) => ({
+              href: `/settings/${provider.id}/${v.id}${email ? `?${new URLSearchParams({ email: email.address })}` : ''}`,
+              label: localize(v.name, language, v.id),
+              current: v.id === variant.id,
+            }))
+          : undefined,
       email: email?.address,
       settingsRows: settingsTables(provider, variant, t, email),
       extras: providerExtras(provider, variant, language),
@@ -463,12 +565,32 @@ export function pagesRouter(kit: PageKit): Router {
   const dnsPage = (req: Request, res: Response) => {
     const language = locals(res).language;
     const t = translator(language);
-    const values = fieldsOf({ ...req.query, ...(req.params.domain === undefined ? {} : { domain: req.params.domain }) }, ['domain', 'host', 'provider', 'variant']);
-    const view: Record<string, unknown> = { domain: values.domain ?? '', host: values.host ?? '', defaultHost: config.autodiscovery.publicHost ?? askedHost(req) ?? '', errors: {}, errorList: [] };
+    const values = fieldsOf({ ...req.query, ...(req.params.domain === undefined ? {} : { domain: req.params.domain }) }, [
+      'domain',
+      'host',
+      'provider',
+      'variant',
+    ]);
+    const view: Record<string, unknown> = {
+      domain: values.domain ?? '',
+      host: values.host ?? '',
+      defaultHost: config.autodiscovery.publicHost ?? askedHost(req) ?? '',
+      errors: {},
+      errorList: [],
+    };
     let status = 200;
     if (values.domain !== undefined) {
       try {
-        const snippet = dnsSnippet({ domain: values.domain, serviceHost: values.host ?? config.autodiscovery.publicHost ?? askedHost(req), provider: values.provider, variant: values.variant, language }, catalog);
+        const snippet = dnsSnippet(
+          {
+            domain: values.domain,
+            serviceHost: values.host ?? config.autodiscovery.publicHost ?? askedHost(req),
+            provider: values.provider,
+            variant: values.variant,
+            language,
+          },
+          catalog,
+        );
         const plain = queryOf(values, ['host', 'provider', 'variant']);
         plain.set('format', 'text');
         plain.set('lang', language);

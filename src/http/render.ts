@@ -64,7 +64,10 @@ function lookup(stack: readonly unknown[], name: string): unknown {
   for (let i = stack.length - 1; i >= 0; i--) {
     const scope = stack[i];
     if (scope !== null && typeof scope === 'object' && Object.hasOwn(scope, head)) {
-      return rest.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), (scope as Record<string, unknown>)[head]);
+      return rest.reduce<unknown>(
+        (value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
+        (scope as Record<string, unknown>)[head],
+      );
     }
   }
   return undefined;
@@ -103,10 +106,12 @@ export function createRenderer(dir: string = PAGES_DIR): Renderer {
           break;
         }
         case 'text-key':
-          out += escapeHtml(t(node.key).replace(/\{(\w+)\}/g, (match, name: string) => {
-            const value = lookup(stack, name);
-            return value === undefined ? match : scalar(value);
-          }));
+          out += escapeHtml(
+            t(node.key).replace(/\{(\w+)\}/g, (match, name: string) => {
+              const value = lookup(stack, name);
+              return value === undefined ? match : scalar(value);
+            }),
+          );
           break;
         case 'partial':
           out += run(load(`partials/${node.name}`), stack, t);

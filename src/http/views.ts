@@ -31,7 +31,17 @@ export function kindLabel(kind: AccountKind, t: Translate): string {
 
 function exchangeRow(host: string, ssl: boolean, login: string | undefined, t: Translate): ServerRow {
   const socket: SocketType = ssl ? 'SSL' : 'plain';
-  return { role: 'exchange', label: t('web.server.exchange'), protocol: 'Exchange', host, port: undefined, socket, security: securityLabel(socket, t), insecure: !ssl, login };
+  return {
+    role: 'exchange',
+    label: t('web.server.exchange'),
+    protocol: 'Exchange',
+    host,
+    port: undefined,
+    socket,
+    security: securityLabel(socket, t),
+    insecure: !ssl,
+    login,
+  };
 }
 
 /** The servers an account will use, as rows for the "what you will get" summary. */
@@ -61,7 +71,12 @@ function loginInWords(template: string, t: Translate, email?: EmailParts): strin
 }
 
 /** Every server of a variant in the provider's order, for the manual settings tables. */
-export function variantRows(provider: Provider, variant: ProviderVariant, t: Translate, email?: EmailParts): { incoming: ServerRow[]; outgoing: ServerRow[]; exchange: ServerRow[] } {
+export function variantRows(
+  provider: Provider,
+  variant: ProviderVariant,
+  t: Translate,
+  email?: EmailParts,
+): { incoming: ServerRow[]; outgoing: ServerRow[]; exchange: ServerRow[] } {
   const row = (server: ProviderServer): ServerRow => ({
     role: server.protocol === 'smtp' ? 'outgoing' : 'incoming',
     label: PROTOCOL_NAME[server.protocol]!,
@@ -73,7 +88,9 @@ export function variantRows(provider: Provider, variant: ProviderVariant, t: Tra
     insecure: server.insecure,
     login: loginInWords(server.login ?? provider.login, t, email),
   });
-  const exchange = variant.exchange ? [exchangeRow(variant.exchange.host, variant.exchange.ssl, loginInWords(variant.exchange.login ?? provider.login, t, email), t)] : [];
+  const exchange = variant.exchange
+    ? [exchangeRow(variant.exchange.host, variant.exchange.ssl, loginInWords(variant.exchange.login ?? provider.login, t, email), t)]
+    : [];
   return {
     incoming: variant.servers.filter((s) => s.protocol !== 'smtp').map(row),
     outgoing: variant.servers.filter((s) => s.protocol === 'smtp').map(row),
@@ -120,7 +137,10 @@ export function securityChoices(selected: string | undefined, t: Translate) {
 
 /** Providers that host any domain: what an unknown address may be using. */
 export function hostingProviders(catalog: ProviderCatalog): { id: string; name: string }[] {
-  return catalog.list().filter((p) => p.anyDomain).map((p) => ({ id: p.id, name: p.name }));
+  return catalog
+    .list()
+    .filter((p) => p.anyDomain)
+    .map((p) => ({ id: p.id, name: p.name }));
 }
 
 export function kindChoices(variant: ProviderVariant, selected: AccountKind | undefined, t: Translate) {

@@ -23,7 +23,14 @@ export interface Recipient {
 /** A bulk row as a recipient: the row's language and device already carry the run's defaults. */
 export function recipientOf(person: PersonFiles): Recipient {
   const { request } = person;
-  return { line: person.line, email: request.email, name: request.name, language: request.language ?? 'en', device: request.device ?? DEFAULTS.device, files: person.files };
+  return {
+    line: person.line,
+    email: request.email,
+    name: request.name,
+    language: request.language ?? 'en',
+    device: request.device ?? DEFAULTS.device,
+    files: person.files,
+  };
 }
 
 export type DeliveryStatus = 'sent' | 'already-sent' | 'failed' | 'dry-run';
@@ -164,7 +171,8 @@ export class Deliverer {
       state?.record({ ...base, status: 'sending', attempts, at: this.now().toISOString() });
       try {
         const result = await transport!.send({ ...message, from: this.options.from, messageId });
-        if (result.rejected.length > 0 && result.accepted.length === 0) throw Object.assign(new Error(`recipient refused: ${result.response}`), { responseCode: 550 });
+        if (result.rejected.length > 0 && result.accepted.length === 0)
+          throw Object.assign(new Error(`recipient refused: ${result.response}`), { responseCode: 550 });
         state?.record({ ...base, status: 'sent', attempts, at: this.now().toISOString() });
         this.unreachable = 0;
         this.outcome({ line: recipient.line, email: recipient.email, status: 'sent', attempts });
@@ -184,7 +192,10 @@ export class Deliverer {
           // working through the whole list with backoff; everyone left stays retriable.
           this.unreachable = CONNECTION_ERRORS.has(code ?? '') ? this.unreachable + 1 : 0;
           if (this.unreachable >= UNREACHABLE_LIMIT) {
-            this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server cannot be reached (${reason}); run again when it is back`, { field: 'smtp-url', rule: 'smtp-unreachable' });
+            this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server cannot be reached (${reason}); run again when it is back`, {
+              field: 'smtp-url',
+              rule: 'smtp-unreachable',
+            });
           }
           state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: reason });
           this.outcome({ line: recipient.line, email: recipient.email, status: 'failed', attempts, error: reason });

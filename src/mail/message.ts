@@ -53,7 +53,10 @@ function stepsFor(input: MessageInput, dir: string): string {
     const specific = file.format === 'mobileconfig' ? `steps-${input.device}.txt` : `steps-${file.format}.txt`;
     names.add(template(input.language, specific, dir) !== undefined ? specific : 'steps-other.txt');
   }
-  return [...names].map((name) => (template(input.language, name, dir) ?? '').trim()).filter(Boolean).join('\n\n');
+  return [...names]
+    .map((name) => (template(input.language, name, dir) ?? '').trim())
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 export function composeMessage(input: MessageInput, dir = MAIL_TEMPLATES_DIR): MailMessage {
@@ -71,7 +74,9 @@ export function composeMessage(input: MessageInput, dir = MAIL_TEMPLATES_DIR): M
   return {
     // Header values never carry line breaks, whatever the template or the name holds.
     to: { name: (input.name ?? '').replace(/[\r\n]+/g, ' '), address: email.ascii },
-    subject: fill(subjectLine, values).replace(/[\r\n]+/g, ' ').trim(),
+    subject: fill(subjectLine, values)
+      .replace(/[\r\n]+/g, ' ')
+      .trim(),
     text: fill(body, values).replace(/\n{3,}/g, '\n\n'),
     attachments: input.files.map((file) => ({ filename: file.name, contentType: file.contentType, content: file.body })),
   };

@@ -55,7 +55,11 @@ export class SendState implements SendLedger {
   private fd: number | undefined;
   readonly runId: string;
 
-  private constructor(readonly path: string, header: Header, records: SendRecord[]) {
+  private constructor(
+    readonly path: string,
+    header: Header,
+    records: SendRecord[],
+  ) {
     this.runId = header.runId;
     for (const record of records) this.records.set(record.email, record);
   }
@@ -101,7 +105,10 @@ export class SendState implements SendLedger {
   }
 
   private rewrite(header: Header): void {
-    writeFileAtomic(this.path, `${JSON.stringify(header)}\n${[...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join('')}`, { mode: 0o600, fsync: true });
+    writeFileAtomic(this.path, `${JSON.stringify(header)}\n${[...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join('')}`, {
+      mode: 0o600,
+      fsync: true,
+    });
     this.fd = openSync(this.path, 'a', 0o600);
   }
 
@@ -161,7 +168,10 @@ function lock(path: string): () => void {
       }
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
       if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
-        throw new MailsetupError('IO', `another mailsetup run (process ${holder}) is sending with ${path}; wait for it to finish`, { field: 'state', rule: 'state-locked' });
+        throw new MailsetupError('IO', `another mailsetup run (process ${holder}) is sending with ${path}; wait for it to finish`, {
+          field: 'state',
+          rule: 'state-locked',
+        });
       }
       rmSync(lockPath, { force: true }); // left by a run that died
     }

@@ -53,7 +53,8 @@ export const accountSchema = z
   })
   .superRefine((account, ctx) => {
     const need = (field: 'incoming' | 'outgoing' | 'exchange') => {
-      if (!account[field]) ctx.addIssue({ code: 'custom', path: [field], message: `a ${account.kind} account needs ${field} server settings`, params: { rule: 'required' } });
+      if (!account[field])
+        ctx.addIssue({ code: 'custom', path: [field], message: `a ${account.kind} account needs ${field} server settings`, params: { rule: 'required' } });
     };
     if (account.kind === 'exchange') need('exchange');
     else {

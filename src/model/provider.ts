@@ -39,7 +39,10 @@ export const exchangeSettingsSchema = z.strictObject({
   host: hostName,
   ssl: z.boolean().default(DEFAULTS.exchange.ssl),
   ewsPort: port.optional(),
-  ewsPath: z.string().regex(/^\/[\x21-\x7e]*$/).optional(),
+  ewsPath: z
+    .string()
+    .regex(/^\/[\x21-\x7e]*$/)
+    .optional(),
   owa: httpsUrl.optional(),
   login: loginTemplate.optional(),
 });

@@ -49,7 +49,10 @@ export const generateRequestSchema = accountRequestSchema.extend({
   language: optionalText(z.enum(LANGUAGES, { error: `the language is ${LANGUAGES.join(', ')}` })),
   /** Classic Outlook version the PRF and .reg files are for: 2010, 2013, or 2016 (also 2019, 2021, 2024, Microsoft 365). */
   outlook: optionalText(
-    z.preprocess((value) => (typeof value === 'number' ? String(value) : value), z.enum(OUTLOOK_VERSIONS, { error: 'the Outlook version is 2010, 2013 or 2016 (2016 also covers 2019, 2021, 2024 and Microsoft 365)' })),
+    z.preprocess(
+      (value) => (typeof value === 'number' ? String(value) : value),
+      z.enum(OUTLOOK_VERSIONS, { error: 'the Outlook version is 2010, 2013 or 2016 (2016 also covers 2019, 2021, 2024 and Microsoft 365)' }),
+    ),
   ),
   /** Apple profiles are signed unless this is true. */
   unsigned: z.boolean().optional(),

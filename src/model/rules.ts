@@ -75,10 +75,7 @@ export function isEmailParts(value: EmailParts | { error: string }): value is Em
 
 /** Fills a login template (`%EMAILLOCALPART%@corp.example.org`) for one address. */
 export function expandLogin(template: string, email: EmailParts): string {
-  return template
-    .replaceAll('%EMAILADDRESS%', email.ascii)
-    .replaceAll('%EMAILLOCALPART%', email.local)
-    .replaceAll('%EMAILDOMAIN%', email.asciiDomain);
+  return template.replaceAll('%EMAILADDRESS%', email.ascii).replaceAll('%EMAILLOCALPART%', email.local).replaceAll('%EMAILDOMAIN%', email.asciiDomain);
 }
 
 export const emailAddress = z.string({ error: 'an email address is required' }).transform((value, ctx) => {
@@ -154,6 +151,4 @@ export const httpsUrl = z.string().transform((value, ctx) => {
   }
 });
 
-export const identifier = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'an id is 1-64 lower-case letters, digits, dots, hyphens or underscores' });
+export const identifier = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'an id is 1-64 lower-case letters, digits, dots, hyphens or underscores' });

@@ -5,7 +5,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { MailsetupError } from '../errors.js';
-import { providerFileEntrySchema, providerListFileSchema, type Provider, type ProviderFileEntry, type ProviderServer, type ProviderVariant } from '../model/provider.js';
+import {
+  providerFileEntrySchema,
+  providerListFileSchema,
+  type Provider,
+  type ProviderFileEntry,
+  type ProviderServer,
+  type ProviderVariant,
+} from '../model/provider.js';
 import { issuesOf, errorFromIssues } from '../model/validate.js';
 import { toAsciiHost } from '../model/rules.js';
 
@@ -14,9 +21,9 @@ const PROVIDER_FILE = /\.(ya?ml|json)$/i;
 
 /** Completes one file entry: variants inherit provider-level servers, exchange and webmail. */
 export function normalizeProvider(entry: ProviderFileEntry, source: string): Provider {
-  const withFlags = (servers: ProviderFileEntry['servers']): ProviderServer[] =>
-    servers.map((server) => ({ ...server, insecure: server.socket === 'plain' }));
-  const declared = entry.variants.length > 0 ? entry.variants : [{ id: 'default', name: undefined, domains: [], servers: undefined, exchange: undefined, webmail: undefined }];
+  const withFlags = (servers: ProviderFileEntry['servers']): ProviderServer[] => servers.map((server) => ({ ...server, insecure: server.socket === 'plain' }));
+  const declared =
+    entry.variants.length > 0 ? entry.variants : [{ id: 'default', name: undefined, domains: [], servers: undefined, exchange: undefined, webmail: undefined }];
   const variants: ProviderVariant[] = declared.map((variant) => ({
     id: variant.id,
     name: variant.name,
@@ -36,7 +43,10 @@ export function normalizeProvider(entry: ProviderFileEntry, source: string): Pro
   const ids = new Set<string>();
   for (const variant of variants) {
     if (ids.has(variant.id)) {
-      throw new MailsetupError('CATALOG_INVALID', `${source}: provider "${entry.id}" has two variants named "${variant.id}"`, { field: `${entry.id}.variants`, rule: 'unique' });
+      throw new MailsetupError('CATALOG_INVALID', `${source}: provider "${entry.id}" has two variants named "${variant.id}"`, {
+        field: `${entry.id}.variants`,
+        rule: 'unique',
+      });
     }
     ids.add(variant.id);
   }
@@ -61,7 +71,10 @@ export function parseProviderFile(text: string, source: string): Provider[] {
   try {
     data = source.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new MailsetupError('CATALOG_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { field: source, rule: 'syntax' });
+    throw new MailsetupError('CATALOG_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, {
+      field: source,
+      rule: 'syntax',
+    });
   }
   // Parsed with the one schema the file's shape asks for: a union would report a failed entry
   // as "invalid input" on the whole file instead of naming the field and its rule.
@@ -118,7 +131,10 @@ export class ProviderCatalog {
   }
 
   static load(options: CatalogOptions = {}): ProviderCatalog {
-    const files = [...(options.withoutBundled ? [] : providerFilesIn(BUNDLED_PROVIDERS_DIR)), ...(options.paths ?? []).flatMap((p) => providerFilesIn(resolve(p)))];
+    const files = [
+      ...(options.withoutBundled ? [] : providerFilesIn(BUNDLED_PROVIDERS_DIR)),
+      ...(options.paths ?? []).flatMap((p) => providerFilesIn(resolve(p))),
+    ];
     const providers = files.flatMap((file) => parseProviderFile(readFileSync(file, 'utf8'), file));
     return new ProviderCatalog(providers, options.defaultProvider);
   }
@@ -130,7 +146,10 @@ export class ProviderCatalog {
   get(id: string): Provider {
     const provider = this.byId.get(id.trim().toLowerCase());
     if (!provider) {
-      throw new MailsetupError('UNKNOWN_PROVIDER', `no provider "${id}" (known: ${[...this.byId.keys()].join(', ')})`, { field: 'provider', rule: 'known-provider' });
+      throw new MailsetupError('UNKNOWN_PROVIDER', `no provider "${id}" (known: ${[...this.byId.keys()].join(', ')})`, {
+        field: 'provider',
+        rule: 'known-provider',
+      });
     }
     return provider;
   }

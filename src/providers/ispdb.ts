@@ -61,7 +61,10 @@ export interface IspdbImportOptions {
 /** Why a file is not loaded; thrown inside the converter, reported as a skip. */
 class Skip extends Error {
   /** When set, the file's notes (why each server was left out) are appended to the reason. */
-  constructor(message: string, readonly explainedByNotes = false) {
+  constructor(
+    message: string,
+    readonly explainedByNotes = false,
+  ) {
     super(message);
   }
 }
@@ -136,7 +139,10 @@ function children(parent: Element, name?: string): Element[] {
 
 /** Text as people read it: whitespace (including line breaks) collapsed, controls removed. */
 function text(element: Element | undefined): string {
-  return (element?.textContent ?? '').replace(/\s+/gu, ' ').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '').trim();
+  return (element?.textContent ?? '')
+    .replace(/\s+/gu, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '')
+    .trim();
 }
 
 function attribute(element: Element, name: string): string | undefined {
@@ -180,7 +186,7 @@ function localized(elements: Element[], what: string, note: (text: string) => vo
 
 function checkLogin(value: string): string | undefined {
   const rest = PLACEHOLDERS.reduce((acc, placeholder) => acc.replaceAll(placeholder, ''), value);
-  if (rest.includes('%REALNAME%')) return 'builds the login from the person\'s name (%REALNAME%), which mailsetup does not ask for';
+  if (rest.includes('%REALNAME%')) return "builds the login from the person's name (%REALNAME%), which mailsetup does not ask for";
   if (rest.includes('%')) return `has a placeholder mailsetup does not know ("${value}"; known: ${PLACEHOLDERS.join(', ')})`;
   if (/\s/u.test(value) || hasControlCharacters(value)) return `"${value}" contains spaces`;
   return undefined;
@@ -395,7 +401,11 @@ function assignIds(configs: readonly ParsedConfig[], reserved: Iterable<string>,
     const wanted = ispdbIdentifier(config.providerId);
     let id = ID_PATTERN.test(wanted) && !taken.has(wanted) ? wanted : fileId(config);
     for (let n = 2; taken.has(id) || !ID_PATTERN.test(id); n++) id = `${fileId(config).slice(0, 60) || 'ispdb'}-${n}`;
-    if (id !== wanted) notes.push({ file: config.file, note: `id "${config.providerId}" is ${ID_PATTERN.test(wanted) ? 'already taken' : 'not a valid id'}; imported as "${id}"` });
+    if (id !== wanted)
+      notes.push({
+        file: config.file,
+        note: `id "${config.providerId}" is ${ID_PATTERN.test(wanted) ? 'already taken' : 'not a valid id'}; imported as "${id}"`,
+      });
     ids.set(config, id);
     taken.add(id);
   }
@@ -434,7 +444,10 @@ export function importIspdb(sources: readonly IspdbSource[], options: IspdbImpor
     });
     if (domains.length === 0) {
       const served = [...new Set(config.domains.map((d) => owners.get(d)))].join(', ');
-      result.skipped.push({ file: config.file, reason: config.domains.length === 0 ? 'lists no mail domain' : `every domain it lists is already served by ${served}` });
+      result.skipped.push({
+        file: config.file,
+        reason: config.domains.length === 0 ? 'lists no mail domain' : `every domain it lists is already served by ${served}`,
+      });
       continue;
     }
     const parsed = providerFileEntrySchema.safeParse(buildEntry(config, id, domains, note));

@@ -86,7 +86,10 @@ export function generate(request: GenerateRequest, deps: ServiceDeps, resolved: 
     throw new MailsetupError('INVALID_INPUT', `format: "${formatId}" is not one of ${FORMAT_IDS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
   }
   if (request.password !== undefined && !deps.config.allowPasswordEmbedding) {
-    throw new MailsetupError('FORBIDDEN', 'password: this service does not embed passwords; leave it empty and the device will ask for it', { field: 'password', rule: 'password-forbidden' });
+    throw new MailsetupError('FORBIDDEN', 'password: this service does not embed passwords; leave it empty and the device will ask for it', {
+      field: 'password',
+      rule: 'password-forbidden',
+    });
   }
   const format = FORMATS[formatId];
   const context = formatContext(resolved, request, deps.config);
@@ -94,7 +97,7 @@ export function generate(request: GenerateRequest, deps: ServiceDeps, resolved: 
   const warnings = resolved.warnings.map((warning) => t(warning.key, warning.values));
   if (context.includePassword) warnings.push(t('warning.passwordEmbedded'));
   const built = format.build(resolved.account, context);
-  let body: Buffer = typeof built === "string" ? Buffer.from(built, "utf8") : built;
+  let body: Buffer = typeof built === 'string' ? Buffer.from(built, 'utf8') : built;
   let signed = false;
   if (wantsSignature(request)) {
     if (deps.signer) {

@@ -43,7 +43,9 @@ export function chooseServer(variant: ProviderVariant, protocol: MailProtocol, s
   const offered = [...new Set(candidates.map((s) => s.socket))].join(', ') || 'none';
   throw new MailsetupError(
     'UNSUPPORTED',
-    security ? `${protocol.toUpperCase()} with ${security} is not offered (offered: ${offered})` : `${protocol.toUpperCase()} has no encrypted server; choose plain explicitly to use an unencrypted one`,
+    security
+      ? `${protocol.toUpperCase()} with ${security} is not offered (offered: ${offered})`
+      : `${protocol.toUpperCase()} has no encrypted server; choose plain explicitly to use an unencrypted one`,
     { field, rule: 'offered-security' },
   );
 }
@@ -51,7 +53,10 @@ export function chooseServer(variant: ProviderVariant, protocol: MailProtocol, s
 function authFor(server: ProviderServer, field: string): AuthMethod {
   const auth = server.auth.find((method) => PROFILE_AUTH.includes(method));
   if (!auth) {
-    throw new MailsetupError('UNSUPPORTED', `${server.host} only offers ${server.auth.join(', ')}, which setup files cannot carry`, { field, rule: 'auth-method' });
+    throw new MailsetupError('UNSUPPORTED', `${server.host} only offers ${server.auth.join(', ')}, which setup files cannot carry`, {
+      field,
+      rule: 'auth-method',
+    });
   }
   return auth;
 }
@@ -60,7 +65,10 @@ function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, 
   const offered = kindsOffered(variant);
   if (requested) {
     if (!offered.includes(requested)) {
-      throw new MailsetupError('UNSUPPORTED', `${provider.name} does not offer ${requested} accounts (offered: ${offered.join(', ')})`, { field: 'type', rule: 'offered-type' });
+      throw new MailsetupError('UNSUPPORTED', `${provider.name} does not offer ${requested} accounts (offered: ${offered.join(', ')})`, {
+        field: 'type',
+        rule: 'offered-type',
+      });
     }
     return requested;
   }
@@ -69,7 +77,12 @@ function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, 
   return first;
 }
 
-function fromProvider(request: AccountRequest, email: EmailParts, provider: Provider, warnings: ResolveWarning[]): { input: unknown; variant: ProviderVariant } {
+function fromProvider(
+  request: AccountRequest,
+  email: EmailParts,
+  provider: Provider,
+  warnings: ResolveWarning[],
+): { input: unknown; variant: ProviderVariant } {
   const variant = variantOf(provider, request.variant, email.asciiDomain);
   const kind = pickKind(request.type, variant, provider);
   const login = (template: string | undefined) => expandLogin(request.login ?? template ?? provider.login, email);
@@ -108,7 +121,13 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
     if (socket === 'plain') warnings.push({ key: 'warning.unencrypted', values: { server: given.host } });
     return { host: given.host, port: given.port ?? DEFAULT_PORTS[protocol][socket], socket, auth: DEFAULTS.auth, username };
   };
-  return { kind, email: email.address, displayName: request.name, incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'), outgoing: server('smtp', manual.outgoing, 'manual.outgoing') };
+  return {
+    kind,
+    email: email.address,
+    displayName: request.name,
+    incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'),
+    outgoing: server('smtp', manual.outgoing, 'manual.outgoing'),
+  };
 }
 
 export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog): ResolvedAccount {

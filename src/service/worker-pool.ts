@@ -8,11 +8,7 @@ import { MailsetupError, reviveError, serializeError, type SerializedError } fro
 
 /** What a worker posts to the pool. */
 export type WorkerReply<Result> =
-  | { ready: true }
-  | { log: string }
-  | { initError: SerializedError }
-  | { id: number; result: Result }
-  | { id: number; error: SerializedError };
+  { ready: true } | { log: string } | { initError: SerializedError } | { id: number; result: Result } | { id: number; error: SerializedError };
 
 interface WorkerJob<Job> {
   id: number;

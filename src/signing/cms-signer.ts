@@ -15,7 +15,10 @@ export function createSigner(identity: SigningIdentity, options: SignerOptions =
   const clock = options.clock ?? (() => new Date());
   const { key, certificate } = identity;
   const kind = key.asymmetricKeyType === 'rsa' ? 'rsa' : key.asymmetricKeyType === 'ec' ? 'ecdsa' : undefined;
-  if (!kind) throw new MailsetupError('SIGNING_FAILED', `the key type ${key.asymmetricKeyType} cannot sign Apple profiles; use RSA or EC P-256/P-384`, { rule: 'key-type' });
+  if (!kind)
+    throw new MailsetupError('SIGNING_FAILED', `the key type ${key.asymmetricKeyType} cannot sign Apple profiles; use RSA or EC P-256/P-384`, {
+      rule: 'key-type',
+    });
   const encode = signedDataEncoder({
     certificates: [certificate.der, ...identity.intermediates.map((c) => c.der)],
     issuerAndSerialNumber: certificate.issuerAndSerialNumber,
@@ -36,7 +39,11 @@ export function createSigner(identity: SigningIdentity, options: SignerOptions =
       // Checked with the certificate's key, as a device will: catches a key that does not match
       // and a faulty signature before anyone receives the file.
       if (!verify('sha256', attributes, publicKey, signature)) {
-        throw new MailsetupError('SIGNING_FAILED', `the signature made with the key of "${certificate.subject}" does not verify with its certificate; check that the key and certificate are a pair`, { rule: 'signature-check' });
+        throw new MailsetupError(
+          'SIGNING_FAILED',
+          `the signature made with the key of "${certificate.subject}" does not verify with its certificate; check that the key and certificate are a pair`,
+          { rule: 'signature-check' },
+        );
       }
       return encode(content, attributes, signature);
     },

@@ -42,7 +42,10 @@ interface CertificateSpec {
   ca: boolean;
 }
 
-const keyId = (key: KeyObject) => createHash('sha1').update(key.export({ type: 'spki', format: 'der' })).digest();
+const keyId = (key: KeyObject) =>
+  createHash('sha1')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest();
 
 function buildCertificate(spec: CertificateSpec): X509Certificate {
   const algorithm = sequence(oid('1.2.840.113549.1.1.11'), nullValue()); // sha256WithRSAEncryption
@@ -87,7 +90,16 @@ export function generateDevelopmentFiles(organization: string, now: Date = new D
   const stamp = now.toISOString().slice(0, 10);
   const caName = name(organization, `${DEVELOPMENT_MARK} CA ${stamp}`);
   const notBefore = new Date(now.getTime() - 3600 * 1000);
-  const caCert = buildCertificate({ subject: caName, issuer: caName, publicKey: ca.publicKey, issuerKey: ca.privateKey, issuerKeyId: keyId(ca.publicKey), notBefore, notAfter: new Date(now.getTime() + 20 * YEAR), ca: true });
+  const caCert = buildCertificate({
+    subject: caName,
+    issuer: caName,
+    publicKey: ca.publicKey,
+    issuerKey: ca.privateKey,
+    issuerKeyId: keyId(ca.publicKey),
+    notBefore,
+    notAfter: new Date(now.getTime() + 20 * YEAR),
+    ca: true,
+  });
   const signerCert = buildCertificate({
     subject: name(organization, `${DEVELOPMENT_MARK} profile signing ${stamp}`),
     issuer: caName,
@@ -108,7 +120,11 @@ function readDevelopment(folder: string): SigningIdentity {
     const certificates = [new X509Certificate(read(DEVELOPMENT_FILES.certificate)), new X509Certificate(read(DEVELOPMENT_FILES.ca))];
     return assembleIdentity(createPrivateKey(key), certificates, folder, true);
   } catch (error) {
-    throw new MailsetupError('SIGNING_FAILED', `the development identity in ${folder} is damaged (${(error as Error).message}); delete the folder and mailsetup makes a new one`, { field: 'MAILSETUP_CERTS_DIR', rule: 'identity-readable', cause: error });
+    throw new MailsetupError(
+      'SIGNING_FAILED',
+      `the development identity in ${folder} is damaged (${(error as Error).message}); delete the folder and mailsetup makes a new one`,
+      { field: 'MAILSETUP_CERTS_DIR', rule: 'identity-readable', cause: error },
+    );
   }
 }
 
@@ -146,7 +162,11 @@ export function developmentIdentity(certsDir: string, organization: string, now:
     }
   } catch (error) {
     if (error instanceof MailsetupError) throw error;
-    throw new MailsetupError('SIGNING_FAILED', `cannot create the development signing identity in ${certsDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); set MAILSETUP_CERTS_DIR to a writable folder or configure a signing certificate`, { field: 'MAILSETUP_CERTS_DIR', rule: 'writable', cause: error });
+    throw new MailsetupError(
+      'SIGNING_FAILED',
+      `cannot create the development signing identity in ${certsDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); set MAILSETUP_CERTS_DIR to a writable folder or configure a signing certificate`,
+      { field: 'MAILSETUP_CERTS_DIR', rule: 'writable', cause: error },
+    );
   } finally {
     rmSync(temporary, { recursive: true, force: true });
   }

@@ -59,14 +59,22 @@ function keyFindings(identity: SigningIdentity): Finding[] {
   const { key } = identity;
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
-    if ((details.modulusLength ?? 0) < 2048) return [{ severity: 'error', code: 'key-too-weak', message: `the RSA key has ${details.modulusLength} bits; devices need at least 2048` }];
+    if ((details.modulusLength ?? 0) < 2048)
+      return [{ severity: 'error', code: 'key-too-weak', message: `the RSA key has ${details.modulusLength} bits; devices need at least 2048` }];
     return [];
   }
   if (key.asymmetricKeyType === 'ec') {
-    if (!SUPPORTED_CURVES.has(details.namedCurve ?? '')) return [{ severity: 'error', code: 'key-unsupported', message: `the EC key uses curve ${details.namedCurve}; use P-256 or P-384` }];
+    if (!SUPPORTED_CURVES.has(details.namedCurve ?? ''))
+      return [{ severity: 'error', code: 'key-unsupported', message: `the EC key uses curve ${details.namedCurve}; use P-256 or P-384` }];
     return [];
   }
-  return [{ severity: 'error', code: 'key-unsupported', message: `the key type ${key.asymmetricKeyType} cannot sign Apple profiles; use RSA (2048 bits or more) or EC P-256/P-384` }];
+  return [
+    {
+      severity: 'error',
+      code: 'key-unsupported',
+      message: `the key type ${key.asymmetricKeyType} cannot sign Apple profiles; use RSA (2048 bits or more) or EC P-256/P-384`,
+    },
+  ];
 }
 
 /** Everything worth telling about an identity, most serious first. */
@@ -77,19 +85,31 @@ export function diagnoseIdentity(identity: SigningIdentity, options: DiagnoseOpt
   const findings: Finding[] = [];
 
   if (!signer.x509.checkPrivateKey(identity.key)) {
-    findings.push({ severity: 'error', code: 'key-mismatch', message: `the private key does not belong to the certificate ${label(signer)} (${identity.source}): check that the key and certificate files are a pair` });
+    findings.push({
+      severity: 'error',
+      code: 'key-mismatch',
+      message: `the private key does not belong to the certificate ${label(signer)} (${identity.source}): check that the key and certificate files are a pair`,
+    });
   }
   findings.push(...keyFindings(identity));
 
   for (const certificate of [signer, ...identity.intermediates]) {
     const who = certificate === signer ? 'the signing certificate' : `the intermediate ${label(certificate)}`;
     if (now > certificate.validTo) {
-      findings.push({ severity: 'error', code: 'expired', message: `${who} expired on ${day(certificate.validTo)}: devices show profiles signed with it as unsigned; renew it` });
+      findings.push({
+        severity: 'error',
+        code: 'expired',
+        message: `${who} expired on ${day(certificate.validTo)}: devices show profiles signed with it as unsigned; renew it`,
+      });
     } else if (now < certificate.validFrom) {
       findings.push({ severity: 'error', code: 'not-yet-valid', message: `${who} is valid only from ${day(certificate.validFrom)}` });
     } else if (certificate.validTo.getTime() - now.getTime() < warnDays * DAY) {
       const days = Math.max(0, Math.floor((certificate.validTo.getTime() - now.getTime()) / DAY));
-      findings.push({ severity: 'warning', code: 'expiring-soon', message: `${who} expires in ${days} day(s), on ${day(certificate.validTo)}: renew it (with the same key if you can, see "key rotation")` });
+      findings.push({
+        severity: 'warning',
+        code: 'expiring-soon',
+        message: `${who} expires in ${days} day(s), on ${day(certificate.validTo)}: renew it (with the same key if you can, see "key rotation")`,
+      });
     }
   }
 
@@ -103,11 +123,19 @@ export function diagnoseIdentity(identity: SigningIdentity, options: DiagnoseOpt
   }
 
   if (signer.keyUsage && !signer.keyUsage.has('digitalSignature')) {
-    findings.push({ severity: 'warning', code: 'key-usage', message: `the signing certificate's key usage (${[...signer.keyUsage].join(', ') || 'none'}) does not include digitalSignature: devices may reject the signature` });
+    findings.push({
+      severity: 'warning',
+      code: 'key-usage',
+      message: `the signing certificate's key usage (${[...signer.keyUsage].join(', ') || 'none'}) does not include digitalSignature: devices may reject the signature`,
+    });
   }
   for (const certificate of [signer, ...identity.intermediates]) {
     if (certificate.weakSignature) {
-      findings.push({ severity: 'warning', code: 'weak-signature', message: `${label(certificate)} is signed with ${certificate.signatureAlgorithm}: SHA-1 and MD5 are no longer trusted; get a certificate signed with SHA-256` });
+      findings.push({
+        severity: 'warning',
+        code: 'weak-signature',
+        message: `${label(certificate)} is signed with ${certificate.signatureAlgorithm}: SHA-1 and MD5 are no longer trusted; get a certificate signed with SHA-256`,
+      });
     }
   }
   for (const certificate of identity.unrelated) {
@@ -137,7 +165,11 @@ function describeIdentity(identity: SigningIdentity): Finding[] {
     { severity: 'info', code: 'issuer', message: `issuer: ${signer.issuer}` },
     { severity: 'info', code: 'validity', message: `valid: ${day(signer.validFrom)} to ${day(signer.validTo)}` },
     { severity: 'info', code: 'key', message: `key: ${signer.keyDescription}, certificate signed with ${signer.signatureAlgorithm}` },
-    { severity: 'info', code: 'chain', message: `chain embedded in profiles: ${chain.join(' → ')}${root ? ` (root: ${root.commonName ?? root.subject}${identity.root ? '' : ', publicly trusted'})` : ''}` },
+    {
+      severity: 'info',
+      code: 'chain',
+      message: `chain embedded in profiles: ${chain.join(' → ')}${root ? ` (root: ${root.commonName ?? root.subject}${identity.root ? '' : ', publicly trusted'})` : ''}`,
+    },
     { severity: 'info', code: 'fingerprint', message: `SHA-256 fingerprint: ${signer.fingerprint256}` },
   ];
 }

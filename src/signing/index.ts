@@ -70,7 +70,10 @@ function refusal(identity: SigningIdentity, findings: readonly Finding[]): Mails
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length === 0) return undefined;
   const first = errors[0]!;
-  return new MailsetupError('SIGNING_FAILED', `cannot sign with ${identity.source}: ${errors.map((f) => f.message).join('; ')}`, { field: 'signing', rule: first.code });
+  return new MailsetupError('SIGNING_FAILED', `cannot sign with ${identity.source}: ${errors.map((f) => f.message).join('; ')}`, {
+    field: 'signing',
+    rule: first.code,
+  });
 }
 
 /**

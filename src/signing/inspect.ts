@@ -89,9 +89,11 @@ export interface InspectReport {
 }
 
 type Dict = Record<string, unknown>;
-const isDict = (value: unknown): value is Dict => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof PlistReal);
+const isDict = (value: unknown): value is Dict =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof PlistReal);
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown) => (typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : value instanceof PlistReal ? value.value : undefined);
+const num = (value: unknown) =>
+  typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : value instanceof PlistReal ? value.value : undefined;
 const bool = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
 const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
 
@@ -139,11 +141,13 @@ function checkSignature(parsed: ParsedSignedData, now: Date): SignatureReport {
   // The signer is the embedded certificate named by the signer identifier; failing that, the one
   // whose key verifies the signature (covers the subject-key-identifier form).
   const signer = info
-    ? (certificates.find((c) => info.issuerAndSerialNumber?.equals(c.issuerAndSerialNumber)) ?? certificates.find((c) => verifies(info, c.x509.publicKey, content)))
+    ? (certificates.find((c) => info.issuerAndSerialNumber?.equals(c.issuerAndSerialNumber)) ??
+      certificates.find((c) => verifies(info, c.x509.publicKey, content)))
     : undefined;
   if (info && !signer) problems.push('the signer certificate is not in the file');
   if (info && hash && info.signedAttributes) {
-    if (!info.messageDigest || !createHash(hash).update(content).digest().equals(info.messageDigest)) problems.push('the profile was changed after signing (its digest does not match)');
+    if (!info.messageDigest || !createHash(hash).update(content).digest().equals(info.messageDigest))
+      problems.push('the profile was changed after signing (its digest does not match)');
     if (info.contentType !== parsed.contentType) problems.push('the signed content type does not match the content');
   }
   if (info && signer && !verifies(info, signer.x509.publicKey, content)) problems.push('the signature does not verify with the signer certificate');
@@ -177,9 +181,15 @@ function checkSignature(parsed: ParsedSignedData, now: Date): SignatureReport {
   if (!valid) [deviceShows, deviceShowsReason] = ['Not Verified', 'the signature does not check out'];
   else if (expired) [deviceShows, deviceShowsReason] = ['Unsigned', `${expired.subject} is ${expired.status}`];
   else if (root.kind === 'public') [deviceShows, deviceShowsReason] = ['Verified', 'the chain ends at a publicly trusted root'];
-  else if (root.kind === 'development') [deviceShows, deviceShowsReason] = ['Not Verified', 'signed by the mailsetup development CA; Verified only on devices that trust that CA'];
-  else if (root.kind === 'embedded') [deviceShows, deviceShowsReason] = ['Not Verified', `the root "${root.subject}" is not publicly trusted; Verified only on devices that trust it`];
-  else [deviceShows, deviceShowsReason] = ['Not Verified', `the issuer "${root.subject}" is neither in the file nor a publicly trusted root (missing intermediate?)`];
+  else if (root.kind === 'development')
+    [deviceShows, deviceShowsReason] = ['Not Verified', 'signed by the mailsetup development CA; Verified only on devices that trust that CA'];
+  else if (root.kind === 'embedded')
+    [deviceShows, deviceShowsReason] = ['Not Verified', `the root "${root.subject}" is not publicly trusted; Verified only on devices that trust it`];
+  else
+    [deviceShows, deviceShowsReason] = [
+      'Not Verified',
+      `the issuer "${root.subject}" is neither in the file nor a publicly trusted root (missing intermediate?)`,
+    ];
 
   return {
     valid,
@@ -213,13 +223,21 @@ function summarizePayload(payload: Dict): PayloadSummary {
     type,
     displayName: str(payload.PayloadDisplayName),
     identifier: str(payload.PayloadIdentifier),
-    passwordKeys: Object.keys(payload).filter((key) => /password|passphrase|secret/i.test(key) && !/SameAs|Prevent|Allow|Require/i.test(key) && payload[key] !== undefined && payload[key] !== ''),
+    passwordKeys: Object.keys(payload).filter(
+      (key) => /password|passphrase|secret/i.test(key) && !/SameAs|Prevent|Allow|Require/i.test(key) && payload[key] !== undefined && payload[key] !== '',
+    ),
   };
   if (type === 'com.apple.mail.managed') {
     const kind = str(payload.EmailAccountType) === 'EmailTypePOP' ? 'pop' : 'imap';
     const outgoing = server('smtp', payload, 'Outgoing');
-    if (!outgoing.passwordEmbedded && payload.OutgoingPasswordSameAsIncomingPassword === true) outgoing.passwordEmbedded = payload.IncomingPassword !== undefined;
-    summary.account = { kind, email: str(payload.EmailAddress), senderName: str(payload.EmailAccountName), servers: [server(kind, payload, 'Incoming'), outgoing] };
+    if (!outgoing.passwordEmbedded && payload.OutgoingPasswordSameAsIncomingPassword === true)
+      outgoing.passwordEmbedded = payload.IncomingPassword !== undefined;
+    summary.account = {
+      kind,
+      email: str(payload.EmailAddress),
+      senderName: str(payload.EmailAccountName),
+      servers: [server(kind, payload, 'Incoming'), outgoing],
+    };
   } else if (type === 'com.apple.eas.account' || type === 'com.apple.ews.account') {
     const ews = type === 'com.apple.ews.account';
     summary.account = {
@@ -269,7 +287,16 @@ export function inspectProfile(data: Buffer, options: InspectOptions = {}): Insp
     if (signedData.contentType !== OID.data) profileError = `the signed content is of type ${signedData.contentType}, not data`;
   }
 
-  const report: InspectReport = { size: data.length, signed: signedData !== undefined, signature, profileError, profile: undefined, schema: [], installs: [], passwordsEmbedded: false };
+  const report: InspectReport = {
+    size: data.length,
+    signed: signedData !== undefined,
+    signature,
+    profileError,
+    profile: undefined,
+    schema: [],
+    installs: [],
+    passwordsEmbedded: false,
+  };
   if (profileError) return report;
   let profile: unknown;
   try {

@@ -119,7 +119,10 @@ function decrypt(algorithm: DerNode, encrypted: Buffer, password: string): Buffe
     key = pkcs12Kdf(sha1, bmpPassword(password), salt, 1, iterations, 24);
     iv = pkcs12Kdf(sha1, bmpPassword(password), salt, 2, iterations, 8);
   } else if (oid === OIDS.pbeSha1Rc2_40 || oid === OIDS.pbeSha1Rc2_128) {
-    throw new Pkcs12Error('unsupported', 'the file uses the legacy RC2 encryption; export it again with a current OpenSSL (openssl pkcs12 -export, AES by default)');
+    throw new Pkcs12Error(
+      'unsupported',
+      'the file uses the legacy RC2 encryption; export it again with a current OpenSSL (openssl pkcs12 -export, AES by default)',
+    );
   } else {
     throw new Pkcs12Error('unsupported', `the file is encrypted with an algorithm mailsetup does not read (${oid})`);
   }
@@ -144,7 +147,7 @@ function verifyMac(pfx: DerNode, authSafe: Buffer, password: string): void {
   const macKey = pkcs12Kdf(hash, bmpPassword(password), salt, 3, iterations, createHash(hash.name).digest().length);
   const actual = createHmac(hash.name, macKey).update(authSafe).digest();
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new Pkcs12Error('wrong-password', 'the passphrase is wrong (the file\'s integrity check fails with it)');
+    throw new Pkcs12Error('wrong-password', "the passphrase is wrong (the file's integrity check fails with it)");
   }
 }
 
@@ -171,7 +174,8 @@ export function readPkcs12(data: Buffer, password: string): Pkcs12Contents {
   try {
     pfx = readDer(data);
     const authSafeInfo = child(pfx, 1, TAG.SEQUENCE);
-    if (decodeOid(child(authSafeInfo, 0, TAG.OID)) !== OIDS.data) throw new Pkcs12Error('unsupported', 'the file is protected with public keys, not a passphrase');
+    if (decodeOid(child(authSafeInfo, 0, TAG.OID)) !== OIDS.data)
+      throw new Pkcs12Error('unsupported', 'the file is protected with public keys, not a passphrase');
     authSafe = child(child(authSafeInfo, 1), 0, TAG.OCTET_STRING).content;
   } catch (error) {
     if (error instanceof Pkcs12Error) throw error;

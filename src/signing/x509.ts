@@ -17,7 +17,17 @@ const SIGNATURE_ALGORITHMS: Record<string, { name: string; weak: boolean }> = {
   '1.3.101.112': { name: 'Ed25519', weak: false },
 };
 
-const KEY_USAGE_BITS = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
+const KEY_USAGE_BITS = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
 export type KeyUsage = (typeof KEY_USAGE_BITS)[number];
 
 const OID_KEY_USAGE = '2.5.29.15';

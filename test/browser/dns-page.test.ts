@@ -9,7 +9,16 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { testApp } from '../http/helpers.js';
 import { makeTempDir } from '../support/tmp.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let server: Server;
 let base: string;
@@ -22,7 +31,12 @@ beforeAll(async () => {
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  context = await chromium.launchPersistentContext(join(tmp.path, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, locale: 'sv-SE' });
+  context = await chromium.launchPersistentContext(join(tmp.path, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    locale: 'sv-SE',
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
 });
 

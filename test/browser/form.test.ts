@@ -16,7 +16,16 @@ import { makeTempDir } from '../support/tmp.js';
 import { readZipEntries } from '../support/zip.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const WINDOWS_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 let signing: TestSigning;
@@ -123,7 +132,12 @@ describe('an iPhone user with Safari', () => {
   });
 
   it('gets the same profile without JavaScript', async () => {
-    const page = await browser({ ...devices['iPhone 13'], javaScriptEnabled: false, locale: 'sv-SE', extraHTTPHeaders: { 'Accept-Language': 'sv-SE,sv;q=0.9' } });
+    const page = await browser({
+      ...devices['iPhone 13'],
+      javaScriptEnabled: false,
+      locale: 'sv-SE',
+      extraHTTPHeaders: { 'Accept-Language': 'sv-SE,sv;q=0.9' },
+    });
     await page.goto(`${base}/`);
     await eventually(async () => expect((await page.locator('h1').innerText()).trim()).toBe('Ställ in din e-post'));
     await page.getByLabel('E-postadress').fill('ivan.petrov@nstu.ru');

@@ -23,7 +23,10 @@ const tmp = makeTempDir('mailsetup-admin-browser-');
 beforeAll(async () => {
   signing = await testSigning();
   smtp = await startSmtp();
-  const { app } = testApp({ env: { MAILSETUP_ADMIN_TOKEN: TOKEN, MAILSETUP_SMTP_URL: smtp.url, MAILSETUP_MAIL_FROM: 'it@example.org' }, signer: signing.signer });
+  const { app } = testApp({
+    env: { MAILSETUP_ADMIN_TOKEN: TOKEN, MAILSETUP_SMTP_URL: smtp.url, MAILSETUP_MAIL_FROM: 'it@example.org' },
+    signer: signing.signer,
+  });
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -57,7 +60,10 @@ describe('admin page in a browser', () => {
     const page = context.pages()[0] ?? (await context.newPage());
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
-    page.on('response', (response) => response.status() >= 400 && !response.url().endsWith('/favicon.ico') && problems.push(`${response.status()} ${response.url()}`));
+    page.on(
+      'response',
+      (response) => response.status() >= 400 && !response.url().endsWith('/favicon.ico') && problems.push(`${response.status()} ${response.url()}`),
+    );
     page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(`${base}/admin`);
     await page.fill('#token', TOKEN);
@@ -84,7 +90,7 @@ describe('admin page in a browser', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows the server\'s reason when the token is wrong', async () => {
+  it("shows the server's reason when the token is wrong", async () => {
     const page = await context.newPage();
     await page.goto(`${base}/admin`);
     await page.fill('#token', 'not-the-token-at-all-000');

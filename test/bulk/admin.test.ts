@@ -26,7 +26,11 @@ afterAll(async () => {
 
 function adminApp() {
   const log = captureLogger();
-  const { app } = testApp({ env: { MAILSETUP_ADMIN_TOKEN: TOKEN, MAILSETUP_SMTP_URL: smtp.url, MAILSETUP_MAIL_FROM: 'IT <it@example.org>' }, signer: signing.signer, logger: log.logger });
+  const { app } = testApp({
+    env: { MAILSETUP_ADMIN_TOKEN: TOKEN, MAILSETUP_SMTP_URL: smtp.url, MAILSETUP_MAIL_FROM: 'IT <it@example.org>' },
+    signer: signing.signer,
+    logger: log.logger,
+  });
   return { app, log };
 }
 
@@ -62,7 +66,11 @@ describe('admin page', () => {
 
   it('checks every row, streams the ZIP of verified profiles, and mails everyone with progress', async () => {
     const { app, log } = adminApp();
-    const upload = await request(app).post('/admin/api/jobs?name=staff.csv').set('Authorization', `Bearer ${TOKEN}`).set('Content-Type', 'text/csv').send(staffBuffer());
+    const upload = await request(app)
+      .post('/admin/api/jobs?name=staff.csv')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Content-Type', 'text/csv')
+      .send(staffBuffer());
     expect(upload.status).toBe(201);
     expect(upload.body).toMatchObject({ ok: 4, failed: 5 });
     const rows = upload.body.rows as { line: number; status: string; error?: string }[];
@@ -75,8 +83,15 @@ describe('admin page', () => {
     const path = join(signing.dir, 'admin.zip');
     writeFileSync(path, zip.body as Buffer);
     const entries = await readZipEntries(path);
-    expect([...entries.keys()]).toEqual(['ivan.petrov@nstu.ru.mobileconfig', 'åsa.öberg@mail.ru.mobileconfig', 'björn@yandex.ru.mobileconfig', 'maria@nstu.ru.mobileconfig', 'manifest.csv']);
-    for (const [name, body] of entries) if (name.endsWith('.mobileconfig')) expect(opensslVerify(body, signing.caFile, signing.dir).toString()).toContain('<plist');
+    expect([...entries.keys()]).toEqual([
+      'ivan.petrov@nstu.ru.mobileconfig',
+      'åsa.öberg@mail.ru.mobileconfig',
+      'björn@yandex.ru.mobileconfig',
+      'maria@nstu.ru.mobileconfig',
+      'manifest.csv',
+    ]);
+    for (const [name, body] of entries)
+      if (name.endsWith('.mobileconfig')) expect(opensslVerify(body, signing.caFile, signing.dir).toString()).toContain('<plist');
     expect(entries.get('manifest.csv')!.toString()).toContain('4,not-an-address,error');
 
     const send = await request(app).post(`/admin/api/jobs/${upload.body.id}/send`).set('Authorization', `Bearer ${TOKEN}`);
@@ -107,7 +122,11 @@ describe('admin page', () => {
     const format = await request(app).post('/admin/api/jobs?formats=floppy').set('Authorization', `Bearer ${TOKEN}`).send('email\na@mail.ru\n');
     expect(format.status).toBe(400);
     expect(format.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'formats' });
-    const secret = await request(app).post('/admin/api/jobs').set('Authorization', `Bearer ${TOKEN}`).set('Content-Type', 'text/csv').send('email,password\na@mail.ru,x\n');
+    const secret = await request(app)
+      .post('/admin/api/jobs')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Content-Type', 'text/csv')
+      .send('email,password\na@mail.ru,x\n');
     expect(secret.status).toBe(400);
     expect(secret.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'no-passwords' });
   });

@@ -46,12 +46,20 @@ describe('mailsetup bulk', () => {
       expect(validateProfileXml(content, os)).toEqual([]);
       expect(plist.PayloadContent[0]!.EmailAddress).toBe(email.normalize('NFC'));
     }
-    const ivan = plistlibParse(opensslVerify(entries.get('ivan.petrov@nstu.ru.mobileconfig')!, rootPem, tmp.path)) as { PayloadDisplayName: string; PayloadContent: Record<string, unknown>[] };
+    const ivan = plistlibParse(opensslVerify(entries.get('ivan.petrov@nstu.ru.mobileconfig')!, rootPem, tmp.path)) as {
+      PayloadDisplayName: string;
+      PayloadContent: Record<string, unknown>[];
+    };
     expect(ivan.PayloadContent[0]!.EmailAccountName).toBe('Иван Петров');
     expect(ivan.PayloadContent[0]!.IncomingMailServerUsername).toBe('ivan.petrov@corp.nstu.ru');
-    const bjorn = plistlibParse(opensslVerify(entries.get('björn@yandex.ru.mobileconfig')!, rootPem, tmp.path)) as { PayloadContent: Record<string, unknown>[] };
+    const bjorn = plistlibParse(opensslVerify(entries.get('björn@yandex.ru.mobileconfig')!, rootPem, tmp.path)) as {
+      PayloadContent: Record<string, unknown>[];
+    };
     expect(bjorn.PayloadContent[0]!.EmailAccountName).toBe('Björn; Ström');
-    const asa = plistlibParse(opensslVerify(entries.get('åsa.öberg@mail.ru.mobileconfig')!, rootPem, tmp.path)) as { TargetDeviceType: number; PayloadScope: string };
+    const asa = plistlibParse(opensslVerify(entries.get('åsa.öberg@mail.ru.mobileconfig')!, rootPem, tmp.path)) as {
+      TargetDeviceType: number;
+      PayloadScope: string;
+    };
     expect(asa).toMatchObject({ TargetDeviceType: 5, PayloadScope: 'User' });
 
     const rows = manifestRows(entries.get('manifest.csv')!.toString('utf8'));
@@ -77,7 +85,10 @@ describe('mailsetup bulk', () => {
       { email: 'petr@yandex.ru', name: 'Пётр', device: 'macos' },
     ]);
     writeFileSync(join(tmp.path, 'staff.json'), json);
-    const run = await runCliProcess(['bulk', 'staff.json', '--out', 'folder', '--formats', 'mobileconfig,autoconfig', '--unsigned', '--workers', '1'], { cwd: tmp.path, env });
+    const run = await runCliProcess(['bulk', 'staff.json', '--out', 'folder', '--formats', 'mobileconfig,autoconfig', '--unsigned', '--workers', '1'], {
+      cwd: tmp.path,
+      env,
+    });
     expect(run.stderr).not.toContain('error');
     expect(run.code).toBe(0);
     const files = readdirSync(join(tmp.path, 'folder')).sort();
@@ -96,7 +107,10 @@ describe('mailsetup bulk', () => {
   });
 
   it('fails with exit code 6 and leaves nothing behind when the signing identity cannot be loaded', async () => {
-    const run = await runCliProcess(['bulk', 'staff.csv', '--out', 'nosign.zip', '--workers', '2'], { cwd: tmp.path, env: { ...env, MAILSETUP_SIGNING_KEY: join(tmp.path, 'missing.key') } });
+    const run = await runCliProcess(['bulk', 'staff.csv', '--out', 'nosign.zip', '--workers', '2'], {
+      cwd: tmp.path,
+      env: { ...env, MAILSETUP_SIGNING_KEY: join(tmp.path, 'missing.key') },
+    });
     expect(run.code).toBe(6);
     expect(run.stderr).toContain('missing.key');
     expect(readdirSync(tmp.path).filter((name) => name.startsWith('nosign') || name.includes('.part'))).toEqual([]);

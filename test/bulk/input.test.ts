@@ -91,7 +91,9 @@ describe('ZIP output', () => {
     const entries = await readZipEntries(path);
     expect(entries.size).toBe(3000);
     expect(entries.get('person-2999.txt')!.toString()).toBe('file 2999 '.repeat(50));
-    const check = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), len(z.namelist()))', path], { encoding: 'utf8' });
+    const check = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), len(z.namelist()))', path], {
+      encoding: 'utf8',
+    });
     expect(check.trim()).toBe('None 3000');
   });
 });

@@ -25,7 +25,12 @@ describe('bulk --mdm', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const files = readdirSync(join(tmp.path, 'jamf')).sort();
-    expect(files).toEqual(['jamf-nstu-default-imap-ios.mobileconfig', 'jamf-nstu-default-imap-macos.mobileconfig', 'jamf-nstu-default-pop-ios.mobileconfig', 'jamf-nstu-default-pop-macos.mobileconfig']);
+    expect(files).toEqual([
+      'jamf-nstu-default-imap-ios.mobileconfig',
+      'jamf-nstu-default-imap-macos.mobileconfig',
+      'jamf-nstu-default-pop-ios.mobileconfig',
+      'jamf-nstu-default-pop-macos.mobileconfig',
+    ]);
     const { xml, profile } = load('jamf', 'jamf-nstu-default-imap-ios.mobileconfig');
     expect(xml.subarray(0, 5).toString()).toBe('<?xml'); // plain XML, no CMS envelope
     const mail = profile.PayloadContent[0]!;
@@ -68,13 +73,24 @@ describe('bulk --mdm', () => {
   });
 
   it('takes the templates a staff list needs, Exchange included, with generic placeholders', async () => {
-    writeFileSync(join(tmp.path, 'mdm-staff.csv'), 'email,provider,variant,type,device\r\nboss@corp.example,rackcorp,mn,exchange,ios\r\nann@mail.ru,,,,\r\nbad,,,,\r\nbob@mail.ru,,,,\r\n');
+    writeFileSync(
+      join(tmp.path, 'mdm-staff.csv'),
+      'email,provider,variant,type,device\r\nboss@corp.example,rackcorp,mn,exchange,ios\r\nann@mail.ru,,,,\r\nbad,,,,\r\nbob@mail.ru,,,,\r\n',
+    );
     const run = await runCli(['bulk', 'mdm-staff.csv', '--mdm', 'generic', '--out', 'generic'], { cwd: tmp.path });
     expect(run.code).toBe(10);
     expect(run.stderr).toContain('line 4: email: "bad" is not an email address');
-    expect(readdirSync(join(tmp.path, 'generic')).sort()).toEqual(['generic-mailru-default-imap-ios.mobileconfig', 'generic-rackcorp-mn-exchange-ios.mobileconfig']);
+    expect(readdirSync(join(tmp.path, 'generic')).sort()).toEqual([
+      'generic-mailru-default-imap-ios.mobileconfig',
+      'generic-rackcorp-mn-exchange-ios.mobileconfig',
+    ]);
     const eas = load('generic', 'generic-rackcorp-mn-exchange-ios.mobileconfig');
-    expect(eas.profile.PayloadContent[0]).toMatchObject({ PayloadType: 'com.apple.eas.account', EmailAddress: '%EMAILADDRESS%', UserName: '%EMAILADDRESS%', Host: 'mail.ex1.rackcorp.com' });
+    expect(eas.profile.PayloadContent[0]).toMatchObject({
+      PayloadType: 'com.apple.eas.account',
+      EmailAddress: '%EMAILADDRESS%',
+      UserName: '%EMAILADDRESS%',
+      Host: 'mail.ex1.rackcorp.com',
+    });
     expect(validateProfileXml(eas.xml, 'iOS')).toEqual([]);
   });
 

@@ -6,7 +6,12 @@ describe('progress', () => {
   it('redraws one bar on a terminal', () => {
     let out = '';
     let clock = 0;
-    const progress = createProgress((text) => (out += text), true, 200, () => (clock += 200));
+    const progress = createProgress(
+      (text) => (out += text),
+      true,
+      200,
+      () => (clock += 200),
+    );
     progress.update({ done: 100, ok: 99, failed: 1 });
     progress.end({ done: 200, ok: 198, failed: 2, sent: 198 });
     expect(out).toContain('\r[###############---------------]  50% 100/200 rows, 99 ok, 1 failed');

@@ -8,7 +8,8 @@ let dir: ReturnType<typeof makeTempDir>;
 beforeEach(() => (dir = makeTempDir()));
 afterEach(() => dir.remove());
 
-const run = (argv: string[], env: Record<string, string> = {}, stdin?: string) => runCli(argv, { cwd: dir.path, env, ...(stdin === undefined ? {} : { stdin }) });
+const run = (argv: string[], env: Record<string, string> = {}, stdin?: string) =>
+  runCli(argv, { cwd: dir.path, env, ...(stdin === undefined ? {} : { stdin }) });
 
 describe('mailsetup profile', () => {
   it('writes an unsigned profile that plistlib reads back with the NSTU settings', async () => {
@@ -46,7 +47,11 @@ describe('mailsetup profile', () => {
   });
 
   it('refuses embedding when the operator forbids it', async () => {
-    const result = await run(['profile', '--email', 'a@mail.ru', '--unsigned', '--password-stdin', '--out', 'p.mobileconfig'], { MAILSETUP_ALLOW_PASSWORD: 'false' }, 'x');
+    const result = await run(
+      ['profile', '--email', 'a@mail.ru', '--unsigned', '--password-stdin', '--out', 'p.mobileconfig'],
+      { MAILSETUP_ALLOW_PASSWORD: 'false' },
+      'x',
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/password/);
     expect(existsSync(join(dir.path, 'p.mobileconfig'))).toBe(false);
@@ -62,7 +67,11 @@ describe('mailsetup profile', () => {
     [['--email', 'a@nstu.ru', '--provider', 'nope'], 'provider', 3],
     [['--email', 'a@x.example', '--provider', 'rackcorp', '--variant', 'mars'], 'variant', 3],
     [['--email', 'a@nstu.ru', '--type', 'exchange'], 'type', 4],
-    [['--email', 'a@x.example', '--incoming-host', 'imap.x.example', '--incoming-port', '99999', '--outgoing-host', 'smtp.x.example'], 'manual.incoming.port', 2],
+    [
+      ['--email', 'a@x.example', '--incoming-host', 'imap.x.example', '--incoming-port', '99999', '--outgoing-host', 'smtp.x.example'],
+      'manual.incoming.port',
+      2,
+    ],
     [['--emial', 'a@nstu.ru'], 'emial', 64],
   ])('bad input %j: names %s on stderr, exits %d, writes no file', async (args, field, code) => {
     const result = await run(['profile', ...args, '--unsigned', '--out', 'x.mobileconfig']);
@@ -87,7 +96,10 @@ describe('mailsetup profile', () => {
   });
 
   it('reports an invalid provider file with its path, field and rule', async () => {
-    writeFileSync(join(dir.path, 'broken.yaml'), 'id: broken\nname: Broken\nservers:\n  - { protocol: imap, host: imap.example.edu, port: 99999, socket: SSL }\n');
+    writeFileSync(
+      join(dir.path, 'broken.yaml'),
+      'id: broken\nname: Broken\nservers:\n  - { protocol: imap, host: imap.example.edu, port: 99999, socket: SSL }\n',
+    );
     const result = await run(['profile', '--email', 'a@nstu.ru', '--unsigned', '--providers', 'broken.yaml', '--out', 'x.mobileconfig']);
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('broken.yaml');

@@ -11,7 +11,7 @@ import { readPlistXml, validateProfileXml } from '../../src/formats/apple-schema
 import { PlistReal, loadAppleSchemas, plistTypeOf, validateProfile, type AppleSchemas, type Problem } from '../../src/formats/apple-schema.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const APPLE = join(REPO, '..', 'shared', 'reference', 'apple-schemas');
+const APPLE = join(REPO, 'test', 'fixtures', 'reference', 'apple-schemas');
 const PROFILES = join(APPLE, 'mdm', 'profiles');
 
 function schemasFromYaml(): AppleSchemas {
@@ -82,7 +82,7 @@ function exchangeProfile(type: 'com.apple.eas.account' | 'com.apple.ews.account'
 const payload = (profile: Dict) => (profile.PayloadContent as Dict[])[0]!;
 
 describe('compiled schema facts', () => {
-  test('the committed JSON is exactly what Apple\'s YAML compiles to (regenerate: npm run apple-schemas)', () => {
+  test("the committed JSON is exactly what Apple's YAML compiles to (regenerate: npm run apple-schemas)", () => {
     const fromYaml = schemasFromYaml();
     const committed = readFileSync(join(REPO, 'src', 'formats', 'apple-schema.data.json'), 'utf8');
     expect(committed).toBe(serializeAppleSchemas(fromYaml));
@@ -116,9 +116,9 @@ describe('compiled schema facts', () => {
   test('the compiler refuses schema fields it does not understand', () => {
     const doc = { payload: { payloadtype: 'x.test' }, payloadkeys: [{ key: 'A', type: '<string>', presence: 'optional', weird: 1 }] };
     const base = schemasFromYaml();
-    expect(() =>
-      compileAppleSchemas([{ name: 'x.yaml', document: doc }], { sourceText: base.source.revision, licenseText: 'Copyright' }),
-    ).toThrow(/x\.yaml payloadkeys\[0\] A: unknown schema field "weird"/);
+    expect(() => compileAppleSchemas([{ name: 'x.yaml', document: doc }], { sourceText: base.source.revision, licenseText: 'Copyright' })).toThrow(
+      /x\.yaml payloadkeys\[0\] A: unknown schema field "weird"/,
+    );
     const badType = { payload: { payloadtype: 'x.test' }, payloadkeys: [{ key: 'A', type: '<float>' }] };
     expect(() => compileAppleSchemas([{ name: 'x.yaml', document: badType }], { sourceText: '', licenseText: '' })).toThrow(/unknown type <float>/);
   });
@@ -219,7 +219,11 @@ describe('validateProfile', () => {
   test('payload identifiers and UUIDs must not repeat', () => {
     const profile = mailProfile();
     const second = { ...payload(profile), PayloadUUID: '11111111-2222-5333-8444-888888888888' };
-    const third = { ...payload(profile), PayloadIdentifier: 'org.example.mail.test.other', PayloadUUID: payload(profile).PayloadUUID!.toString().toLowerCase() };
+    const third = {
+      ...payload(profile),
+      PayloadIdentifier: 'org.example.mail.test.other',
+      PayloadUUID: payload(profile).PayloadUUID!.toString().toLowerCase(),
+    };
     profile.PayloadContent = [payload(profile), second, third];
     expect(brief(validateProfile(profile, 'iOS', schemas))).toEqual([
       ['PayloadContent[1].PayloadIdentifier', 'unique'],
@@ -258,7 +262,9 @@ describe('validateProfile', () => {
       ['PayloadContent[0].EmailAccountDescription', 'type'],
     ]);
     expect(brief(validateProfile([], 'iOS', schemas))).toEqual([['', 'profile']]);
-    expect(brief(validateProfile({ ...mailProfile(), PayloadContent: [{ ...payload(mailProfile()) }], IsEncrypted: 1 }, 'iOS', schemas))).toEqual([['IsEncrypted', 'type']]);
+    expect(brief(validateProfile({ ...mailProfile(), PayloadContent: [{ ...payload(mailProfile()) }], IsEncrypted: 1 }, 'iOS', schemas))).toEqual([
+      ['IsEncrypted', 'type'],
+    ]);
   });
 
   test('an encrypted profile needs no PayloadContent', () => {
@@ -284,7 +290,18 @@ describe('validateProfile', () => {
       },
     };
     const profile = mailProfile();
-    profile.PayloadContent = [{ PayloadType: 'org.example.test', PayloadVersion: 1, PayloadIdentifier: 'x', PayloadUUID: 'y', Level: 9, Tags: ['a', 2, 'c'], Old: true, Options: { Slow: true } }];
+    profile.PayloadContent = [
+      {
+        PayloadType: 'org.example.test',
+        PayloadVersion: 1,
+        PayloadIdentifier: 'x',
+        PayloadUUID: 'y',
+        Level: 9,
+        Tags: ['a', 2, 'c'],
+        Old: true,
+        Options: { Slow: true },
+      },
+    ];
     expect(brief(validateProfile(profile, 'iOS', custom))).toEqual([
       ['PayloadContent[0].Level', 'range'],
       ['PayloadContent[0].Tags', 'repetition'],
@@ -298,7 +315,16 @@ describe('validateProfile', () => {
 
   test('plist types of JavaScript values follow what plist.build writes', () => {
     expect([1, 1.5, new PlistReal(1), 10n, 'a', true, new Date(0), Buffer.alloc(1), [], {}].map(plistTypeOf)).toEqual([
-      'integer', 'real', 'real', 'integer', 'string', 'boolean', 'date', 'data', 'array', 'dictionary',
+      'integer',
+      'real',
+      'real',
+      'integer',
+      'string',
+      'boolean',
+      'date',
+      'data',
+      'array',
+      'dictionary',
     ]);
     expect([NaN, Infinity, null, undefined, new Date('x'), new Map(), () => 1].map(plistTypeOf)).toEqual(Array(7).fill(undefined));
     expect(build({ a: 3600 })).toContain('<integer>3600</integer>');

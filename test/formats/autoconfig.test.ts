@@ -11,8 +11,8 @@ import { makeTempDir } from '../support/tmp.js';
 import { catalog, expectGolden, fixture } from './outlook-fixtures.js';
 import { thrown } from '../support/errors.js';
 
-// draft-ietf-mailmaint-autoconfig's RELAX NG schema, from the shared reference data beside the checkout.
-const SCHEMA = fileURLToPath(new URL('../../../shared/reference/autoconfig/autoconfig.rng', import.meta.url));
+// draft-ietf-mailmaint-autoconfig's RELAX NG schema (test/fixtures/reference/autoconfig, Revised BSD).
+const SCHEMA = fileURLToPath(new URL('../fixtures/reference/autoconfig/autoconfig.rng', import.meta.url));
 const tmp = makeTempDir('mailsetup-autoconfig-');
 afterAll(() => tmp.remove());
 let counter = 0;
@@ -28,7 +28,8 @@ function validate(xml: string): Element {
   return doc.documentElement as unknown as Element;
 }
 
-const elements = (parent: Element, name?: string) => Array.from(parent.childNodes).filter((n): n is Element => n.nodeType === 1 && (name === undefined || (n as Element).localName === name));
+const elements = (parent: Element, name?: string) =>
+  Array.from(parent.childNodes).filter((n): n is Element => n.nodeType === 1 && (name === undefined || (n as Element).localName === name));
 const text = (parent: Element, name: string) => elements(parent, name).map((e) => e.textContent);
 
 interface Server {
@@ -48,7 +49,16 @@ function servers(root: Element): Server[] {
     .filter((e) => e.localName === 'incomingServer' || e.localName === 'outgoingServer')
     .map((e) => {
       const one = (name: string) => (elements(e, name)[0] ? { [name]: elements(e, name)[0]!.textContent } : {});
-      return { kind: e.localName!, type: e.getAttribute('type'), ...one('hostname'), ...one('port'), ...one('socketType'), ...one('username'), ...one('url'), auth: text(e, 'authentication') };
+      return {
+        kind: e.localName!,
+        type: e.getAttribute('type'),
+        ...one('hostname'),
+        ...one('port'),
+        ...one('socketType'),
+        ...one('username'),
+        ...one('url'),
+        auth: text(e, 'authentication'),
+      };
     });
 }
 
@@ -98,12 +108,19 @@ describe('Thunderbird autoconfig', () => {
 
   it('RackCorp with Exchange: an ews server after IMAP and POP, with its EWS URL', () => {
     const rackcorp = catalog.get('rackcorp');
-    const list = servers(validate(buildAutoconfig(rackcorp, rackcorp.variants.find((v) => v.id === 'mn')!)));
+    const list = servers(
+      validate(
+        buildAutoconfig(
+          rackcorp,
+          rackcorp.variants.find((v) => v.id === 'mn')!,
+        ),
+      ),
+    );
     const incoming = list.filter((s) => s.kind === 'incomingServer');
     expect(incoming.at(-1)).toMatchObject({ type: 'ews', url: 'https://mail.ex1.rackcorp.com/EWS/Exchange.asmx', username: '%EMAILADDRESS%' });
   });
 
-  it('per person: NSTU usernames filled in (local part @corp.nstu.ru), the person\'s domain only', () => {
+  it("per person: NSTU usernames filled in (local part @corp.nstu.ru), the person's domain only", () => {
     const nstu = catalog.get('nstu');
     const root = validate(buildAutoconfig(nstu, nstu.variants[0]!, { email: email('ivan.petrov@nstu.ru') }));
     const provider = elements(root, 'emailProvider')[0]!;
@@ -111,7 +128,7 @@ describe('Thunderbird autoconfig', () => {
     expect(new Set(servers(root).map((s) => s.username))).toEqual(new Set(['ivan.petrov@corp.nstu.ru']));
   });
 
-  it('the autoconfig format: the person\'s resolved servers first, the provider\'s others after', () => {
+  it("the autoconfig format: the person's resolved servers first, the provider's others after", () => {
     const { account, context } = fixture({ email: 'anna@bk.ru', type: 'pop', security: 'STARTTLS', format: 'autoconfig' });
     const xml = FORMATS.autoconfig.build(account, context) as string;
     const list = servers(validate(xml));
@@ -122,12 +139,32 @@ describe('Thunderbird autoconfig', () => {
     expectGolden('thunderbird/person-mailru-pop-starttls.xml', xml);
   });
 
-  it('servers typed by hand: just the account\'s servers; a plain one only because it was asked for', () => {
-    const { account, context } = fixture({ email: 'a@own.example', manual: { incoming: { host: 'mx.own.example', socket: 'plain' }, outgoing: { host: 'mx.own.example', socket: 'STARTTLS' } }, format: 'autoconfig' });
+  it("servers typed by hand: just the account's servers; a plain one only because it was asked for", () => {
+    const { account, context } = fixture({
+      email: 'a@own.example',
+      manual: { incoming: { host: 'mx.own.example', socket: 'plain' }, outgoing: { host: 'mx.own.example', socket: 'STARTTLS' } },
+      format: 'autoconfig',
+    });
     const list = servers(validate(FORMATS.autoconfig.build(account, context) as string));
     expect(list).toEqual([
-      { kind: 'incomingServer', type: 'imap', hostname: 'mx.own.example', port: '143', socketType: 'plain', username: 'a@own.example', auth: ['password-cleartext'] },
-      { kind: 'outgoingServer', type: 'smtp', hostname: 'mx.own.example', port: '587', socketType: 'STARTTLS', username: 'a@own.example', auth: ['password-cleartext'] },
+      {
+        kind: 'incomingServer',
+        type: 'imap',
+        hostname: 'mx.own.example',
+        port: '143',
+        socketType: 'plain',
+        username: 'a@own.example',
+        auth: ['password-cleartext'],
+      },
+      {
+        kind: 'outgoingServer',
+        type: 'smtp',
+        hostname: 'mx.own.example',
+        port: '587',
+        socketType: 'STARTTLS',
+        username: 'a@own.example',
+        auth: ['password-cleartext'],
+      },
     ]);
   });
 
@@ -153,12 +190,19 @@ describe('Thunderbird autoconfig', () => {
       ['a NUL', 'NSTU\u0000'],
       ['a vertical tab', 'NSTU\u000b'],
     ])('%s is refused, never silently dropped', (_, value) => {
-      expect(thrown(() => buildAutoconfig(withName(value), nstu.variants[0]!))).toMatchObject({ code: 'INVALID_INPUT', field: 'provider.name', rule: 'no-control-characters' });
+      expect(thrown(() => buildAutoconfig(withName(value), nstu.variants[0]!))).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'provider.name',
+        rule: 'no-control-characters',
+      });
       expect(thrown(() => buildAutoconfig(withName('NSTU', value), nstu.variants[0]!))).toMatchObject({ code: 'INVALID_INPUT', field: 'servers.0.username' });
     });
 
     it('a provider with only plain servers has nothing to publish: a clear error', () => {
-      const plainOnly: Provider = { ...nstu, variants: [{ ...nstu.variants[0]!, servers: nstu.variants[0]!.servers.map((s) => ({ ...s, socket: 'plain' as const, insecure: true })) }] };
+      const plainOnly: Provider = {
+        ...nstu,
+        variants: [{ ...nstu.variants[0]!, servers: nstu.variants[0]!.servers.map((s) => ({ ...s, socket: 'plain' as const, insecure: true })) }],
+      };
       expect(thrown(() => buildAutoconfig(plainOnly, plainOnly.variants[0]!))).toMatchObject({ code: 'UNSUPPORTED', rule: 'offered-security' });
     });
   });

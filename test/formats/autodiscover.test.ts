@@ -1,10 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import {
-  AUTODISCOVER_OUTLOOK_RESPONSE_NS,
-  AUTODISCOVER_RESPONSE_NS,
-  buildAutodiscoverResponse,
-} from '../../src/formats/autodiscover.js';
+import { AUTODISCOVER_OUTLOOK_RESPONSE_NS, AUTODISCOVER_RESPONSE_NS, buildAutodiscoverResponse } from '../../src/formats/autodiscover.js';
 import { FORMATS } from '../../src/formats/registry.js';
 import { expectGolden, fixture, tampered } from './outlook-fixtures.js';
 import { thrown } from '../support/errors.js';
@@ -18,15 +14,23 @@ function parse(xml: string): Element {
   return doc.documentElement as unknown as Element;
 }
 
-const children = (element: Element, name: string) => Array.from(element.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).localName === name);
+const children = (element: Element, name: string) =>
+  Array.from(element.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).localName === name);
 const child = (element: Element, name: string) => children(element, name)[0];
-const textOf = (element: Element | undefined, name: string) => (element ? child(element, name)?.textContent ?? undefined : undefined);
+const textOf = (element: Element | undefined, name: string) => (element ? (child(element, name)?.textContent ?? undefined) : undefined);
 
 function protocols(xml: string): Record<string, Record<string, string>> {
   const root = parse(xml);
   const account = child(child(root, 'Response')!, 'Account')!;
   return Object.fromEntries(
-    children(account, 'Protocol').map((p) => [textOf(p, 'Type'), Object.fromEntries(Array.from(p.childNodes).filter((n) => n.nodeType === 1).map((n) => [(n as Element).localName, n.textContent]))]),
+    children(account, 'Protocol').map((p) => [
+      textOf(p, 'Type'),
+      Object.fromEntries(
+        Array.from(p.childNodes)
+          .filter((n) => n.nodeType === 1)
+          .map((n) => [(n as Element).localName, n.textContent]),
+      ),
+    ]),
   );
 }
 
@@ -45,8 +49,29 @@ describe('Autodiscover POX response', () => {
     expect(textOf(account_, 'AccountType')).toBe('email');
     expect(textOf(account_, 'Action')).toBe('settings');
     expect(protocols(xml)).toEqual({
-      IMAP: { Type: 'IMAP', Server: 'mail2.nstu.ru', Port: '993', DomainRequired: 'off', LoginName: 'ivan.petrov@corp.nstu.ru', SPA: 'off', SSL: 'on', Encryption: 'SSL', AuthRequired: 'on' },
-      SMTP: { Type: 'SMTP', Server: 'mail2.nstu.ru', Port: '587', DomainRequired: 'off', LoginName: 'ivan.petrov@corp.nstu.ru', SPA: 'off', SSL: 'on', Encryption: 'TLS', AuthRequired: 'on', UsePOPAuth: 'on' },
+      IMAP: {
+        Type: 'IMAP',
+        Server: 'mail2.nstu.ru',
+        Port: '993',
+        DomainRequired: 'off',
+        LoginName: 'ivan.petrov@corp.nstu.ru',
+        SPA: 'off',
+        SSL: 'on',
+        Encryption: 'SSL',
+        AuthRequired: 'on',
+      },
+      SMTP: {
+        Type: 'SMTP',
+        Server: 'mail2.nstu.ru',
+        Port: '587',
+        DomainRequired: 'off',
+        LoginName: 'ivan.petrov@corp.nstu.ru',
+        SPA: 'off',
+        SSL: 'on',
+        Encryption: 'TLS',
+        AuthRequired: 'on',
+        UsePOPAuth: 'on',
+      },
     });
   });
 
@@ -59,7 +84,10 @@ describe('Autodiscover POX response', () => {
     const plain = protocols(buildAutodiscoverResponse(fixture({ email: 'a@customer.example', provider: 'rackcorp', security: 'plain' }).account));
     expect(plain.IMAP).toMatchObject({ Port: '143', Encryption: 'None', SSL: 'off' });
     expect(plain.SMTP).toMatchObject({ Port: '25', Encryption: 'None', SSL: 'off' });
-    const odd = fixture({ email: 'a@own.example', manual: { incoming: { host: 'mx.own.example', port: 143, socket: 'SSL' }, outgoing: { host: 'mx.own.example', port: 465, socket: 'STARTTLS' } } });
+    const odd = fixture({
+      email: 'a@own.example',
+      manual: { incoming: { host: 'mx.own.example', port: 143, socket: 'SSL' }, outgoing: { host: 'mx.own.example', port: 465, socket: 'STARTTLS' } },
+    });
     const oddProtocols = protocols(buildAutodiscoverResponse(odd.account));
     expect([oddProtocols.IMAP!.Encryption, oddProtocols.SMTP!.Encryption]).toEqual(['SSL', 'TLS']);
   });
@@ -79,13 +107,16 @@ describe('Autodiscover POX response', () => {
     expect(protocols(buildAutodiscoverResponse(ntlm)).IMAP).toMatchObject({ SPA: 'on' });
   });
 
-  it('Exchange: redirectUrl to the Exchange server\'s own Autodiscover, or where told', () => {
+  it("Exchange: redirectUrl to the Exchange server's own Autodiscover, or where told", () => {
     const { account } = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange' });
     const account_ = child(child(parse(buildAutodiscoverResponse(account)), 'Response')!, 'Account')!;
     expect(textOf(account_, 'Action')).toBe('redirectUrl');
     expect(textOf(account_, 'RedirectUrl')).toBe('https://mail.ex1.rackcorp.com/autodiscover/autodiscover.xml');
     expect(children(account_, 'Protocol')).toHaveLength(0);
-    const custom = child(child(parse(buildAutodiscoverResponse(account, { exchangeRedirectUrl: 'https://ex.example/autodiscover/autodiscover.xml?a=1&b=2' })), 'Response')!, 'Account')!;
+    const custom = child(
+      child(parse(buildAutodiscoverResponse(account, { exchangeRedirectUrl: 'https://ex.example/autodiscover/autodiscover.xml?a=1&b=2' })), 'Response')!,
+      'Account',
+    )!;
     expect(textOf(custom, 'RedirectUrl')).toBe('https://ex.example/autodiscover/autodiscover.xml?a=1&b=2');
   });
 
@@ -127,8 +158,14 @@ describe('Autodiscover POX response', () => {
       ['an escape character', 'Anna\u001b[31m'],
       ['a lone surrogate', 'Anna\ud800'],
     ])('%s is refused, never silently dropped', (_, value) => {
-      expect(thrown(() => buildAutodiscoverResponse(tampered(base, (a) => void (a.displayName = value))))).toMatchObject({ code: 'INVALID_INPUT', field: 'displayName' });
-      expect(thrown(() => buildAutodiscoverResponse(tampered(base, (a) => void (a.outgoing!.username = value))))).toMatchObject({ code: 'INVALID_INPUT', field: 'outgoing.username' });
+      expect(thrown(() => buildAutodiscoverResponse(tampered(base, (a) => void (a.displayName = value))))).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'displayName',
+      });
+      expect(thrown(() => buildAutodiscoverResponse(tampered(base, (a) => void (a.outgoing!.username = value))))).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'outgoing.username',
+      });
     });
   });
 });

@@ -22,7 +22,12 @@ function loadZone(domain: string, snippet: string): ZoneEntry[] {
   const dir = makeTempDir('mailsetup-zone-');
   try {
     const file = join(dir.path, `${domain}.zone`);
-    writeFileSync(file, [`$TTL 3600`, `@ IN SOA ns1.${domain}. hostmaster.${domain}. 1 7200 3600 1209600 3600`, `@ IN NS ns1.${domain}.`, `ns1 IN A 192.0.2.53`, snippet].join('\n'));
+    writeFileSync(
+      file,
+      [`$TTL 3600`, `@ IN SOA ns1.${domain}. hostmaster.${domain}. 1 7200 3600 1209600 3600`, `@ IN NS ns1.${domain}.`, `ns1 IN A 192.0.2.53`, snippet].join(
+        '\n',
+      ),
+    );
     const checked = execFileSync('named-checkzone', [domain, file], { encoding: 'utf8' });
     expect(checked).toMatch(/\bOK\b/);
     const dump = execFileSync('named-checkzone', ['-D', '-o', '-', domain, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,7 +42,8 @@ function loadZone(domain: string, snippet: string): ZoneEntry[] {
   }
 }
 
-const srv = (entries: ZoneEntry[], label: string, domain: string) => entries.filter((e) => e.type === 'SRV' && e.name === `${label}.${domain}.`).map((e) => e.data);
+const srv = (entries: ZoneEntry[], label: string, domain: string) =>
+  entries.filter((e) => e.type === 'SRV' && e.name === `${label}.${domain}.`).map((e) => e.data);
 
 describe('DNS records for a mail domain', () => {
   it('NSTU: a zone BIND accepts, pointing at this service and mail2.nstu.ru in the provider’s order', () => {
@@ -121,7 +127,9 @@ _submission._tcp.bk.ru.    3600  IN  SRV    20 1 587 smtp.mail.ru.
 
   it('refuses what is not a domain, a missing service host, and unknown domains', () => {
     expect(() => dnsSnippet({ domain: 'nstu', serviceHost: SERVICE }, catalog)).toThrow(expect.objectContaining({ field: 'domain', rule: 'domain' }));
-    expect(() => dnsSnippet({ domain: 'nstu.ru', serviceHost: undefined }, catalog)).toThrow(expect.objectContaining({ field: 'service-host', rule: 'required' }));
+    expect(() => dnsSnippet({ domain: 'nstu.ru', serviceHost: undefined }, catalog)).toThrow(
+      expect.objectContaining({ field: 'service-host', rule: 'required' }),
+    );
     expect(() => dnsSnippet({ domain: 'nstu.ru', serviceHost: 'bad host' }, catalog)).toThrow(expect.objectContaining({ field: 'service-host' }));
     expect(() => dnsSnippet({ domain: 'unknown.example', serviceHost: SERVICE }, catalog)).toThrow(expect.objectContaining({ code: 'UNKNOWN_DOMAIN' }));
   });

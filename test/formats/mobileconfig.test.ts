@@ -47,7 +47,13 @@ function produceMany(inputs: GenerateRequestInput[], env: Env = ORG, providers: 
     return { file, object: buildMobileconfigObject(file.resolved.account, formatContext(file.resolved, request, config)) as Dict };
   });
   const parsed = plistlibParseMany(built.map(({ file }) => file.body)) as Dict[];
-  return built.map(({ file, object }, i) => ({ file, object, account: file.resolved.account, parsed: parsed[i]!, payload: (parsed[i]!.PayloadContent as Dict[])[0]! }));
+  return built.map(({ file, object }, i) => ({
+    file,
+    object,
+    account: file.resolved.account,
+    parsed: parsed[i]!,
+    payload: (parsed[i]!.PayloadContent as Dict[])[0]!,
+  }));
 }
 
 const produce = (input: GenerateRequestInput, env: Env = ORG): Produced => produceMany([input], env)[0]!;
@@ -80,12 +86,40 @@ interface Seed {
 const SEEDS: Seed[] = [
   ...(['global', 'us', 'mn'] as const).map((variant): Seed => {
     const host = variant === 'global' ? 'mail.rackcorp.com' : `mail.${variant}.rackcorp.com`;
-    return { label: `rackcorp/${variant}`, provider: 'rackcorp', variant, email: 'anna.larsson@example.se', login: 'anna.larsson@example.se', imap: host, pop: host, smtp: [host, 465], exchange: true };
+    return {
+      label: `rackcorp/${variant}`,
+      provider: 'rackcorp',
+      variant,
+      email: 'anna.larsson@example.se',
+      login: 'anna.larsson@example.se',
+      imap: host,
+      pop: host,
+      smtp: [host, 465],
+      exchange: true,
+    };
   }),
   { label: 'nstu', email: 'ivan.petrov@nstu.ru', login: 'ivan.petrov@corp.nstu.ru', imap: 'mail2.nstu.ru', pop: 'mail2.nstu.ru', smtp: ['mail2.nstu.ru', 587] },
   { label: 'mailru', email: 'olga@mail.ru', login: 'olga@mail.ru', imap: 'imap.mail.ru', pop: 'pop.mail.ru', smtp: ['smtp.mail.ru', 465] },
-  { label: 'yandex/ru', provider: 'yandex', variant: 'ru', email: 'pavel@yandex.ru', login: 'pavel@yandex.ru', imap: 'imap.yandex.ru', pop: 'pop.yandex.ru', smtp: ['smtp.yandex.ru', 465] },
-  { label: 'yandex/com', provider: 'yandex', variant: 'com', email: 'pavel@yandex.com', login: 'pavel@yandex.com', imap: 'imap.yandex.com', pop: 'pop.yandex.com', smtp: ['smtp.yandex.com', 465] },
+  {
+    label: 'yandex/ru',
+    provider: 'yandex',
+    variant: 'ru',
+    email: 'pavel@yandex.ru',
+    login: 'pavel@yandex.ru',
+    imap: 'imap.yandex.ru',
+    pop: 'pop.yandex.ru',
+    smtp: ['smtp.yandex.ru', 465],
+  },
+  {
+    label: 'yandex/com',
+    provider: 'yandex',
+    variant: 'com',
+    email: 'pavel@yandex.com',
+    login: 'pavel@yandex.com',
+    imap: 'imap.yandex.com',
+    pop: 'pop.yandex.com',
+    smtp: ['smtp.yandex.com', 465],
+  },
 ];
 
 const MATRIX = SEEDS.flatMap((seed) =>
@@ -94,7 +128,13 @@ const MATRIX = SEEDS.flatMap((seed) =>
   ),
 );
 
-const matrixInput = ({ seed, type, device }: (typeof MATRIX)[number]): GenerateRequestInput => ({ email: seed.email, provider: seed.provider, variant: seed.variant, type, device });
+const matrixInput = ({ seed, type, device }: (typeof MATRIX)[number]): GenerateRequestInput => ({
+  email: seed.email,
+  provider: seed.provider,
+  variant: seed.variant,
+  type,
+  device,
+});
 let matrixProfiles: Produced[] = [];
 beforeAll(() => {
   matrixProfiles = produceMany(MATRIX.map(matrixInput));
@@ -118,7 +158,12 @@ describe('every seed provider × variant × account type × device', () => {
     expect(parsed).toEqual(object);
     expect([...walk(parsed)].filter(([, v]) => v && typeof v === 'object' && ('$real' in v || '$date' in v || '$data' in v))).toEqual([]);
 
-    expect(parsed).toMatchObject({ PayloadType: 'Configuration', PayloadVersion: 1, TargetDeviceType: device === 'ios' ? 1 : 5, PayloadOrganization: 'Example University IT' });
+    expect(parsed).toMatchObject({
+      PayloadType: 'Configuration',
+      PayloadVersion: 1,
+      TargetDeviceType: device === 'ios' ? 1 : 5,
+      PayloadOrganization: 'Example University IT',
+    });
     if (device === 'macos') expect(parsed.PayloadScope).toBe('User');
     else expect(parsed).not.toHaveProperty('PayloadScope');
     expect(parsed.PayloadContent).toHaveLength(1);
@@ -196,30 +241,53 @@ describe('the facts of DOMAIN.md §1', () => {
 
   test('RackCorp mn uses mail.mn.rackcorp.com for both directions', () => {
     const { payload } = produce({ email: 'bat@example.mn', provider: 'rackcorp', variant: 'mn' });
-    expect(payload).toMatchObject({ IncomingMailServerHostName: 'mail.mn.rackcorp.com', OutgoingMailServerHostName: 'mail.mn.rackcorp.com', OutgoingMailServerPortNumber: 465 });
+    expect(payload).toMatchObject({
+      IncomingMailServerHostName: 'mail.mn.rackcorp.com',
+      OutgoingMailServerHostName: 'mail.mn.rackcorp.com',
+      OutgoingMailServerPortNumber: 465,
+    });
   });
 
   test('Mail.ru sends through smtp.mail.ru 465, for each of its domains', () => {
     const emails = ['olga@mail.ru', 'olga@inbox.ru', 'olga@list.ru', 'olga@bk.ru'];
     for (const [i, { payload }] of produceMany(emails.map((email) => ({ email }))).entries()) {
       const email = emails[i];
-      expect(payload).toMatchObject({ IncomingMailServerHostName: 'imap.mail.ru', OutgoingMailServerHostName: 'smtp.mail.ru', OutgoingMailServerPortNumber: 465, IncomingMailServerUsername: email });
+      expect(payload).toMatchObject({
+        IncomingMailServerHostName: 'imap.mail.ru',
+        OutgoingMailServerHostName: 'smtp.mail.ru',
+        OutgoingMailServerPortNumber: 465,
+        IncomingMailServerUsername: email,
+      });
     }
   });
 
   test('a yandex.com address picks the yandex.com servers without naming a variant; yandex.ru keeps .ru', () => {
-    expect(produce({ email: 'Pavel@YANDEX.com' }).payload).toMatchObject({ IncomingMailServerHostName: 'imap.yandex.com', OutgoingMailServerHostName: 'smtp.yandex.com' });
-    expect(produce({ email: 'pavel@yandex.ru' }).payload).toMatchObject({ IncomingMailServerHostName: 'imap.yandex.ru', OutgoingMailServerHostName: 'smtp.yandex.ru' });
+    expect(produce({ email: 'Pavel@YANDEX.com' }).payload).toMatchObject({
+      IncomingMailServerHostName: 'imap.yandex.com',
+      OutgoingMailServerHostName: 'smtp.yandex.com',
+    });
+    expect(produce({ email: 'pavel@yandex.ru' }).payload).toMatchObject({
+      IncomingMailServerHostName: 'imap.yandex.ru',
+      OutgoingMailServerHostName: 'smtp.yandex.ru',
+    });
     expect(produce({ email: 'pavel@ya.ru' }).payload).toMatchObject({ IncomingMailServerHostName: 'imap.yandex.ru' });
   });
 
-  test('--security STARTTLS picks 143 (and the provider\'s STARTTLS SMTP port), still with UseSSL', () => {
+  test("--security STARTTLS picks 143 (and the provider's STARTTLS SMTP port), still with UseSSL", () => {
     const rack = produce({ email: 'anna@example.se', provider: 'rackcorp', security: 'STARTTLS' });
-    expect(rack.payload).toMatchObject({ IncomingMailServerPortNumber: 143, IncomingMailServerUseSSL: true, OutgoingMailServerPortNumber: 25, OutgoingMailServerUseSSL: true });
+    expect(rack.payload).toMatchObject({
+      IncomingMailServerPortNumber: 143,
+      IncomingMailServerUseSSL: true,
+      OutgoingMailServerPortNumber: 25,
+      OutgoingMailServerUseSSL: true,
+    });
     expect(validateProfile(rack.object, 'iOS', schemas)).toEqual([]);
     const mailru = produce({ email: 'olga@mail.ru', security: 'STARTTLS', device: 'macos' });
     expect(mailru.payload).toMatchObject({ IncomingMailServerPortNumber: 143, OutgoingMailServerPortNumber: 587, OutgoingMailServerUseSSL: true });
-    expect(produce({ email: 'ivan.petrov@nstu.ru', type: 'pop', security: 'STARTTLS' }).payload).toMatchObject({ IncomingMailServerPortNumber: 110, OutgoingMailServerPortNumber: 587 });
+    expect(produce({ email: 'ivan.petrov@nstu.ru', type: 'pop', security: 'STARTTLS' }).payload).toMatchObject({
+      IncomingMailServerPortNumber: 110,
+      OutgoingMailServerPortNumber: 587,
+    });
     expect(() => produce({ email: 'pavel@yandex.ru', security: 'STARTTLS' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED', field: 'security' }));
   });
 
@@ -322,7 +390,7 @@ describe('identifiers', () => {
 });
 
 describe('names and addresses in other scripts', () => {
-  test.each(['Иван Петров', 'Åsa Öberg', 'Jürgen O\'Brien & Søn <test>'])('"%s" survives the round trip byte for byte', (name) => {
+  test.each(['Иван Петров', 'Åsa Öberg', "Jürgen O'Brien & Søn <test>"])('"%s" survives the round trip byte for byte', (name) => {
     const { parsed, payload, file } = produce({ email: 'ivan.petrov@nstu.ru', name, language: 'ru' });
     expect(payload.EmailAccountName).toBe(name);
     expect(Buffer.from(payload.EmailAccountName as string, 'utf8').equals(Buffer.from(name, 'utf8'))).toBe(true);
@@ -337,7 +405,11 @@ describe('names and addresses in other scripts', () => {
 
   test('an internationalised domain is written in punycode where devices need it', () => {
     const { payload, object } = produce({ email: 'user@почта.рф', provider: 'rackcorp', name: 'Пользователь' });
-    expect(payload).toMatchObject({ EmailAddress: 'user@xn--80a1acny.xn--p1ai', IncomingMailServerUsername: 'user@xn--80a1acny.xn--p1ai', EmailAccountName: 'Пользователь' });
+    expect(payload).toMatchObject({
+      EmailAddress: 'user@xn--80a1acny.xn--p1ai',
+      IncomingMailServerUsername: 'user@xn--80a1acny.xn--p1ai',
+      EmailAccountName: 'Пользователь',
+    });
     expect(validateProfile(object, 'iOS', schemas)).toEqual([]);
     const exchange = produce({ email: 'user@почта.рф', provider: 'rackcorp', type: 'exchange' });
     expect(exchange.payload).toMatchObject({ EmailAddress: 'user@xn--80a1acny.xn--p1ai', UserName: 'user@xn--80a1acny.xn--p1ai' });
@@ -386,8 +458,17 @@ servers:
   });
 
   test('servers typed by hand, for a domain no provider serves', () => {
-    const { payload, object, parsed } = produce({ email: 'kim@own.example', manual: { incoming: { host: 'imap.own.example' }, outgoing: { host: 'smtp.own.example', socket: 'STARTTLS' } } });
-    expect(payload).toMatchObject({ IncomingMailServerHostName: 'imap.own.example', IncomingMailServerPortNumber: 993, OutgoingMailServerPortNumber: 587, OutgoingMailServerUseSSL: true, IncomingMailServerUsername: 'kim@own.example' });
+    const { payload, object, parsed } = produce({
+      email: 'kim@own.example',
+      manual: { incoming: { host: 'imap.own.example' }, outgoing: { host: 'smtp.own.example', socket: 'STARTTLS' } },
+    });
+    expect(payload).toMatchObject({
+      IncomingMailServerHostName: 'imap.own.example',
+      IncomingMailServerPortNumber: 993,
+      OutgoingMailServerPortNumber: 587,
+      OutgoingMailServerUseSSL: true,
+      IncomingMailServerUsername: 'kim@own.example',
+    });
     expect(parsed.PayloadDescription).toBe(en('profile.descriptionNoProvider', { email: 'kim@own.example' }));
     expect(validateProfile(object, 'iOS', schemas)).toEqual([]);
   });

@@ -16,7 +16,8 @@ import { readZipEntries } from '../support/zip.js';
 
 /** Python's zipfile, a second independent reader: names and a CRC check of every member. */
 function pythonZipCheck(zip: Buffer): string[] {
-  const script = 'import sys, io, zipfile, json\nz = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))\nassert z.testzip() is None\nprint(json.dumps(z.namelist()))';
+  const script =
+    'import sys, io, zipfile, json\nz = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))\nassert z.testzip() is None\nprint(json.dumps(z.namelist()))';
   return JSON.parse(execFileSync('python3', ['-c', script], { input: zip, encoding: 'utf8' })) as string[];
 }
 
@@ -75,7 +76,7 @@ describe('Outlook setup pack', () => {
     ['ru', 'Порядок действий'],
     ['sv', 'Steg'],
     ['en', 'Steps'],
-  ] as const)('README in the person\'s language (%s)', async (language, heading) => {
+  ] as const)("README in the person's language (%s)", async (language, heading) => {
     const { account, context } = fixture({ email: 'anna@mail.ru', language, format: 'outlook-pack' });
     expect(readme(await readZipEntries(buildOutlookPack(account, context)))).toContain(heading);
   });
@@ -106,12 +107,24 @@ describe('Outlook setup pack', () => {
   it('hostile names: carried exactly into the PRF and the Autodiscover XML, or refused with no archive at all', async () => {
     const { account, context } = fixture({ email: 'anna@mail.ru', format: 'outlook-pack' });
     const name = 'Anna "A" \\ ] = ; # <&> Анна';
-    const files = await readZipEntries(buildOutlookPack(tampered(account, (a) => void (a.displayName = name)), context));
+    const files = await readZipEntries(
+      buildOutlookPack(
+        tampered(account, (a) => void (a.displayName = name)),
+        context,
+      ),
+    );
     const prf = files.get('anna@mail.ru.prf')!;
     expect([...prf.subarray(0, 2)]).toEqual([0xff, 0xfe]);
     expect(prf.subarray(2).toString('utf16le')).toContain(`\r\nDisplayName=${name}\r\n`);
     expect(files.get('autodiscover-mail.ru.xml')!.toString('utf8')).toContain('<DisplayName>Anna "A" \\ ] = ; # &lt;&amp;&gt; Анна</DisplayName>');
-    expect(thrown(() => buildOutlookPack(tampered(account, (a) => void (a.displayName = 'Anna\r\nX')), context))).toMatchObject({ code: 'INVALID_INPUT', field: 'displayName' });
+    expect(
+      thrown(() =>
+        buildOutlookPack(
+          tampered(account, (a) => void (a.displayName = 'Anna\r\nX')),
+          context,
+        ),
+      ),
+    ).toMatchObject({ code: 'INVALID_INPUT', field: 'displayName' });
   });
 
   it('the ZIP writer: stored and deflated entries, empty files and UTF-8 names read back by both readers; unsafe paths refused', async () => {
@@ -132,7 +145,9 @@ describe('Outlook setup pack', () => {
 
   describe('from the command line', () => {
     it('profile --format outlook-pack --outlook 2013 writes the zip', async () => {
-      const result = await runCli(['profile', '--email', 'ivan.petrov@nstu.ru', '--format', 'outlook-pack', '--outlook', '2013', '--out', 'nstu.zip'], { cwd: tmp.path });
+      const result = await runCli(['profile', '--email', 'ivan.petrov@nstu.ru', '--format', 'outlook-pack', '--outlook', '2013', '--out', 'nstu.zip'], {
+        cwd: tmp.path,
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const files = await readZipEntries(readFileSync(join(tmp.path, 'nstu.zip')));
@@ -158,7 +173,24 @@ describe('Outlook setup pack', () => {
     it('an Exchange PRF for Outlook 2016 fails with a clear message and writes nothing', async () => {
       const dir = makeTempDir('mailsetup-pack-cli-');
       try {
-        const result = await runCli(['profile', '--email', 'boss@customer.example', '--provider', 'rackcorp', '--type', 'exchange', '--format', 'prf', '--outlook', '2016', '--out', 'x.prf'], { cwd: dir.path });
+        const result = await runCli(
+          [
+            'profile',
+            '--email',
+            'boss@customer.example',
+            '--provider',
+            'rackcorp',
+            '--type',
+            'exchange',
+            '--format',
+            'prf',
+            '--outlook',
+            '2016',
+            '--out',
+            'x.prf',
+          ],
+          { cwd: dir.path },
+        );
         expect(result.code).toBe(4);
         expect(result.stderr).toMatch(/^mailsetup: error: outlook: .*Autodiscover/);
         expect(existsSync(join(dir.path, 'x.prf'))).toBe(false);

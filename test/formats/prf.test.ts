@@ -114,7 +114,15 @@ describe('PRF', () => {
   it('POP: I_Mail with POP3 keys and a copy left on the server', () => {
     const ini = readWindowsIni(decode(prfOf({ email: 'anna@mail.ru', type: 'pop' })));
     expect(ini['Internet Account List']).toEqual({ Account1: 'I_Mail' });
-    expect(ini.Account1).toMatchObject({ POP3Server: 'pop.mail.ru', POP3Port: '995', POP3UseSSL: '1', POP3UserName: 'anna@mail.ru', LeaveOnServer: '1', SMTPPort: '465', SMTPSecureConnection: '1' });
+    expect(ini.Account1).toMatchObject({
+      POP3Server: 'pop.mail.ru',
+      POP3Port: '995',
+      POP3UseSSL: '1',
+      POP3UserName: 'anna@mail.ru',
+      LeaveOnServer: '1',
+      SMTPPort: '465',
+      SMTPSecureConnection: '1',
+    });
     expect(ini.I_Mail).toMatchObject({ AccountType: 'POP3', LeaveOnServer: 'PT_LONG,0x1000' });
   });
 
@@ -123,8 +131,16 @@ describe('PRF', () => {
     expect(starttls.Account1).toMatchObject({ IMAPPort: '143', IMAPUseSSL: '2', SMTPPort: '25', SMTPSecureConnection: '2' });
     const plain = readWindowsIni(decode(prfOf({ email: 'a@customer.example', provider: 'rackcorp', security: 'plain' })));
     expect(plain.Account1).toMatchObject({ IMAPPort: '143', IMAPUseSSL: '0', SMTPPort: '25', SMTPSecureConnection: '0' });
-    const manual = fixture({ email: 'a@own.example', manual: { incoming: { host: 'mx.own.example', port: 587, socket: 'SSL' }, outgoing: { host: 'mx.own.example', port: 993, socket: 'STARTTLS' } } });
-    expect(readWindowsIni(decode(buildPrf(manual.account))).Account1).toMatchObject({ IMAPPort: '587', IMAPUseSSL: '1', SMTPPort: '993', SMTPSecureConnection: '2' });
+    const manual = fixture({
+      email: 'a@own.example',
+      manual: { incoming: { host: 'mx.own.example', port: 587, socket: 'SSL' }, outgoing: { host: 'mx.own.example', port: 993, socket: 'STARTTLS' } },
+    });
+    expect(readWindowsIni(decode(buildPrf(manual.account))).Account1).toMatchObject({
+      IMAPPort: '587',
+      IMAPUseSSL: '1',
+      SMTPPort: '993',
+      SMTPSecureConnection: '2',
+    });
   });
 
   it('is ASCII with CRLF when every value is ASCII, UTF-16LE with BOM and CRLF otherwise (never UTF-8)', () => {

@@ -18,8 +18,8 @@ import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture } from './outlook-fixtures.js';
 import { thrown } from '../support/errors.js';
 
-// The empty hive from the hivex test suite, from the shared reference data beside the checkout.
-const EMPTY_HIVE = fileURLToPath(new URL('../../../shared/reference/hivex/minimal.hive', import.meta.url));
+// The empty hive from the hivex test suite (test/fixtures/reference/hivex, LGPL-2.1 data file).
+const EMPTY_HIVE = fileURLToPath(new URL('../fixtures/reference/hivex/minimal.hive', import.meta.url));
 const PREFIX = 'HKEY_CURRENT_USER';
 const tmp = makeTempDir('mailsetup-reg-');
 afterAll(() => tmp.remove());
@@ -81,7 +81,12 @@ function readKey(hive: string, key: string): Values | undefined {
     const name = unescape(rawName!);
     if (data!.startsWith('dword:')) values[name] = parseInt(data!.slice(6), 16);
     else if (data!.startsWith('hex(1):')) {
-      const bytes = Buffer.from(data!.slice(7).split(',').map((h) => parseInt(h, 16)));
+      const bytes = Buffer.from(
+        data!
+          .slice(7)
+          .split(',')
+          .map((h) => parseInt(h, 16)),
+      );
       values[name] = bytes.toString('utf16le').replace(/\u0000$/, '');
     } else if (data!.startsWith('"')) values[name] = unescape(data!.slice(1, -1));
     else values[name] = data!; // other types compared as exported
@@ -96,7 +101,13 @@ const SETUP = `${OUTLOOK}\\Setup`;
 /** An Office 16.0 user hive as found on a machine: keys exist, with values of its own. */
 function officeHive(): string {
   const hive = newHive();
-  const parents = ['Software', 'Software\\Microsoft', 'Software\\Microsoft\\Office', 'Software\\Microsoft\\Office\\16.0', 'Software\\Microsoft\\Office\\16.0\\Outlook'];
+  const parents = [
+    'Software',
+    'Software\\Microsoft',
+    'Software\\Microsoft\\Office',
+    'Software\\Microsoft\\Office\\16.0',
+    'Software\\Microsoft\\Office\\16.0\\Outlook',
+  ];
   merge(
     hive,
     [
@@ -151,14 +162,30 @@ describe('.reg snippets', () => {
     ];
     for (const pair of snippets) {
       const hive = officeHive();
-      mergeReg(hive, buildReg({ comments: [], keys: [{ path: SETUP, values: [{ name: 'FirstRun', type: 'delete' }, { name: 'First-Run', type: 'delete' }] }] }));
+      mergeReg(
+        hive,
+        buildReg({
+          comments: [],
+          keys: [
+            {
+              path: SETUP,
+              values: [
+                { name: 'FirstRun', type: 'delete' },
+                { name: 'First-Run', type: 'delete' },
+              ],
+            },
+          ],
+        }),
+      );
       const before = { autodiscover: readKey(hive, AUTODISCOVER), setup: readKey(hive, SETUP) };
       mergeReg(hive, buildReg(pair.setup));
       expect({ autodiscover: readKey(hive, AUTODISCOVER), setup: readKey(hive, SETUP) }).not.toEqual(before);
       mergeReg(hive, buildReg(pair.undo));
       expect({ autodiscover: readKey(hive, AUTODISCOVER), setup: readKey(hive, SETUP) }).toEqual(before);
     }
-    expect(readKeyAfter(autodiscoverPointerReg({ version: '2016', domain: 'nstu.ru', xmlPath: 'C:\\x\\a.xml', excludeO365: false }).setup, AUTODISCOVER)).toEqual({
+    expect(
+      readKeyAfter(autodiscoverPointerReg({ version: '2016', domain: 'nstu.ru', xmlPath: 'C:\\x\\a.xml', excludeO365: false }).setup, AUTODISCOVER),
+    ).toEqual({
       'other.example': 'C:\\Other\\autodiscover.xml',
       'nstu.ru': 'C:\\x\\a.xml',
       PreferLocalXML: 1,
@@ -204,7 +231,10 @@ describe('.reg snippets', () => {
 
     it('names and strings round-trip exactly through hivexregedit', () => {
       const hive = officeHive();
-      const snippet: RegSnippet = { comments: ['a comment with "quotes" and \\'], keys: [{ path: AUTODISCOVER, values: hostile.map((value, index) => ({ name: `${index}:${value}`, type: 'string' as const, data: value })) }] };
+      const snippet: RegSnippet = {
+        comments: ['a comment with "quotes" and \\'],
+        keys: [{ path: AUTODISCOVER, values: hostile.map((value, index) => ({ name: `${index}:${value}`, type: 'string' as const, data: value })) }],
+      };
       mergeReg(hive, buildReg(snippet));
       const read = readKey(hive, AUTODISCOVER)!;
       for (const [index, value] of hostile.entries()) expect(read[`${index}:${value}`]).toBe(value);
@@ -220,7 +250,9 @@ describe('.reg snippets', () => {
     });
 
     it('a DWORD out of range is refused', () => {
-      expect(thrown(() => buildReg({ comments: [], keys: [{ path: SETUP, values: [{ name: 'x', type: 'dword', data: 2 ** 32 }] }] }))).toMatchObject({ rule: 'dword-range' });
+      expect(thrown(() => buildReg({ comments: [], keys: [{ path: SETUP, values: [{ name: 'x', type: 'dword', data: 2 ** 32 }] }] }))).toMatchObject({
+        rule: 'dword-range',
+      });
     });
 
     it('the configured folder (brackets, semicolons, Cyrillic) round-trips into the values', () => {
@@ -239,7 +271,11 @@ describe('.reg snippets', () => {
       ['a line break', 'C:\\Mail\r\nsetup'],
       ['a parent step', 'C:\\ProgramData\\..\\Windows'],
     ])('a folder that is %s is refused at configuration', (_, value) => {
-      expect(thrown(() => loadConfig({ MAILSETUP_OUTLOOK_FOLDER: value }))).toMatchObject({ code: 'CONFIG_INVALID', field: 'MAILSETUP_OUTLOOK_FOLDER', rule: 'windows-folder' });
+      expect(thrown(() => loadConfig({ MAILSETUP_OUTLOOK_FOLDER: value }))).toMatchObject({
+        code: 'CONFIG_INVALID',
+        field: 'MAILSETUP_OUTLOOK_FOLDER',
+        rule: 'windows-folder',
+      });
     });
 
     it('the default folder is built from a sanitised organisation name', () => {

@@ -88,7 +88,7 @@ describe('GET /api/providers', () => {
 });
 
 describe('POST /api/profile', () => {
-  it('returns a signed profile that OpenSSL verifies, plistlib reads and Apple\'s schema accepts', async () => {
+  it("returns a signed profile that OpenSSL verifies, plistlib reads and Apple's schema accepts", async () => {
     const res = await generateFile({ email: 'ivan.petrov@nstu.ru', name: 'Иван Петров', language: 'ru' }).expect(200);
     expect(res.headers['content-type']).toBe('application/x-apple-aspen-config');
     expect(res.headers['content-disposition']).toBe('attachment; filename="ivan.petrov@nstu.ru.mobileconfig"');
@@ -119,7 +119,13 @@ describe('POST /api/profile', () => {
   });
 
   it('takes the language from Accept-Language when the body names none', async () => {
-    const res = await request(app).post('/api/profile').set('Accept-Language', 'sv-SE,sv;q=0.9,en;q=0.5').send({ email: 'anna@mail.ru', unsigned: true }).buffer(true).parse(binaryParser).expect(200);
+    const res = await request(app)
+      .post('/api/profile')
+      .set('Accept-Language', 'sv-SE,sv;q=0.9,en;q=0.5')
+      .send({ email: 'anna@mail.ru', unsigned: true })
+      .buffer(true)
+      .parse(binaryParser)
+      .expect(200);
     expect(res.headers['x-mailsetup-signed']).toBe('false');
     expect((plistlibParse(res.body) as { PayloadDisplayName: string }).PayloadDisplayName).toBe('E-post: anna@mail.ru');
   });
@@ -165,8 +171,18 @@ describe('POST /api/profile', () => {
     [{ email: 'ivan@nstu.ru', device: 'android' }, 400, 'device', 'allowed-values'],
     [{ email: 'ivan@nstu.ru', colour: 'red' }, 400, 'input', 'unknown-field'],
     [{ email: 'anna@example.se' }, 404, 'email', 'known-domain'],
-    [{ email: 'anna@example.se', manual: { incoming: { host: 'imap example' }, outgoing: { host: 'smtp.example.se' } } }, 400, 'manual.incoming.host', 'hostname'],
-    [{ email: 'anna@example.se', manual: { incoming: { host: 'imap.example.se', port: 70000 }, outgoing: { host: 'smtp.example.se' } } }, 400, 'manual.incoming.port', 'max'],
+    [
+      { email: 'anna@example.se', manual: { incoming: { host: 'imap example' }, outgoing: { host: 'smtp.example.se' } } },
+      400,
+      'manual.incoming.host',
+      'hostname',
+    ],
+    [
+      { email: 'anna@example.se', manual: { incoming: { host: 'imap.example.se', port: 70000 }, outgoing: { host: 'smtp.example.se' } } },
+      400,
+      'manual.incoming.port',
+      'max',
+    ],
   ])('answers %j with %i naming the field', async (body, status, field, rule) => {
     const res = await request(app).post('/api/profile').send(body).expect(status);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -174,9 +190,16 @@ describe('POST /api/profile', () => {
   });
 
   it('builds profiles for unknown domains from servers given by hand', async () => {
-    const res = await generateFile({ email: 'anna@example.se', manual: { incoming: { host: 'imap.example.se' }, outgoing: { host: 'smtp.example.se', port: 587, socket: 'STARTTLS' } } }).expect(200);
+    const res = await generateFile({
+      email: 'anna@example.se',
+      manual: { incoming: { host: 'imap.example.se' }, outgoing: { host: 'smtp.example.se', port: 587, socket: 'STARTTLS' } },
+    }).expect(200);
     const profile = plistlibParse(opensslVerify(res.body, signing.caFile, signing.dir)) as { PayloadContent: Record<string, unknown>[] };
-    expect(profile.PayloadContent[0]).toMatchObject({ IncomingMailServerHostName: 'imap.example.se', IncomingMailServerPortNumber: 993, OutgoingMailServerPortNumber: 587 });
+    expect(profile.PayloadContent[0]).toMatchObject({
+      IncomingMailServerHostName: 'imap.example.se',
+      IncomingMailServerPortNumber: 993,
+      OutgoingMailServerPortNumber: 587,
+    });
   });
 
   it('rejects bodies that are not a JSON object, and oversized ones', async () => {
@@ -186,7 +209,10 @@ describe('POST /api/profile', () => {
     expect(list.body.error.field).toBe('body');
     const form = await request(app).post('/api/profile').type('form').send({ email: 'a@nstu.ru' }).expect(400);
     expect(form.body.error.rule).toBe('body-json');
-    const huge = await request(app).post('/api/profile').send({ email: 'a@nstu.ru', name: 'x'.repeat(40_000) }).expect(413);
+    const huge = await request(app)
+      .post('/api/profile')
+      .send({ email: 'a@nstu.ru', name: 'x'.repeat(40_000) })
+      .expect(413);
     expect(huge.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body' });
   });
 

@@ -21,7 +21,7 @@ import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '..
 import { billionLaughsBody, mobilesyncBody, outlookBody } from '../support/client-requests.js';
 import { captureLogger } from './helpers.js';
 
-const RNG = fileURLToPath(new URL('../../../shared/reference/autoconfig/autoconfig.rng', import.meta.url));
+const RNG = fileURLToPath(new URL('../fixtures/reference/autoconfig/autoconfig.rng', import.meta.url));
 const PUBLIC_HOST = 'mailsetup.example.org';
 const R = '{http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a}';
 const M = '{http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006}';
@@ -46,13 +46,79 @@ async function opensslIdentity(dir: string): Promise<{ signer: Signer; caFile: s
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
   writeFileSync(join(dir, 'leaf.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n');
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-days', '3650', '-subj', '/CN=mailsetup test root',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'inter.key', '-out', 'inter.csr', '-subj', '/CN=mailsetup test intermediate');
-  run('x509', '-req', '-in', 'inter.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'inter.pem', '-days', '3650', '-extfile', 'ca.ext');
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'root.key',
+    '-out',
+    'root.pem',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=mailsetup test root',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'inter.key',
+    '-out',
+    'inter.csr',
+    '-subj',
+    '/CN=mailsetup test intermediate',
+  );
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'inter.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-out',
+    'inter.pem',
+    '-days',
+    '3650',
+    '-extfile',
+    'ca.ext',
+  );
   run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=mailsetup test signer');
-  run('x509', '-req', '-in', 'leaf.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '3650', '-extfile', 'leaf.ext');
-  const signing = loadConfig({ MAILSETUP_SIGNING_KEY: join(dir, 'leaf.key'), MAILSETUP_SIGNING_CERT: join(dir, 'leaf.pem'), MAILSETUP_SIGNING_CHAIN: join(dir, 'inter.pem') });
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'inter.pem',
+    '-CAkey',
+    'inter.key',
+    '-CAcreateserial',
+    '-out',
+    'leaf.pem',
+    '-days',
+    '3650',
+    '-extfile',
+    'leaf.ext',
+  );
+  const signing = loadConfig({
+    MAILSETUP_SIGNING_KEY: join(dir, 'leaf.key'),
+    MAILSETUP_SIGNING_CERT: join(dir, 'leaf.pem'),
+    MAILSETUP_SIGNING_CHAIN: join(dir, 'inter.pem'),
+  });
   return { signer: await signerFromConfig(signing, { cwd: dir }), caFile: join(dir, 'root.pem') };
 }
 
@@ -163,7 +229,10 @@ describe('Thunderbird autoconfig', () => {
     expect(texts(tree, 'emailProvider', 'domain')).toContain('bk.ru');
     const list = servers(tree);
     expect(list[0]).toEqual({ kind: 'incomingServer', type: 'imap', host: 'imap.mail.ru', port: '993', socket: 'SSL', username: '%EMAILADDRESS%' });
-    expect(list.filter((s) => s.kind === 'outgoingServer').map((s) => `${s.host}:${s.port}:${s.socket}`)).toEqual(['smtp.mail.ru:465:SSL', 'smtp.mail.ru:587:STARTTLS']);
+    expect(list.filter((s) => s.kind === 'outgoingServer').map((s) => `${s.host}:${s.port}:${s.socket}`)).toEqual([
+      'smtp.mail.ru:465:SSL',
+      'smtp.mail.ru:587:STARTTLS',
+    ]);
   });
 
   it('RackCorp customer domain (hosting operator): the domain’s own file, encrypted servers only, and the Exchange server', async () => {
@@ -173,7 +242,10 @@ describe('Thunderbird autoconfig', () => {
     const tree = etreeParse(res.text);
     expect(texts(tree, 'emailProvider', 'domain')).toEqual(['customer-shop.com']);
     const list = servers(tree);
-    expect(list.filter((s) => s.type === 'imap').map((s) => `${s.host}:${s.port}:${s.socket}`)).toEqual(['mail.rackcorp.com:993:SSL', 'mail.rackcorp.com:143:STARTTLS']);
+    expect(list.filter((s) => s.type === 'imap').map((s) => `${s.host}:${s.port}:${s.socket}`)).toEqual([
+      'mail.rackcorp.com:993:SSL',
+      'mail.rackcorp.com:143:STARTTLS',
+    ]);
     expect(list.some((s) => s.socket === 'plain')).toBe(false);
     expect(res.text).toContain('https://mail.ex1.rackcorp.com/EWS/Exchange.asmx');
   });
@@ -220,8 +292,23 @@ describe('Outlook Autodiscover (POX)', () => {
       expect(tree.tag).toBe('{http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006}Autodiscover');
       expect(etreeFind(tree, `${R}Account`, `${R}Action`)?.text).toBe('settings');
       expect(protocols(res.text)).toEqual([
-        expect.objectContaining({ Type: 'IMAP', Server: 'mail2.nstu.ru', Port: '993', LoginName: 'ivan.petrov@corp.nstu.ru', SSL: 'on', Encryption: 'SSL', SPA: 'off' }),
-        expect.objectContaining({ Type: 'SMTP', Server: 'mail2.nstu.ru', Port: '587', LoginName: 'ivan.petrov@corp.nstu.ru', Encryption: 'TLS', AuthRequired: 'on' }),
+        expect.objectContaining({
+          Type: 'IMAP',
+          Server: 'mail2.nstu.ru',
+          Port: '993',
+          LoginName: 'ivan.petrov@corp.nstu.ru',
+          SSL: 'on',
+          Encryption: 'SSL',
+          SPA: 'off',
+        }),
+        expect.objectContaining({
+          Type: 'SMTP',
+          Server: 'mail2.nstu.ru',
+          Port: '587',
+          LoginName: 'ivan.petrov@corp.nstu.ru',
+          Encryption: 'TLS',
+          AuthRequired: 'on',
+        }),
       ]);
     }
   });
@@ -311,7 +398,12 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
   it.each([
     ['malformed XML', '<Autodiscover><Request><EMailAddress>x@nstu.ru</Request>', 400, 'xml-well-formed'],
     ['a billion-laughs body', billionLaughsBody, 400, 'xml-doctype'],
-    ['an external entity', '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><Autodiscover><Request><EMailAddress>&x;</EMailAddress></Request></Autodiscover>', 400, 'xml-doctype'],
+    [
+      'an external entity',
+      '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><Autodiscover><Request><EMailAddress>&x;</EMailAddress></Request></Autodiscover>',
+      400,
+      'xml-doctype',
+    ],
     ['an empty body', '', 400, 'required'],
     ['a missing address', outlookBody(''), 400, 'required'],
     ['a bad address', outlookBody('ivan at nstu'), 400, 'email-format'],
@@ -346,7 +438,11 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
   });
 
   it('an unknown Content-Encoding → 4xx JSON', async () => {
-    const res = await (strict() as ReturnType<typeof request>).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').set('Content-Encoding', 'x-zip').send('abc');
+    const res = await (strict() as ReturnType<typeof request>)
+      .post('/autodiscover/autodiscover.xml')
+      .set('Content-Type', 'text/xml')
+      .set('Content-Encoding', 'x-zip')
+      .send('abc');
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.body.error.field).toBe('body');
@@ -357,7 +453,13 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
     const { port } = strictServer.address() as AddressInfo;
     const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: '/autodiscover/autodiscover.xml', headers: { 'Content-Type': 'text/xml', 'Transfer-Encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/autodiscover/autodiscover.xml',
+          headers: { 'Content-Type': 'text/xml', 'Transfer-Encoding': 'chunked' },
+        },
         (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
@@ -396,7 +498,12 @@ describe('Apple profile URL', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="ivan.petrov@nstu.ru.mobileconfig"');
     const profile = verified(res.body as Buffer);
     const mail = profile.PayloadContent.find((p) => p.PayloadType === 'com.apple.mail.managed')!;
-    expect(mail).toMatchObject({ IncomingMailServerHostName: 'mail2.nstu.ru', IncomingMailServerPortNumber: 993, IncomingMailServerUsername: 'ivan.petrov@corp.nstu.ru', OutgoingMailServerPortNumber: 587 });
+    expect(mail).toMatchObject({
+      IncomingMailServerHostName: 'mail2.nstu.ru',
+      IncomingMailServerPortNumber: 993,
+      IncomingMailServerUsername: 'ivan.petrov@corp.nstu.ru',
+      OutgoingMailServerPortNumber: 587,
+    });
     for (const key of PASSWORD_KEYS) expect(mail).not.toHaveProperty(key);
   });
 
@@ -454,7 +561,12 @@ describe('logging', () => {
   it('logs the address by default', async () => {
     hostingLog.lines.length = 0;
     await postXml(hosting, '/autodiscover/autodiscover.xml', outlookBody('sales@customer-shop.com'));
-    expect(hostingLog.lines).toContainEqual(expect.objectContaining({ message: 'autodiscovery', fields: expect.objectContaining({ address: 'sales@customer-shop.com', domain: 'customer-shop.com', endpoint: 'autodiscover' }) }));
+    expect(hostingLog.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'autodiscovery',
+        fields: expect.objectContaining({ address: 'sales@customer-shop.com', domain: 'customer-shop.com', endpoint: 'autodiscover' }),
+      }),
+    );
   });
 
   it('with MAILSETUP_LOG_ADDRESSES=false no address appears in any log line, only a hash', async () => {
@@ -488,7 +600,10 @@ describe('mounted in the web app (createApp)', () => {
     const laughs = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(billionLaughsBody);
     expect(laughs.status).toBe(400);
     expect(laughs.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'xml-doctype' });
-    const big = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(Buffer.alloc(10 * 1024 * 1024, 0x20));
+    const big = await request(app)
+      .post('/autodiscover/autodiscover.xml')
+      .set('Content-Type', 'text/xml')
+      .send(Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -501,7 +616,11 @@ describe('configuration', () => {
       publicHost: 'xn--80a1acny.xn--e1afmkfd.xn--p1ai',
       logAddresses: false,
     });
-    expect(() => loadConfig({ MAILSETUP_PUBLIC_HOST: 'https://mailsetup.example.org/' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', field: 'MAILSETUP_PUBLIC_HOST' }));
-    expect(() => loadConfig({ MAILSETUP_LOG_ADDRESSES: 'maybe' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', field: 'MAILSETUP_LOG_ADDRESSES' }));
+    expect(() => loadConfig({ MAILSETUP_PUBLIC_HOST: 'https://mailsetup.example.org/' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', field: 'MAILSETUP_PUBLIC_HOST' }),
+    );
+    expect(() => loadConfig({ MAILSETUP_LOG_ADDRESSES: 'maybe' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', field: 'MAILSETUP_LOG_ADDRESSES' }),
+    );
   });
 });

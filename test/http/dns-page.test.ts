@@ -13,7 +13,13 @@ const LANGUAGES = { en: 'en-GB,en;q=0.9', ru: 'ru-RU,ru;q=0.9,en;q=0.5', sv: 'sv
 const page = (path: string, lang: keyof typeof LANGUAGES = 'en') => request(app).get(path).set('Accept', BROWSER).set('Accept-Language', LANGUAGES[lang]);
 
 function decode(html: string): string {
-  return html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&#96;/g, '`').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return html
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&#96;/g, '`')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** Text with tags removed and entities decoded, to compare what people read. */
@@ -30,7 +36,9 @@ function zoneOf(html: string): string {
 /** The table rows as cell texts. */
 function rows(html: string): string[][] {
   const body = /<table class="servers dns-records">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)![1]!;
-  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((cell) => decode(cell[1]!)));
+  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) =>
+    [...row[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((cell) => decode(cell[1]!)),
+  );
 }
 
 describe('GET /dns/:domain negotiates on Accept', () => {
@@ -46,7 +54,10 @@ describe('GET /dns/:domain negotiates on Accept', () => {
     expect(table).toContainEqual(['autoconfig.nstu.ru.', 'CNAME', `${PUBLIC_HOST}.`, '', expect.stringContaining('autoconfig.nstu.ru')]);
     expect(table).toContainEqual(['_autodiscover._tcp.nstu.ru.', 'SRV', `${PUBLIC_HOST}.`, '443 (priority 0)', expect.stringContaining('Outlook')]);
     // Every record of the snippet is a row, and the other way round.
-    const zoneNames = zone.split('\n').filter((line) => line && !line.startsWith(';')).map((line) => line.split(/\s+/)[0]);
+    const zoneNames = zone
+      .split('\n')
+      .filter((line) => line && !line.startsWith(';'))
+      .map((line) => line.split(/\s+/)[0]);
     expect(table.map((cells) => cells[0])).toEqual(zoneNames);
     const text = visible(res.text);
     expect(text).toContain('the zone of nstu.ru');

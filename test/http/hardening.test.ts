@@ -14,7 +14,11 @@ const SECRET = 'Pa55-Hunter2-Secret';
 describe('security headers', () => {
   it('sends a strict CSP and the usual protections on pages, API and files', async () => {
     const { app } = testApp();
-    for (const res of [await request(app).get('/'), await request(app).get('/api/providers'), await request(app).post('/api/profile').send({ email: 'a@nstu.ru', unsigned: true })]) {
+    for (const res of [
+      await request(app).get('/'),
+      await request(app).get('/api/providers'),
+      await request(app).post('/api/profile').send({ email: 'a@nstu.ru', unsigned: true }),
+    ]) {
       const csp = res.headers['content-security-policy']!;
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("script-src 'self'");
@@ -88,7 +92,11 @@ describe('request ids and logs', () => {
 
   it('never writes a password, an address or a query string to the log', async () => {
     const log = captureLogger();
-    const failing: Signer = { sign: () => { throw new Error('hardware module offline'); } };
+    const failing: Signer = {
+      sign: () => {
+        throw new Error('hardware module offline');
+      },
+    };
     const { app } = testApp({ logger: log.logger, signer: failing });
     await request(app).post('/download').type('form').send({ email: 'ivan.petrov@nstu.ru', device: 'ios', password: SECRET, unsigned: 'false' });
     await request(app).post('/download').type('form').send({ email: 'ivan.petrov@nstu.ru', device: 'ios', name: 'x\u0001', password: SECRET });
@@ -109,7 +117,11 @@ describe('request ids and logs', () => {
   });
 
   it('answers internal errors without internals', async () => {
-    const failing: Signer = { sign: () => { throw new Error('hardware module offline at /opt/hsm'); } };
+    const failing: Signer = {
+      sign: () => {
+        throw new Error('hardware module offline at /opt/hsm');
+      },
+    };
     const { app } = testApp({ signer: failing });
     const api = await request(app).post('/api/profile').send({ email: 'ivan@nstu.ru' }).expect(500);
     expect(api.body).toEqual({ error: { code: 'INTERNAL', message: 'Something went wrong inside mailsetup.' } });
@@ -148,7 +160,9 @@ describe('user-facing text lives in templates/', () => {
   const root = fileURLToPath(new URL('../../src/', import.meta.url));
   // Files of the web layer owned elsewhere (autodiscovery, admin) are checked by their own tests.
   const files = [
-    ...readdirSync(join(root, 'http')).filter((f) => f.endsWith('.ts') && !/^(autodiscovery|admin|address-log)/.test(f)).map((f) => join(root, 'http', f)),
+    ...readdirSync(join(root, 'http'))
+      .filter((f) => f.endsWith('.ts') && !/^(autodiscovery|admin|address-log)/.test(f))
+      .map((f) => join(root, 'http', f)),
     join(root, 'server.ts'),
   ];
 

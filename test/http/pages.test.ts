@@ -8,7 +8,8 @@ import { binaryParser, opensslVerify, testApp, testSigning, type TestSigning } f
 import { zipEntryNames } from '../support/zip.js';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
-const IPHONE_CHROME = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1';
+const IPHONE_CHROME =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1';
 const WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
@@ -23,7 +24,8 @@ beforeAll(async () => {
 afterAll(() => signing.remove());
 
 const get = (path: string, ua = IPHONE) => request(app).get(path).set('User-Agent', ua);
-const download = (form: Record<string, string>, ua = IPHONE) => request(app).post('/download').set('User-Agent', ua).type('form').send(form).buffer(true).parse(binaryParser);
+const download = (form: Record<string, string>, ua = IPHONE) =>
+  request(app).post('/download').set('User-Agent', ua).type('form').send(form).buffer(true).parse(binaryParser);
 
 /** Text with tags removed and entities decoded, to compare what people read. */
 function visible(html: string): string {
@@ -180,8 +182,10 @@ describe('the setup page for every seed provider and variant', () => {
 });
 
 describe('downloads from the form', () => {
-  it('gives an iPhone a signed profile in the page language that passes Apple\'s schema', async () => {
-    const res = await download({ email: 'ivan.petrov@nstu.ru', device: 'ios', name: 'Иван Петров', language: 'ru', variant: 'default', type: 'imap' }).expect(200);
+  it("gives an iPhone a signed profile in the page language that passes Apple's schema", async () => {
+    const res = await download({ email: 'ivan.petrov@nstu.ru', device: 'ios', name: 'Иван Петров', language: 'ru', variant: 'default', type: 'imap' }).expect(
+      200,
+    );
     expect(res.headers['content-type']).toBe('application/x-apple-aspen-config');
     expect(res.headers['content-disposition']).toBe('attachment; filename="ivan.petrov@nstu.ru.mobileconfig"');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -194,7 +198,9 @@ describe('downloads from the form', () => {
   });
 
   it('gives a Mac a user-scoped profile for the chosen region', async () => {
-    const res = await download({ email: 'boss@example.com', device: 'macos', provider: 'rackcorp', variant: 'mn', type: 'pop', language: 'sv' }, MAC).expect(200);
+    const res = await download({ email: 'boss@example.com', device: 'macos', provider: 'rackcorp', variant: 'mn', type: 'pop', language: 'sv' }, MAC).expect(
+      200,
+    );
     const plist = opensslVerify(res.body, signing.caFile, signing.dir);
     expect(validateProfileXml(plist, 'macOS')).toEqual([]);
     const profile = plistlibParse(plist) as { PayloadScope: string; PayloadContent: Record<string, unknown>[] };
@@ -210,13 +216,37 @@ describe('downloads from the form', () => {
   });
 
   it('builds a profile from servers typed by hand', async () => {
-    const res = await download({ email: 'anna@example.se', device: 'ios', incoming_host: 'imap.example.se', incoming_port: '993', incoming_security: 'SSL', outgoing_host: 'smtp.example.se', outgoing_port: '587', outgoing_security: 'STARTTLS', type: 'imap', language: 'en' }).expect(200);
+    const res = await download({
+      email: 'anna@example.se',
+      device: 'ios',
+      incoming_host: 'imap.example.se',
+      incoming_port: '993',
+      incoming_security: 'SSL',
+      outgoing_host: 'smtp.example.se',
+      outgoing_port: '587',
+      outgoing_security: 'STARTTLS',
+      type: 'imap',
+      language: 'en',
+    }).expect(200);
     const profile = plistlibParse(opensslVerify(res.body, signing.caFile, signing.dir)) as { PayloadContent: Record<string, unknown>[] };
-    expect(profile.PayloadContent[0]).toMatchObject({ IncomingMailServerHostName: 'imap.example.se', OutgoingMailServerPortNumber: 587, IncomingMailServerUsername: 'anna@example.se' });
+    expect(profile.PayloadContent[0]).toMatchObject({
+      IncomingMailServerHostName: 'imap.example.se',
+      OutgoingMailServerPortNumber: 587,
+      IncomingMailServerUsername: 'anna@example.se',
+    });
   });
 
   it('shows errors next to their fields, in the page language, without echoing the password', async () => {
-    const res = await download({ email: 'anna@example.se', device: 'ios', incoming_host: 'imap example', incoming_port: '99999', outgoing_host: 'smtp.example.se', outgoing_security: 'STARTTLS', password: 'Hunter2-Secret', language: 'sv' });
+    const res = await download({
+      email: 'anna@example.se',
+      device: 'ios',
+      incoming_host: 'imap example',
+      incoming_port: '99999',
+      outgoing_host: 'smtp.example.se',
+      outgoing_security: 'STARTTLS',
+      password: 'Hunter2-Secret',
+      language: 'sv',
+    });
     expect(res.status).toBe(400);
     const html = res.body.toString('utf8');
     expect(html).toContain('<html lang="sv">');
@@ -249,14 +279,25 @@ describe('QR codes and short-lived links', () => {
 
   it('points the link at the public host, or at what a trusted proxy says the browser used', async () => {
     const { app: withHost } = testApp({ env: { MAILSETUP_PUBLIC_HOST: 'mail.example.org' } });
-    expect((await request(withHost).get('/setup?email=ivan@nstu.ru&device=ios').set('User-Agent', WINDOWS)).text).toMatch(/href="https:\/\/mail\.example\.org\/l\/[\w-]+\.[\w-]+"/);
+    expect((await request(withHost).get('/setup?email=ivan@nstu.ru&device=ios').set('User-Agent', WINDOWS)).text).toMatch(
+      /href="https:\/\/mail\.example\.org\/l\/[\w-]+\.[\w-]+"/,
+    );
     const { app: proxied } = testApp({ env: { MAILSETUP_TRUST_PROXY: 'loopback' } });
-    const res = await request(proxied).get('/setup?email=ivan@nstu.ru&device=ios').set('User-Agent', WINDOWS).set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'setup.example.net');
+    const res = await request(proxied)
+      .get('/setup?email=ivan@nstu.ru&device=ios')
+      .set('User-Agent', WINDOWS)
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Forwarded-Host', 'setup.example.net');
     expect(res.text).toMatch(/href="https:\/\/setup\.example\.net\/l\//);
   });
 
   it('carries the choices but no password, and the phone gets a signed profile from it', async () => {
-    const res = await request(app).post('/qr').set('User-Agent', WINDOWS).type('form').send({ email: 'ivan.petrov@nstu.ru', device: 'ios', name: 'Ivan', type: 'pop', password: 'Hunter2-Secret', language: 'en' }).expect(200);
+    const res = await request(app)
+      .post('/qr')
+      .set('User-Agent', WINDOWS)
+      .type('form')
+      .send({ email: 'ivan.petrov@nstu.ru', device: 'ios', name: 'Ivan', type: 'pop', password: 'Hunter2-Secret', language: 'en' })
+      .expect(200);
     expect(res.text).toContain('The password you typed is not in the link');
     const token = tokenFrom(res.text);
     const payload = Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8');
@@ -308,10 +349,18 @@ describe('manual settings pages', () => {
     ['/settings/rackcorp/global', ['mail.rackcorp.com', 'None (unencrypted)', 'mail.ex1.rackcorp.com', 'https://webmail.rackcorp.com']],
     ['/settings/rackcorp/us', ['mail.us.rackcorp.com', 'https://webmail.us.rackcorp.com']],
     ['/settings/rackcorp/mn', ['mail.mn.rackcorp.com', 'https://mail.ex1.rackcorp.mn/', 'phishing']],
-  ])('%s shows the settings like the provider\'s help pages, and the common errors', async (path, expected) => {
+  ])("%s shows the settings like the provider's help pages, and the common errors", async (path, expected) => {
     const text = visible((await get(path).expect(200)).text);
     for (const value of expected) expect(text).toContain(value);
-    for (const message of ['550 sending for this account is disabled', 'Mailbox full', 'User not found', 'No such message, only 1000 messages in maildrop', 'We do not accept mail from dynamic IP', '550 spam message rejected', 'Access to this account is disabled']) {
+    for (const message of [
+      '550 sending for this account is disabled',
+      'Mailbox full',
+      'User not found',
+      'No such message, only 1000 messages in maildrop',
+      'We do not accept mail from dynamic IP',
+      '550 spam message rejected',
+      'Access to this account is disabled',
+    ]) {
       expect(text).toContain(message);
     }
     for (const client of ['Android', 'Windows Mail', 'The Bat!']) expect(text).toContain(client);

@@ -22,8 +22,12 @@ describe('render', () => {
   });
 
   it('iterates lists, enters objects, and inverts on empty values', () => {
-    const r = renderer({ page: '{{#items}}[{{name}}:{{top}}]{{/items}}{{^items}}none{{/items}}{{#obj}}{{a.b}}{{/obj}}{{#flag}}on{{/flag}}{{#text}}<{{.}}>{{/text}}{{#zero}}z{{/zero}}' });
-    expect(r.render('page', { items: [{ name: 'x' }, { name: 'y' }], top: 'T', obj: { a: { b: 'deep' } }, flag: true, text: 'hi', zero: 0 }, 'en')).toBe('[x:T][y:T]deep' + 'on<hi>');
+    const r = renderer({
+      page: '{{#items}}[{{name}}:{{top}}]{{/items}}{{^items}}none{{/items}}{{#obj}}{{a.b}}{{/obj}}{{#flag}}on{{/flag}}{{#text}}<{{.}}>{{/text}}{{#zero}}z{{/zero}}',
+    });
+    expect(r.render('page', { items: [{ name: 'x' }, { name: 'y' }], top: 'T', obj: { a: { b: 'deep' } }, flag: true, text: 'hi', zero: 0 }, 'en')).toBe(
+      '[x:T][y:T]deep' + 'on<hi>',
+    );
     expect(r.render('page', { items: [] }, 'en')).toBe('none');
   });
 

@@ -17,7 +17,13 @@ beforeAll(() => {
 });
 afterAll(() => tmp.remove());
 
-const baseEnv = () => ({ MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'), HOST: '127.0.0.1', PORT: '0', MAILSETUP_ORG_NAME: 'Server Test', MAILSETUP_WEB_WORKERS: '0' });
+const baseEnv = () => ({
+  MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'),
+  HOST: '127.0.0.1',
+  PORT: '0',
+  MAILSETUP_ORG_NAME: 'Server Test',
+  MAILSETUP_WEB_WORKERS: '0',
+});
 
 describe('startServer', () => {
   it('serves pages and signed profiles (built on worker threads) on loopback, logs JSON lines, and closes', async () => {
@@ -27,16 +33,32 @@ describe('startServer', () => {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const page = await fetch(`${running.url}/`);
       expect(page.status).toBe(200);
-      const file = await fetch(`${running.url}/api/profile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ivan@nstu.ru' }) });
+      const file = await fetch(`${running.url}/api/profile`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ivan@nstu.ru' }),
+      });
       expect(file.headers.get('content-type')).toBe('application/x-apple-aspen-config');
       const plist = opensslVerify(Buffer.from(await file.arrayBuffer()), join(tmp.path, 'certs', 'development', 'ca.pem'), tmp.path);
       expect(plist.toString()).toContain('mail2.nstu.ru');
       // Errors raised in a worker arrive whole: code, field and rule.
-      const unknown = await fetch(`${running.url}/api/profile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'anna@example.se' }) });
+      const unknown = await fetch(`${running.url}/api/profile`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'anna@example.se' }),
+      });
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ error: { code: 'UNKNOWN_DOMAIN', field: 'email', rule: 'known-domain' } });
       // Several at once are spread over the workers.
-      const many = await Promise.all(Array.from({ length: 6 }, (_, i) => fetch(`${running.url}/download`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=user${i}%40nstu.ru&device=macos` })));
+      const many = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          fetch(`${running.url}/download`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: `email=user${i}%40nstu.ru&device=macos`,
+          }),
+        ),
+      );
       for (const res of many) expect(res.headers.get('x-mailsetup-signed')).toBe('true');
     } finally {
       await running.close();
@@ -62,7 +84,29 @@ describe('startServer', () => {
   it('serves HTTPS with the configured certificate and key, with HSTS', async () => {
     const key = join(tmp.path, 'tls-key.pem');
     const cert = join(tmp.path, 'tls-cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const running = await startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: cert, MAILSETUP_TLS_KEY: key }, write: () => {}, cwd: tmp.path });
     try {
       expect(running.url).toMatch(/^https:\/\//);
@@ -80,8 +124,13 @@ describe('startServer', () => {
   });
 
   it('refuses half a TLS configuration and unreadable files with a clear error', async () => {
-    await expect(startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: '/nowhere/cert.pem' }, write: () => {} })).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'MAILSETUP_TLS_CERT' });
-    await expect(startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: '/nowhere/cert.pem', MAILSETUP_TLS_KEY: '/nowhere/key.pem' }, write: () => {}, cwd: tmp.path })).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'MAILSETUP_TLS_CERT' });
+    await expect(startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: '/nowhere/cert.pem' }, write: () => {} })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      field: 'MAILSETUP_TLS_CERT',
+    });
+    await expect(
+      startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: '/nowhere/cert.pem', MAILSETUP_TLS_KEY: '/nowhere/key.pem' }, write: () => {}, cwd: tmp.path }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'MAILSETUP_TLS_CERT' });
   });
 });
 

@@ -6,8 +6,18 @@ import { clientInfo, likelyDevice } from '../../src/http/user-agent.js';
 
 describe('clientInfo', () => {
   it.each([
-    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 'ios', false, 'ios'],
-    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0 Mobile/15E148 Safari/604.1', 'ios', true, 'ios'],
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      'ios',
+      false,
+      'ios',
+    ],
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0 Mobile/15E148 Safari/604.1',
+      'ios',
+      true,
+      'ios',
+    ],
     ['Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/120.0 Mobile/15E148 Safari/605.1.15', 'ios', true, 'ios'],
     ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0', 'ios', true, 'ios'],
     ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 'macos', false, 'macos'],
@@ -25,7 +35,9 @@ describe('clientInfo', () => {
 describe('contentDisposition', () => {
   it('quotes ASCII names and adds an RFC 8187 filename* for others', () => {
     expect(contentDisposition('ivan@nstu.ru.mobileconfig')).toBe('attachment; filename="ivan@nstu.ru.mobileconfig"');
-    expect(contentDisposition('åsa@exempel.se.mobileconfig')).toBe(`attachment; filename="_sa@exempel.se.mobileconfig"; filename*=UTF-8''%C3%A5sa%40exempel.se.mobileconfig`);
+    expect(contentDisposition('åsa@exempel.se.mobileconfig')).toBe(
+      `attachment; filename="_sa@exempel.se.mobileconfig"; filename*=UTF-8''%C3%A5sa%40exempel.se.mobileconfig`,
+    );
     expect(contentDisposition(`o'neil(1)*.zip`)).toBe(`attachment; filename="o'neil(1)*.zip"`);
     expect(contentDisposition(`ö'(*.zip`)).toBe(`attachment; filename="_'(*.zip"; filename*=UTF-8''%C3%B6%27%28%2A.zip`);
   });

@@ -32,7 +32,22 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 function sendArgs(url: string, state: string, extra: string[] = []): string[] {
-  return ['bulk', 'staff.csv', '--send', '--smtp-url', url, '--from', 'IT Desk <it@example.org>', '--state', state, '--retry-delay', '0', '--workers', '1', ...extra];
+  return [
+    'bulk',
+    'staff.csv',
+    '--send',
+    '--smtp-url',
+    url,
+    '--from',
+    'IT Desk <it@example.org>',
+    '--state',
+    state,
+    '--retry-delay',
+    '0',
+    '--workers',
+    '1',
+    ...extra,
+  ];
 }
 
 function recipients(messages: Received[]): string[] {
@@ -58,7 +73,9 @@ describe('bulk --send', () => {
         const attachment = message.email.attachments[0]!;
         expect(attachment.mimeType).toBe('application/x-apple-aspen-config');
         expect(attachment.filename).toBe(`${to}.mobileconfig`);
-        const profile = plistlibParse(opensslVerify(Buffer.from(attachment.content as ArrayBuffer), rootPem, tmp.path)) as { PayloadContent: { EmailAddress: string }[] };
+        const profile = plistlibParse(opensslVerify(Buffer.from(attachment.content as ArrayBuffer), rootPem, tmp.path)) as {
+          PayloadContent: { EmailAddress: string }[];
+        };
         expect(profile.PayloadContent[0]!.EmailAddress).toBe(to);
       }
       const byTo = new Map(smtp.received.map((m) => [m.envelopeTo[0], m.email]));
@@ -138,7 +155,9 @@ describe('bulk --send', () => {
 
   it('--dry-run shows what would be sent and sends nothing', async () => {
     const run = await runCliProcess(['bulk', 'staff.csv', '--dry-run', '--from', 'it@example.org', '--unsigned', '--workers', '0'], { cwd: tmp.path, env });
-    expect(run.stdout).toContain('would send to Иван Петров <ivan@nstu.ru>: "Настройки почты для ivan@nstu.ru" with ivan@nstu.ru.mobileconfig (application/x-apple-aspen-config');
+    expect(run.stdout).toContain(
+      'would send to Иван Петров <ivan@nstu.ru>: "Настройки почты для ivan@nstu.ru" with ivan@nstu.ru.mobileconfig (application/x-apple-aspen-config',
+    );
     expect(run.stdout).toContain('dry run: 5 message(s) would be sent');
   });
 

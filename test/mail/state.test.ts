@@ -51,7 +51,7 @@ describe('SendState', () => {
 });
 
 describe('messages', () => {
-  it('fills the template in the person\'s language and keeps line breaks out of headers', () => {
+  it("fills the template in the person's language and keeps line breaks out of headers", () => {
     const message = composeMessage({
       email: 'ivan@nstu.ru',
       name: 'Иван\r\nBcc: evil@example.org',

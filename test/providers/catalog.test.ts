@@ -9,7 +9,6 @@ import { makeTempDir } from '../support/tmp.js';
 
 const bundled = ProviderCatalog.load();
 
-
 let dir: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
   dir = makeTempDir();
@@ -33,7 +32,12 @@ servers:
 
 describe('the bundled seed providers', () => {
   test('are the four of DOMAIN.md §1', () => {
-    expect(bundled.list().map((p) => p.id).sort()).toEqual(['mailru', 'nstu', 'rackcorp', 'yandex']);
+    expect(
+      bundled
+        .list()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(['mailru', 'nstu', 'rackcorp', 'yandex']);
   });
 
   test.each([
@@ -67,7 +71,15 @@ describe('internationalised domains', () => {
     const path = file('idn.yaml', MINIMAL.replace('[example.edu]', '[пример.рф, Bücher.example]'));
     const catalog = ProviderCatalog.load({ paths: [path] });
     expect(catalog.get('example-uni').domains).toEqual(['xn--e1afmkfd.xn--p1ai', 'xn--bcher-kva.example']);
-    for (const domain of ['пример.рф', 'ПРИМЕР.РФ', 'xn--e1afmkfd.xn--p1ai', 'XN--E1AFMKFD.XN--P1AI', 'bücher.example', 'BÜCHER.example', 'xn--bcher-kva.example']) {
+    for (const domain of [
+      'пример.рф',
+      'ПРИМЕР.РФ',
+      'xn--e1afmkfd.xn--p1ai',
+      'XN--E1AFMKFD.XN--P1AI',
+      'bücher.example',
+      'BÜCHER.example',
+      'xn--bcher-kva.example',
+    ]) {
       expect(catalog.findByDomain(domain)?.id).toBe('example-uni');
     }
   });
@@ -147,7 +159,22 @@ servers:
   test('a folder is read in name order, a later file replacing an earlier one; other files are ignored', () => {
     mkdirSync(join(dir.path, 'org'));
     writeFileSync(join(dir.path, 'org', 'a.yaml'), MINIMAL);
-    writeFileSync(join(dir.path, 'org', 'b.json'), JSON.stringify({ providers: [{ id: 'example-uni', name: 'Replaced', domains: ['example.edu'], servers: [{ protocol: 'pop3', host: 'pop.example.edu', port: 995, socket: 'SSL' }, { protocol: 'smtp', host: 'smtp.example.edu', port: 465, socket: 'SSL' }] }] }));
+    writeFileSync(
+      join(dir.path, 'org', 'b.json'),
+      JSON.stringify({
+        providers: [
+          {
+            id: 'example-uni',
+            name: 'Replaced',
+            domains: ['example.edu'],
+            servers: [
+              { protocol: 'pop3', host: 'pop.example.edu', port: 995, socket: 'SSL' },
+              { protocol: 'smtp', host: 'smtp.example.edu', port: 465, socket: 'SSL' },
+            ],
+          },
+        ],
+      }),
+    );
     writeFileSync(join(dir.path, 'org', 'notes.txt'), 'not a provider');
     const catalog = ProviderCatalog.load({ paths: [join(dir.path, 'org')] });
     expect(catalog.get('example-uni').name).toBe('Replaced');
@@ -190,7 +217,10 @@ describe('an invalid provider file is CATALOG_INVALID naming the file, the field
   });
 
   test('in a file listing several providers, the field path leads to the entry', () => {
-    const list = `providers:\n${MINIMAL.trim().split('\n').map((line, i) => `${i === 0 ? '  - ' : '    '}${line}`).join('\n')}\n`;
+    const list = `providers:\n${MINIMAL.trim()
+      .split('\n')
+      .map((line, i) => `${i === 0 ? '  - ' : '    '}${line}`)
+      .join('\n')}\n`;
     expect(ProviderCatalog.load({ paths: [file('list.yaml', list)] }).get('example-uni').domains).toEqual(['example.edu']);
     const error = thrown(() => ProviderCatalog.load({ paths: [file('list-broken.yaml', list.replace('socket: SSL }', 'socket: TLS }'))] }));
     expect([error.code, error.field, error.rule]).toEqual(['CATALOG_INVALID', 'providers.0.servers.0.socket', 'allowed-values']);
@@ -236,7 +266,7 @@ variants:
     'uni.yaml',
   );
 
-  test('a variant that does not override servers, Exchange or webmail inherits the provider\'s', () => {
+  test("a variant that does not override servers, Exchange or webmail inherits the provider's", () => {
     const main = variantOf(provider!, 'main');
     expect(main.servers.map((s) => s.host)).toEqual(['imap.example.edu', 'smtp.example.edu']);
     expect(main.webmail).toBe('https://mail.example.edu/');
@@ -246,14 +276,22 @@ variants:
 
   test('an overriding variant keeps its own servers in order and inherits what it does not override', () => {
     const north = variantOf(provider!, 'NORTH');
-    expect(north.servers.map((s) => `${s.host}:${s.port}/${s.socket}`)).toEqual(['imap.north.example.edu:143/STARTTLS', 'imap.north.example.edu:143/plain', 'smtp.north.example.edu:25/plain']);
+    expect(north.servers.map((s) => `${s.host}:${s.port}/${s.socket}`)).toEqual([
+      'imap.north.example.edu:143/STARTTLS',
+      'imap.north.example.edu:143/plain',
+      'smtp.north.example.edu:25/plain',
+    ]);
     expect(north.webmail).toBe('https://north.example.edu/');
     expect(north.exchange?.host).toBe('ex.example.edu');
   });
 
   test('plain servers are kept and flagged insecure, encrypted ones are not', () => {
     const flags = variantOf(provider!, 'north').servers.map((s) => [s.socket, s.insecure]);
-    expect(flags).toEqual([['STARTTLS', false], ['plain', true], ['plain', true]]);
+    expect(flags).toEqual([
+      ['STARTTLS', false],
+      ['plain', true],
+      ['plain', true],
+    ]);
     for (const variant of bundled.get('rackcorp').variants) {
       expect(variant.servers.filter((s) => s.insecure).map((s) => s.socket)).toEqual(['plain', 'plain', 'plain']);
       expect(variant.servers.filter((s) => !s.insecure).every((s) => s.socket !== 'plain')).toBe(true);
@@ -274,7 +312,7 @@ variants:
     expect(bundled.get('mailru').variants.map((v) => v.id)).toEqual(['default']);
   });
 
-  test('RackCorp\'s regions carry their own hosts and the mn variant its own OWA', () => {
+  test("RackCorp's regions carry their own hosts and the mn variant its own OWA", () => {
     const rackcorp = bundled.get('rackcorp');
     expect(rackcorp.variants.map((v) => [v.id, v.servers[0]!.host])).toEqual([
       ['global', 'mail.rackcorp.com'],

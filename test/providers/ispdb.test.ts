@@ -12,8 +12,10 @@ import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const ISPDB = resolve(REPO, '../shared/reference/ispdb');
-const XML_FILES = readdirSync(ISPDB).filter((name) => name.endsWith('.xml')).sort();
+const ISPDB = resolve(REPO, 'test/fixtures/reference/ispdb');
+const XML_FILES = readdirSync(ISPDB)
+  .filter((name) => name.endsWith('.xml'))
+  .sort();
 
 let corpus: IspdbImport;
 beforeAll(() => {
@@ -27,8 +29,10 @@ function clientConfig(body: string, after = ''): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<clientConfig version="1.1">\n<emailProvider id="example.org">\n${body}\n</emailProvider>\n${after}</clientConfig>\n`;
 }
 
-const IMAP = '<incomingServer type="imap"><hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication></incomingServer>';
-const SMTP = '<outgoingServer type="smtp"><hostname>smtp.example.org</hostname><port>465</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication></outgoingServer>';
+const IMAP =
+  '<incomingServer type="imap"><hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication></incomingServer>';
+const SMTP =
+  '<outgoingServer type="smtp"><hostname>smtp.example.org</hostname><port>465</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication></outgoingServer>';
 const BASE = `<domain>example.org</domain><displayName>Example Mail</displayName><displayShortName>Example</displayShortName>`;
 
 function importOne(xml: string | Buffer, file = 'example.org.xml') {
@@ -68,7 +72,7 @@ describe('the whole ISPDB reference folder', () => {
     for (const item of corpus.loaded) for (const domain of item.entry.domains) expect(catalog.findByDomain(domain)?.id).toBe(item.entry.id);
   });
 
-  test('servers match what Python\'s XML parser reads from each file, in order', () => {
+  test("servers match what Python's XML parser reads from each file, in order", () => {
     // ElementTree is independent of our parser; it lists IMAP/POP3/SMTP servers with all four facts.
     const script = [
       'import sys, json, os, xml.etree.ElementTree as ET',
@@ -80,14 +84,21 @@ describe('the whole ISPDB reference folder', () => {
       '                 for s in p if s.tag in ("incomingServer", "outgoingServer") and s.get("type") in ("imap", "pop3", "smtp")]',
       'print(json.dumps(out))',
     ].join('\n');
-    const expected = JSON.parse(execFileSync('python3', ['-c', script, ISPDB], { encoding: 'utf8' })) as Record<string, { type: string; host: string; port: number; socket: string; username: string | null }[]>;
+    const expected = JSON.parse(execFileSync('python3', ['-c', script, ISPDB], { encoding: 'utf8' })) as Record<
+      string,
+      { type: string; host: string; port: number; socket: string; username: string | null }[]
+    >;
     let compared = 0;
     for (const item of corpus.loaded) {
       const name = basename(item.file);
       const variant = item.provider.variants[0]!;
       const domain = variant.domains[0] ?? item.provider.domains[0]!;
       const ours = variant.servers.map((s) => ({ type: s.protocol, host: s.host, port: s.port, socket: s.socket, username: s.login ?? item.provider.login }));
-      const theirs = expected[name]!.map((s) => ({ ...s, host: s.host.replaceAll('%EMAILDOMAIN%', domain).toLowerCase(), username: s.username ?? item.provider.login }));
+      const theirs = expected[name]!.map((s) => ({
+        ...s,
+        host: s.host.replaceAll('%EMAILDOMAIN%', domain).toLowerCase(),
+        username: s.username ?? item.provider.login,
+      }));
       expect({ name, servers: ours }).toEqual({ name, servers: theirs });
       compared += 1;
     }
@@ -139,7 +150,11 @@ describe('the whole ISPDB reference folder', () => {
 
   test('Exchange-only server types are skipped with a note; the IMAP/POP/SMTP servers load', () => {
     const office = byFile(corpus, 'office365.com.xml')!;
-    expect(office.provider.variants[0]!.servers.map((s) => `${s.protocol}:${s.host}`)).toEqual(['imap:outlook.office365.com', 'pop3:outlook.office365.com', 'smtp:smtp.office365.com']);
+    expect(office.provider.variants[0]!.servers.map((s) => `${s.protocol}:${s.host}`)).toEqual([
+      'imap:outlook.office365.com',
+      'pop3:outlook.office365.com',
+      'smtp:smtp.office365.com',
+    ]);
     const notes = corpus.notes.filter((n) => basename(n.file) === 'office365.com.xml').map((n) => n.note);
     for (const type of ['ews', 'owa', 'graph', 'exchange']) expect(notes.some((n) => n.includes(`(${type}) skipped`))).toBe(true);
   });
@@ -205,8 +220,14 @@ describe('mapping decisions', () => {
   const imap = (inner: string) => server('incomingServer', 'imap', inner);
 
   test('per-server usernames that differ from the provider-wide one are kept on that server', () => {
-    const local = imap('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>');
-    const pop = server('incomingServer', 'pop3', '<hostname>pop.example.org</hostname><port>995</port><socketType>SSL</socketType><username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>');
+    const local = imap(
+      '<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>',
+    );
+    const pop = server(
+      'incomingServer',
+      'pop3',
+      '<hostname>pop.example.org</hostname><port>995</port><socketType>SSL</socketType><username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>',
+    );
     const { loaded } = importOne(clientConfig(`${BASE}${local}${pop}${SMTP}`));
     expect(loaded!.entry.login).toBe('%EMAILLOCALPART%');
     expect(loaded!.entry.servers.map((s) => s.login)).toEqual([undefined, undefined, '%EMAILADDRESS%']);
@@ -218,35 +239,62 @@ describe('mapping decisions', () => {
     ['%EMAILUSER%', /does not know/],
     ['first last', /contains spaces/],
   ])('a server whose username is %s is skipped with a reason', (username, reason) => {
-    const odd = imap(`<hostname>imap2.example.org</hostname><port>993</port><socketType>SSL</socketType><username>${username}</username><authentication>password-cleartext</authentication>`);
+    const odd = imap(
+      `<hostname>imap2.example.org</hostname><port>993</port><socketType>SSL</socketType><username>${username}</username><authentication>password-cleartext</authentication>`,
+    );
     const { loaded, notes } = importOne(clientConfig(`${BASE}${odd}${IMAP}${SMTP}`));
     expect(loaded!.entry.servers.map((s) => s.host)).toEqual(['imap.example.org', 'smtp.example.org']);
     expect(notes.find((n) => n.startsWith('incomingServer #1'))).toMatch(reason);
   });
 
   test('usernames mixing placeholders and text are kept', () => {
-    const mixed = imap('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILLOCALPART%.%EMAILDOMAIN%</username><authentication>password-cleartext</authentication>');
+    const mixed = imap(
+      '<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILLOCALPART%.%EMAILDOMAIN%</username><authentication>password-cleartext</authentication>',
+    );
     const { loaded } = importOne(clientConfig(`${BASE}${mixed}${SMTP}`));
     expect(loaded!.entry.servers[0]!.login ?? loaded!.entry.login).toBe('%EMAILLOCALPART%.%EMAILDOMAIN%');
   });
 
   test('authentication: known methods in order, legacy names mapped, unknown ones dropped; none left skips the server', () => {
-    const auths = imap('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>TLS-client-cert</authentication><authentication>secure</authentication><authentication>OAuth2</authentication><authentication>plain</authentication>');
-    const unknownOnly = server('outgoingServer', 'smtp', '<hostname>smtp2.example.org</hostname><port>25</port><socketType>plain</socketType><authentication>client-IP-address</authentication>');
+    const auths = imap(
+      '<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>TLS-client-cert</authentication><authentication>secure</authentication><authentication>OAuth2</authentication><authentication>plain</authentication>',
+    );
+    const unknownOnly = server(
+      'outgoingServer',
+      'smtp',
+      '<hostname>smtp2.example.org</hostname><port>25</port><socketType>plain</socketType><authentication>client-IP-address</authentication>',
+    );
     const { loaded, notes } = importOne(clientConfig(`${BASE}${auths}${unknownOnly}${SMTP}`));
     expect(loaded!.entry.servers.map((s) => [s.host, s.auth])).toEqual([
       ['imap.example.org', ['password-encrypted', 'OAuth2', 'password-cleartext']],
       ['smtp.example.org', ['password-cleartext']],
     ]);
-    expect(notes).toEqual(expect.arrayContaining([expect.stringMatching(/authentication "TLS-client-cert" left out/), expect.stringMatching(/outgoingServer #1 \(smtp\) skipped: no authentication method/)]));
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/authentication "TLS-client-cert" left out/),
+        expect.stringMatching(/outgoingServer #1 \(smtp\) skipped: no authentication method/),
+      ]),
+    );
   });
 
   test.each([
     ['no socketType', '<hostname>imap.example.org</hostname><port>993</port><authentication>password-cleartext</authentication>', /no socketType/],
-    ['socketType TLS', '<hostname>imap.example.org</hostname><port>993</port><socketType>TLS</socketType><authentication>password-cleartext</authentication>', /socketType "TLS" is not SSL, STARTTLS or plain/],
-    ['port 70000', '<hostname>imap.example.org</hostname><port>70000</port><socketType>SSL</socketType><authentication>password-cleartext</authentication>', /port "70000" is not between 1 and 65535/],
+    [
+      'socketType TLS',
+      '<hostname>imap.example.org</hostname><port>993</port><socketType>TLS</socketType><authentication>password-cleartext</authentication>',
+      /socketType "TLS" is not SSL, STARTTLS or plain/,
+    ],
+    [
+      'port 70000',
+      '<hostname>imap.example.org</hostname><port>70000</port><socketType>SSL</socketType><authentication>password-cleartext</authentication>',
+      /port "70000" is not between 1 and 65535/,
+    ],
     ['no hostname', '<port>993</port><socketType>SSL</socketType><authentication>password-cleartext</authentication>', /no hostname/],
-    ['a bad hostname', '<hostname>imap example.org</hostname><port>993</port><socketType>SSL</socketType><authentication>password-cleartext</authentication>', /not a valid host name/],
+    [
+      'a bad hostname',
+      '<hostname>imap example.org</hostname><port>993</port><socketType>SSL</socketType><authentication>password-cleartext</authentication>',
+      /not a valid host name/,
+    ],
   ])('the only IMAP server having %s: the file is skipped and the reason says why', (_, inner, why) => {
     const { skipped } = importOne(clientConfig(`${BASE}${imap(inner)}${SMTP}`));
     expect(skipped?.reason).toMatch(/^no usable IMAP or POP3 server/);
@@ -258,9 +306,15 @@ describe('mapping decisions', () => {
   });
 
   test('plain servers are kept, flagged insecure', () => {
-    const plain = imap('<hostname>imap.example.org</hostname><port>143</port><socketType>plain</socketType><username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>');
+    const plain = imap(
+      '<hostname>imap.example.org</hostname><port>143</port><socketType>plain</socketType><username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>',
+    );
     const { loaded } = importOne(clientConfig(`${BASE}${IMAP}${plain}${SMTP}`));
-    expect(loaded!.provider.variants[0]!.servers.map((s) => [s.socket, s.insecure])).toEqual([['SSL', false], ['plain', true], ['SSL', false]]);
+    expect(loaded!.provider.variants[0]!.servers.map((s) => [s.socket, s.insecure])).toEqual([
+      ['SSL', false],
+      ['plain', true],
+      ['SSL', false],
+    ]);
   });
 
   test('purpose="mx" domains are left out; a file with only those is skipped', () => {
@@ -280,7 +334,8 @@ describe('mapping decisions', () => {
   });
 
   test('documentation, webmail and enable map to the catalog fields', () => {
-    const docs = '<documentation url="https://help.example.org/imap"><descr lang="en">IMAP help</descr><descr lang="sv">IMAP-hjälp</descr></documentation><documentation url="https://help.example.org/bare"/><documentation url="javascript:alert(1)"><descr>x</descr></documentation>';
+    const docs =
+      '<documentation url="https://help.example.org/imap"><descr lang="en">IMAP help</descr><descr lang="sv">IMAP-hjälp</descr></documentation><documentation url="https://help.example.org/bare"/><documentation url="javascript:alert(1)"><descr>x</descr></documentation>';
     const enable = '<enable visiturl="https://example.org/settings"><instruction>Turn\n   IMAP on first</instruction></enable>';
     const webmail = '<webMail><loginPage url="https://webmail.example.org/"/></webMail>';
     const { loaded, notes } = importOne(clientConfig(`${BASE}${IMAP}${SMTP}${docs}${enable}`, webmail));
@@ -322,8 +377,14 @@ describe('mapping decisions', () => {
   });
 
   test('domains already served elsewhere are left to their owner; the first file keeps a shared domain', () => {
-    const a = clientConfig(`<domain>a.example</domain><domain>shared.example</domain><displayName>A</displayName>${IMAP}${SMTP}`).replace('example.org"', 'a.example"');
-    const b = clientConfig(`<domain>shared.example</domain><domain>b.example</domain><displayName>B</displayName>${IMAP}${SMTP}`).replace('example.org"', 'b.example"');
+    const a = clientConfig(`<domain>a.example</domain><domain>shared.example</domain><displayName>A</displayName>${IMAP}${SMTP}`).replace(
+      'example.org"',
+      'a.example"',
+    );
+    const b = clientConfig(`<domain>shared.example</domain><domain>b.example</domain><displayName>B</displayName>${IMAP}${SMTP}`).replace(
+      'example.org"',
+      'b.example"',
+    );
     const c = clientConfig(`<domain>known.example</domain><displayName>C</displayName>${IMAP}${SMTP}`).replace('example.org"', 'c.example"');
     const result = importIspdb(
       [

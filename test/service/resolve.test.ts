@@ -16,7 +16,13 @@ describe('resolving a request against the catalog', () => {
     expect(provider?.id).toBe('nstu');
     expect(account.kind).toBe('imap');
     expect(account.incoming).toEqual({ host: 'mail2.nstu.ru', port: 993, socket: 'SSL', auth: 'password-cleartext', username: 'ivan.petrov@corp.nstu.ru' });
-    expect(account.outgoing).toEqual({ host: 'mail2.nstu.ru', port: 587, socket: 'STARTTLS', auth: 'password-cleartext', username: 'ivan.petrov@corp.nstu.ru' });
+    expect(account.outgoing).toEqual({
+      host: 'mail2.nstu.ru',
+      port: 587,
+      socket: 'STARTTLS',
+      auth: 'password-cleartext',
+      username: 'ivan.petrov@corp.nstu.ru',
+    });
   });
 
   it.each([
@@ -27,7 +33,13 @@ describe('resolving a request against the catalog', () => {
     [{ email: 'a@ya.ru', variant: 'com' }, 'imap.yandex.com', 993, 'smtp.yandex.com', 465],
     [{ email: 'a@customer.example', provider: 'rackcorp' }, 'mail.rackcorp.com', 993, 'mail.rackcorp.com', 465],
     [{ email: 'a@customer.example', provider: 'rackcorp', variant: 'mn' }, 'mail.mn.rackcorp.com', 993, 'mail.mn.rackcorp.com', 465],
-    [{ email: 'a@customer.example', provider: 'rackcorp', variant: 'us', type: 'pop' as const, security: 'STARTTLS' as const }, 'mail.us.rackcorp.com', 110, 'mail.us.rackcorp.com', 25],
+    [
+      { email: 'a@customer.example', provider: 'rackcorp', variant: 'us', type: 'pop' as const, security: 'STARTTLS' as const },
+      'mail.us.rackcorp.com',
+      110,
+      'mail.us.rackcorp.com',
+      25,
+    ],
   ])('%j → %s:%d / %s:%d', (input, inHost, inPort, outHost, outPort) => {
     const { account } = resolve(input);
     expect([account.incoming?.host, account.incoming?.port, account.outgoing?.host, account.outgoing?.port]).toEqual([inHost, inPort, outHost, outPort]);
@@ -75,6 +87,8 @@ describe('resolving a request against the catalog', () => {
   });
 
   it('warns when a provider is named for an address outside its domains', () => {
-    expect(resolve({ email: 'a@gmail.example', provider: 'nstu' }).warnings).toEqual([{ key: 'warning.domainNotListed', values: { provider: 'NSTU', domain: 'gmail.example' } }]);
+    expect(resolve({ email: 'a@gmail.example', provider: 'nstu' }).warnings).toEqual([
+      { key: 'warning.domainNotListed', values: { provider: 'NSTU', domain: 'gmail.example' } },
+    ]);
   });
 });

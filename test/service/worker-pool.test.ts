@@ -10,7 +10,11 @@ const entry = new URL('../fixtures/worker-pool/worker.mjs', import.meta.url);
 const open: WorkerPool<Job, Result>[] = [];
 
 async function start(size: number, options: { restartOnExit?: boolean; logs?: string[] } = {}) {
-  const pool = await startWorkerPool<Job, Result>(entry, { name: 'fixture' }, { size, restartOnExit: options.restartOnExit, onLog: (message) => options.logs?.push(message) });
+  const pool = await startWorkerPool<Job, Result>(
+    entry,
+    { name: 'fixture' },
+    { size, restartOnExit: options.restartOnExit, onLog: (message) => options.logs?.push(message) },
+  );
   open.push(pool);
   return pool;
 }

@@ -27,7 +27,12 @@ function unsignedProfile(): Buffer {
 }
 
 function signerFor(leaf: { key: string; cert: string }, chain: string[], clock?: () => Date) {
-  const identity = loadPemIdentity({ key: leaf.key, cert: leaf.cert, chain: chain.length ? pki.concat(`chain-${leaf.cert.length}-${chain.length}.pem`, ...chain) : undefined, names: ENV_NAMES });
+  const identity = loadPemIdentity({
+    key: leaf.key,
+    cert: leaf.cert,
+    chain: chain.length ? pki.concat(`chain-${leaf.cert.length}-${chain.length}.pem`, ...chain) : undefined,
+    names: ENV_NAMES,
+  });
   return createSigner(identity, clock ? { clock } : {});
 }
 
@@ -106,7 +111,9 @@ describe('the DER structure, read by openssl', () => {
     const attributeSeq = entries[contentTypeOid - 1]!;
     const setEntry = [...entries.slice(0, contentTypeOid)].reverse().find((e) => e.depth === attributeSeq.depth - 1)!;
     expect(setEntry.what).toMatch(/cont \[ 0 \]/);
-    const children = entries.filter((e) => e.depth === attributeSeq.depth && e.offset >= setEntry.offset && e.offset < setEntry.offset + setEntry.header + setEntry.length);
+    const children = entries.filter(
+      (e) => e.depth === attributeSeq.depth && e.offset >= setEntry.offset && e.offset < setEntry.offset + setEntry.header + setEntry.length,
+    );
     expect(children).toHaveLength(3);
     const encodings = children.map((e) => signed.subarray(e.offset, e.offset + e.header + e.length));
     expect([...encodings].sort(Buffer.compare)).toEqual(encodings);
@@ -114,7 +121,11 @@ describe('the DER structure, read by openssl', () => {
 
   it('carries the message digest of the exact plist bytes', () => {
     const digest = /object: messageDigest[\s\S]*?OCTET STRING:\s*\n([\s\S]*?)\n\s*\n?\s*(?:object|\w+:)/.exec(printed);
-    const hex = (digest?.[1] ?? '').split('\n').map((line) => line.replace(/^\s*[0-9a-f]{4} - /, '').split(/\s{3}/)[0]!).join('').replace(/[^0-9a-f]/g, '');
+    const hex = (digest?.[1] ?? '')
+      .split('\n')
+      .map((line) => line.replace(/^\s*[0-9a-f]{4} - /, '').split(/\s{3}/)[0]!)
+      .join('')
+      .replace(/[^0-9a-f]/g, '');
     const expected = execFileSync('openssl', ['dgst', '-sha256', '-hex'], { input: unsignedProfile(), encoding: 'utf8' }).trim().split(' ').pop();
     expect(hex).toBe(expected);
   });

@@ -19,7 +19,10 @@ let outputs = 0;
 /** `mailsetup profile` for a fixed person; returns the result, the output path and its bytes. */
 async function profile(env: Record<string, string>, extra: string[] = []) {
   const out = join(work, `out-${++outputs}.mobileconfig`);
-  const result = await runCli(['profile', '--email', 'ivan.petrov@nstu.ru', '--name', 'Иван Петров', '--out', out, ...extra], { cwd: work, env: { MAILSETUP_CERTS_DIR: join(work, 'unused-certs'), ...env } });
+  const result = await runCli(['profile', '--email', 'ivan.petrov@nstu.ru', '--name', 'Иван Петров', '--out', out, ...extra], {
+    cwd: work,
+    env: { MAILSETUP_CERTS_DIR: join(work, 'unused-certs'), ...env },
+  });
   return { ...result, out, body: existsSync(out) ? readFileSync(out) : undefined };
 }
 
@@ -41,7 +44,11 @@ describe('PEM files', () => {
     const result = await profile({ MAILSETUP_SIGNING_KEY: leaf.key, MAILSETUP_SIGNING_CERT: fullchain });
     // The test root is private, so the one warning is that devices must trust it (with a public
     // CA such as Let's Encrypt the root is in the device's store and nothing is printed).
-    expect(result.stderr).toMatch(new RegExp(`^mailsetup: warning: the chain stops at "CN=Org ${kind.toUpperCase()} Intermediate, O=mailsetup tests": its issuer "O=mailsetup tests, CN=Org ${kind.toUpperCase()} Root" is missing[^\\n]*\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^mailsetup: warning: the chain stops at "CN=Org ${kind.toUpperCase()} Intermediate, O=mailsetup tests": its issuer "O=mailsetup tests, CN=Org ${kind.toUpperCase()} Root" is missing[^\\n]*\\n$`,
+      ),
+    );
     expect(result.code).toBe(0);
     expect(opensslVerify(result.body!, root.cert, work).equals(await unsignedBody())).toBe(true);
   });
@@ -85,7 +92,10 @@ describe('PKCS #12', () => {
 
 /** What `openssl pkcs12 -info` says about a file's protection (an independent reader; it writes to stderr). */
 function p12Info(p12: string, password: string): string {
-  const result = spawnSync('openssl', ['pkcs12', '-info', '-in', p12, '-noout', '-passin', 'env:PW'], { env: { ...process.env, PW: password }, encoding: 'utf8' });
+  const result = spawnSync('openssl', ['pkcs12', '-info', '-in', p12, '-noout', '-passin', 'env:PW'], {
+    env: { ...process.env, PW: password },
+    encoding: 'utf8',
+  });
   return `${result.stdout}${result.stderr}`;
 }
 
@@ -100,17 +110,29 @@ describe('an identity that cannot sign is refused: clear error, exit 6, no file'
   };
 
   it('an expired certificate', async () => {
-    const expired = pki.issue('Expired Signer', 'rsa', rsa.intermediate, { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') });
-    expectRefused(await profile({ MAILSETUP_SIGNING_KEY: expired.key, MAILSETUP_SIGNING_CERT: pki.concat('expired-full.pem', expired.cert, rsa.intermediate.cert) }), /expired on 2021-01-01/);
+    const expired = pki.issue('Expired Signer', 'rsa', rsa.intermediate, {
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2021-01-01T00:00:00Z'),
+    });
+    expectRefused(
+      await profile({ MAILSETUP_SIGNING_KEY: expired.key, MAILSETUP_SIGNING_CERT: pki.concat('expired-full.pem', expired.cert, rsa.intermediate.cert) }),
+      /expired on 2021-01-01/,
+    );
   });
 
   it('a key that does not belong to the certificate', async () => {
-    expectRefused(await profile({ MAILSETUP_SIGNING_KEY: ec.leaf.key, MAILSETUP_SIGNING_CERT: rsa.leaf.cert }), /private key does not belong to the certificate "CN=Org RSA Signer/);
+    expectRefused(
+      await profile({ MAILSETUP_SIGNING_KEY: ec.leaf.key, MAILSETUP_SIGNING_CERT: rsa.leaf.cert }),
+      /private key does not belong to the certificate "CN=Org RSA Signer/,
+    );
   });
 
   it('a wrong PKCS #12 passphrase, and none at all', async () => {
     const p12 = pki.p12('wrong.p12', rsa.leaf, [rsa.intermediate.cert], 'right');
-    expectRefused(await profile({ MAILSETUP_SIGNING_P12: p12, MAILSETUP_SIGNING_P12_PASSWORD: 'wrong' }), /MAILSETUP_SIGNING_P12: .*wrong\.p12: the passphrase is wrong/);
+    expectRefused(
+      await profile({ MAILSETUP_SIGNING_P12: p12, MAILSETUP_SIGNING_P12_PASSWORD: 'wrong' }),
+      /MAILSETUP_SIGNING_P12: .*wrong\.p12: the passphrase is wrong/,
+    );
     expectRefused(await profile({ MAILSETUP_SIGNING_P12: p12 }), /the passphrase is wrong .*no passphrase was given: set MAILSETUP_SIGNING_P12_PASSWORD/);
   });
 
@@ -120,16 +142,35 @@ describe('an identity that cannot sign is refused: clear error, exit 6, no file'
   });
 
   it.each([
-    ['key', (dir: string) => ({ MAILSETUP_SIGNING_KEY: join(dir, 'nope.key'), MAILSETUP_SIGNING_CERT: rsa.leaf.cert }), /MAILSETUP_SIGNING_KEY: the private key file .*nope\.key does not exist/],
-    ['certificate', (dir: string) => ({ MAILSETUP_SIGNING_KEY: rsa.leaf.key, MAILSETUP_SIGNING_CERT: join(dir, 'nope.pem') }), /MAILSETUP_SIGNING_CERT: the certificate file .*nope\.pem does not exist/],
-    ['chain', (dir: string) => ({ MAILSETUP_SIGNING_KEY: rsa.leaf.key, MAILSETUP_SIGNING_CERT: rsa.leaf.cert, MAILSETUP_SIGNING_CHAIN: join(dir, 'nope-chain.pem') }), /MAILSETUP_SIGNING_CHAIN: the chain file .*does not exist/],
-    ['PKCS #12', (dir: string) => ({ MAILSETUP_SIGNING_P12: join(dir, 'nope.p12'), MAILSETUP_SIGNING_P12_PASSWORD: 'x' }), /MAILSETUP_SIGNING_P12: the PKCS #12 file .*does not exist/],
+    [
+      'key',
+      (dir: string) => ({ MAILSETUP_SIGNING_KEY: join(dir, 'nope.key'), MAILSETUP_SIGNING_CERT: rsa.leaf.cert }),
+      /MAILSETUP_SIGNING_KEY: the private key file .*nope\.key does not exist/,
+    ],
+    [
+      'certificate',
+      (dir: string) => ({ MAILSETUP_SIGNING_KEY: rsa.leaf.key, MAILSETUP_SIGNING_CERT: join(dir, 'nope.pem') }),
+      /MAILSETUP_SIGNING_CERT: the certificate file .*nope\.pem does not exist/,
+    ],
+    [
+      'chain',
+      (dir: string) => ({ MAILSETUP_SIGNING_KEY: rsa.leaf.key, MAILSETUP_SIGNING_CERT: rsa.leaf.cert, MAILSETUP_SIGNING_CHAIN: join(dir, 'nope-chain.pem') }),
+      /MAILSETUP_SIGNING_CHAIN: the chain file .*does not exist/,
+    ],
+    [
+      'PKCS #12',
+      (dir: string) => ({ MAILSETUP_SIGNING_P12: join(dir, 'nope.p12'), MAILSETUP_SIGNING_P12_PASSWORD: 'x' }),
+      /MAILSETUP_SIGNING_P12: the PKCS #12 file .*does not exist/,
+    ],
   ])('a missing %s file', async (_what, env, message) => {
     expectRefused(await profile(env(work)), message);
   });
 
   it('a missing file named by a flag is reported under the flag', async () => {
-    expectRefused(await profile({}, ['--signing-key', 'missing.key', '--signing-cert', rsa.leaf.cert]), /--signing-key: the private key file .*missing\.key does not exist/);
+    expectRefused(
+      await profile({}, ['--signing-key', 'missing.key', '--signing-cert', rsa.leaf.cert]),
+      /--signing-key: the private key file .*missing\.key does not exist/,
+    );
   });
 
   it('a key without its certificate', async () => {
@@ -147,23 +188,37 @@ describe('an identity that can sign but has a flaw: the profile is written, with
 
   it('expiring within 30 days', async () => {
     const soon = pki.issue('Soon Signer', 'ec', ec.intermediate, { notAfter: new Date(Date.now() + 10 * 24 * 3600 * 1000) });
-    expectWarned(await profile({ MAILSETUP_SIGNING_KEY: soon.key, MAILSETUP_SIGNING_CERT: pki.concat('soon-full.pem', soon.cert, ec.intermediate.cert) }), /the signing certificate expires in (9|10) day\(s\)/, ec.root.cert);
+    expectWarned(
+      await profile({ MAILSETUP_SIGNING_KEY: soon.key, MAILSETUP_SIGNING_CERT: pki.concat('soon-full.pem', soon.cert, ec.intermediate.cert) }),
+      /the signing certificate expires in (9|10) day\(s\)/,
+      ec.root.cert,
+    );
   });
 
   it('a missing intermediate, naming the missing issuer', async () => {
     const result = await profile({ MAILSETUP_SIGNING_KEY: rsa.leaf.key, MAILSETUP_SIGNING_CERT: rsa.leaf.cert });
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/the chain stops at "CN=Org RSA Signer, O=mailsetup tests": its issuer "CN=Org RSA Intermediate, O=mailsetup tests" is missing/);
+    expect(result.stderr).toMatch(
+      /the chain stops at "CN=Org RSA Signer, O=mailsetup tests": its issuer "CN=Org RSA Intermediate, O=mailsetup tests" is missing/,
+    );
   });
 
   it('SHA-1 in the chain', async () => {
     const weak = pki.chain('Weak', 'rsa', { intermediateMd: 'sha1' });
-    expectWarned(await profile({ MAILSETUP_SIGNING_KEY: weak.leaf.key, MAILSETUP_SIGNING_CERT: pki.concat('weak-full.pem', weak.leaf.cert, weak.intermediate.cert) }), /"CN=Weak Intermediate, O=mailsetup tests" is signed with sha1WithRSAEncryption/, weak.root.cert);
+    expectWarned(
+      await profile({ MAILSETUP_SIGNING_KEY: weak.leaf.key, MAILSETUP_SIGNING_CERT: pki.concat('weak-full.pem', weak.leaf.cert, weak.intermediate.cert) }),
+      /"CN=Weak Intermediate, O=mailsetup tests" is signed with sha1WithRSAEncryption/,
+      weak.root.cert,
+    );
   });
 
   it('a key usage without digitalSignature', async () => {
     const encipher = pki.issue('Encipher Signer', 'rsa', rsa.intermediate, { extensions: 'signer_no_digital_signature' });
-    expectWarned(await profile({ MAILSETUP_SIGNING_KEY: encipher.key, MAILSETUP_SIGNING_CERT: pki.concat('encipher-full.pem', encipher.cert, rsa.intermediate.cert) }), /key usage \(keyEncipherment\) does not include digitalSignature/, rsa.root.cert);
+    expectWarned(
+      await profile({ MAILSETUP_SIGNING_KEY: encipher.key, MAILSETUP_SIGNING_CERT: pki.concat('encipher-full.pem', encipher.cert, rsa.intermediate.cert) }),
+      /key usage \(keyEncipherment\) does not include digitalSignature/,
+      rsa.root.cert,
+    );
   });
 
   it('`mailsetup identity --json` lists the same findings with stable codes', async () => {
@@ -226,7 +281,10 @@ describe('a fresh checkout with no identity configured', () => {
 describe('mailsetup inspect', () => {
   let signedPath: string;
   beforeAll(async () => {
-    const result = await profile({ MAILSETUP_SIGNING_KEY: rsa.leaf.key, MAILSETUP_SIGNING_CERT: pki.concat('inspect-full.pem', rsa.leaf.cert, rsa.intermediate.cert) });
+    const result = await profile({
+      MAILSETUP_SIGNING_KEY: rsa.leaf.key,
+      MAILSETUP_SIGNING_CERT: pki.concat('inspect-full.pem', rsa.leaf.cert, rsa.intermediate.cert),
+    });
     signedPath = result.out;
   });
 
@@ -252,10 +310,17 @@ describe('mailsetup inspect', () => {
     const result = await runCli(['inspect', out, '--json'], { cwd: work });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('Sup3r-Secret!');
-    const report = JSON.parse(result.stdout) as { signed: boolean; passwordsEmbedded: boolean; installs: { account: { servers: { host: string; port: number; passwordEmbedded: boolean }[] } }[] };
+    const report = JSON.parse(result.stdout) as {
+      signed: boolean;
+      passwordsEmbedded: boolean;
+      installs: { account: { servers: { host: string; port: number; passwordEmbedded: boolean }[] } }[];
+    };
     expect(report.signed).toBe(false);
     expect(report.passwordsEmbedded).toBe(true);
-    expect(report.installs[0]!.account.servers.map((s) => [s.host, s.port, s.passwordEmbedded])).toEqual([['imap.mail.ru', 993, true], ['smtp.mail.ru', 465, true]]);
+    expect(report.installs[0]!.account.servers.map((s) => [s.host, s.port, s.passwordEmbedded])).toEqual([
+      ['imap.mail.ru', 993, true],
+      ['smtp.mail.ru', 465, true],
+    ]);
     const text = await runCli(['inspect', out], { cwd: work });
     expect(text.stdout).toMatch(/^signed: no/m);
     expect(text.stdout).not.toContain('Sup3r-Secret!');
@@ -265,13 +330,50 @@ describe('mailsetup inspect', () => {
     const plist = join(work, 'plain.plist');
     writeFileSync(plist, await unsignedBody());
     const byOpenssl = join(work, 'openssl-signed.mobileconfig');
-    openssl(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-signer', ec.leaf.cert, '-inkey', ec.leaf.key, '-certfile', ec.intermediate.cert, '-outform', 'DER', '-in', plist, '-out', byOpenssl]);
+    openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-nodetach',
+      '-md',
+      'sha256',
+      '-signer',
+      ec.leaf.cert,
+      '-inkey',
+      ec.leaf.key,
+      '-certfile',
+      ec.intermediate.cert,
+      '-outform',
+      'DER',
+      '-in',
+      plist,
+      '-out',
+      byOpenssl,
+    ]);
     const good = await runCli(['inspect', byOpenssl], { cwd: work });
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/^signer: CN=Org EC Signer, O=mailsetup tests$/m);
     // Streaming signers write BER with indefinite lengths; that is read too.
     const streamed = join(work, 'openssl-streamed.mobileconfig');
-    openssl(['cms', '-sign', '-binary', '-nodetach', '-stream', '-md', 'sha256', '-signer', rsa.leaf.cert, '-inkey', rsa.leaf.key, '-outform', 'DER', '-in', plist, '-out', streamed]);
+    openssl([
+      'cms',
+      '-sign',
+      '-binary',
+      '-nodetach',
+      '-stream',
+      '-md',
+      'sha256',
+      '-signer',
+      rsa.leaf.cert,
+      '-inkey',
+      rsa.leaf.key,
+      '-outform',
+      'DER',
+      '-in',
+      plist,
+      '-out',
+      streamed,
+    ]);
     expect(readFileSync(streamed).subarray(0, 2)).toEqual(Buffer.from([0x30, 0x80]));
     const stream = await runCli(['inspect', streamed], { cwd: work });
     expect(stream.code).toBe(0);

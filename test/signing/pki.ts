@@ -56,7 +56,10 @@ export class TestPki {
 
   key(name: string, kind: KeyKind): string {
     const file = this.path(`${name}.key`);
-    const options = kind === 'rsa' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${kind === 'ec' ? 'P-256' : 'P-384'}`];
+    const options =
+      kind === 'rsa'
+        ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+        : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${kind === 'ec' ? 'P-256' : 'P-384'}`];
     openssl(['genpkey', ...options, '-out', file]);
     return file;
   }
@@ -65,12 +68,34 @@ export class TestPki {
   root(name: string, kind: KeyKind): Issued {
     const key = this.key(name, kind);
     const cert = this.path(`${name}.pem`);
-    openssl(['req', '-x509', '-new', '-key', key, '-subj', `/O=mailsetup tests/CN=${name}`, '-days', '3650', '-sha256', '-config', this.path('ext.cnf'), '-extensions', 'ca', '-out', cert]);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      `/O=mailsetup tests/CN=${name}`,
+      '-days',
+      '3650',
+      '-sha256',
+      '-config',
+      this.path('ext.cnf'),
+      '-extensions',
+      'ca',
+      '-out',
+      cert,
+    ]);
     return { name, key, cert };
   }
 
   /** A certificate for `name` issued by `issuer` through `openssl ca`, which allows any dates. */
-  issue(name: string, kind: KeyKind, issuer: Issued, options: { extensions?: string; md?: string; notBefore?: Date; notAfter?: Date; key?: string } = {}): Issued {
+  issue(
+    name: string,
+    kind: KeyKind,
+    issuer: Issued,
+    options: { extensions?: string; md?: string; notBefore?: Date; notAfter?: Date; key?: string } = {},
+  ): Issued {
     const key = options.key ?? this.key(name, kind);
     const csr = this.path(`${name}.csr`);
     const cert = this.path(`${name}.pem`);
@@ -78,12 +103,29 @@ export class TestPki {
     writeFileSync(this.path('serial'), `${(this.serial++).toString(16).padStart(4, '0')}\n`);
     const now = Date.now();
     openssl([
-      'ca', '-batch', '-notext', '-config', this.path('ca.cnf'),
-      '-cert', issuer.cert, '-keyfile', issuer.key, '-in', csr, '-out', cert,
-      '-md', options.md ?? 'sha256',
-      '-startdate', stamp(options.notBefore ?? new Date(now - 24 * 3600 * 1000)),
-      '-enddate', stamp(options.notAfter ?? new Date(now + 3 * 365 * 24 * 3600 * 1000)),
-      '-extfile', this.path('ext.cnf'), '-extensions', options.extensions ?? 'signer',
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      this.path('ca.cnf'),
+      '-cert',
+      issuer.cert,
+      '-keyfile',
+      issuer.key,
+      '-in',
+      csr,
+      '-out',
+      cert,
+      '-md',
+      options.md ?? 'sha256',
+      '-startdate',
+      stamp(options.notBefore ?? new Date(now - 24 * 3600 * 1000)),
+      '-enddate',
+      stamp(options.notAfter ?? new Date(now + 3 * 365 * 24 * 3600 * 1000)),
+      '-extfile',
+      this.path('ext.cnf'),
+      '-extensions',
+      options.extensions ?? 'signer',
     ]);
     return { name, key, cert };
   }
@@ -91,7 +133,10 @@ export class TestPki {
   /** root → intermediate → signer, all of one key kind. */
   chain(prefix: string, kind: KeyKind, signer: { extensions?: string; notBefore?: Date; notAfter?: Date; intermediateMd?: string } = {}) {
     const root = this.root(`${prefix} Root`, kind);
-    const intermediate = this.issue(`${prefix} Intermediate`, kind, root, { extensions: 'ca', ...(signer.intermediateMd ? { md: signer.intermediateMd } : {}) });
+    const intermediate = this.issue(`${prefix} Intermediate`, kind, root, {
+      extensions: 'ca',
+      ...(signer.intermediateMd ? { md: signer.intermediateMd } : {}),
+    });
     const leaf = this.issue(`${prefix} Signer`, kind, intermediate, signer);
     return { root, intermediate, leaf };
   }
@@ -107,7 +152,9 @@ export class TestPki {
   p12(file: string, issued: Issued, chain: string[], password: string, extra: string[] = []): string {
     const path = this.path(file);
     const certfile = chain.length > 0 ? ['-certfile', this.concat(`${file}.chain.pem`, ...chain)] : [];
-    openssl(['pkcs12', '-export', '-inkey', issued.key, '-in', issued.cert, ...certfile, '-passout', 'env:P12_PASSWORD', '-out', path, ...extra], { env: { P12_PASSWORD: password } });
+    openssl(['pkcs12', '-export', '-inkey', issued.key, '-in', issued.cert, ...certfile, '-passout', 'env:P12_PASSWORD', '-out', path, ...extra], {
+      env: { P12_PASSWORD: password },
+    });
     return path;
   }
 }

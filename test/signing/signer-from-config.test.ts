@@ -11,13 +11,20 @@ const tmp = makeTempDir('mailsetup-signer-config-');
 afterAll(() => tmp.remove());
 const pki = new TestPki(join(tmp.path, 'pki'));
 const chain = pki.chain('Config', 'ec');
-const env = { MAILSETUP_SIGNING_KEY: chain.leaf.key, MAILSETUP_SIGNING_CERT: pki.concat('full.pem', chain.leaf.cert, chain.intermediate.cert, chain.root.cert) };
+const env = {
+  MAILSETUP_SIGNING_KEY: chain.leaf.key,
+  MAILSETUP_SIGNING_CERT: pki.concat('full.pem', chain.leaf.cert, chain.intermediate.cert, chain.root.cert),
+};
 
 it('returns a signer for a good identity, logging nothing', async () => {
   const lines: string[] = [];
   const signer = await signerFromConfig(loadConfig(env), { log: (line) => lines.push(line) });
   expect(lines).toEqual([]);
-  expect(signer.description).toMatchObject({ subject: 'CN=Config Signer, O=mailsetup tests', issuer: 'CN=Config Intermediate, O=mailsetup tests', development: false });
+  expect(signer.description).toMatchObject({
+    subject: 'CN=Config Signer, O=mailsetup tests',
+    issuer: 'CN=Config Intermediate, O=mailsetup tests',
+    development: false,
+  });
   expect(opensslVerify(signer.sign(Buffer.from('<plist>ü</plist>')), chain.root.cert, tmp.path).toString('utf8')).toBe('<plist>ü</plist>');
 });
 
@@ -27,7 +34,10 @@ it('warns through log when the certificate is about to expire, and refuses once 
   const soon = new Date(validTo.getTime() - 5 * 24 * 3600 * 1000);
   await signerFromConfig(loadConfig(env), { log: (line) => lines.push(line), now: () => soon });
   // The test CA gave the intermediate the same end date, so it is named too.
-  expect(lines).toEqual([expect.stringMatching(/^the signing certificate expires in [45] day\(s\)/), expect.stringMatching(/^the intermediate "CN=Config Intermediate, O=mailsetup tests" expires in [45] day\(s\)/)]);
+  expect(lines).toEqual([
+    expect.stringMatching(/^the signing certificate expires in [45] day\(s\)/),
+    expect.stringMatching(/^the intermediate "CN=Config Intermediate, O=mailsetup tests" expires in [45] day\(s\)/),
+  ]);
 
   const later = new Date(validTo.getTime() + 1000);
   const refused = await signerFromConfig(loadConfig(env), { now: () => later }).catch((e: unknown) => e);

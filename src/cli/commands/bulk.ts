@@ -106,7 +106,13 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
       try {
         const resolved = resolveAccount(checked.request, catalog);
         if (!resolved.provider || !resolved.variant) throw usage('provider', 'MDM templates need a provider from the catalog');
-        choices.push({ provider: resolved.provider.id, variant: resolved.variant.id, kind: resolved.account.kind, device: checked.request.device ?? DEFAULTS.device, domain: resolved.email.asciiDomain });
+        choices.push({
+          provider: resolved.provider.id,
+          variant: resolved.variant.id,
+          kind: resolved.account.kind,
+          device: checked.request.device ?? DEFAULTS.device,
+          domain: resolved.email.asciiDomain,
+        });
       } catch (error) {
         failures.push({ line: checked.line, error: (error as Error).message });
       }
@@ -196,7 +202,8 @@ ${SIGNING_USAGE}
     const out = run.string('out');
     const mdm = run.string('mdm');
     if (mdm !== undefined) {
-      if (!(MDM_IDS as readonly string[]).includes(mdm)) throw new MailsetupError('INVALID_INPUT', `--mdm: "${mdm}" is not one of ${MDM_IDS.join(', ')}`, { field: '--mdm', rule: 'allowed-values' });
+      if (!(MDM_IDS as readonly string[]).includes(mdm))
+        throw new MailsetupError('INVALID_INPUT', `--mdm: "${mdm}" is not one of ${MDM_IDS.join(', ')}`, { field: '--mdm', rule: 'allowed-values' });
       if (run.values.send || run.values['dry-run']) throw usage('--mdm', 'MDM templates are imported into the MDM, not mailed; leave out --send');
       return mdmExport(run, mdm as MdmId, out);
     }
@@ -204,12 +211,18 @@ ${SIGNING_USAGE}
     if (!staff) throw usage('arguments', 'name the staff file (CSV or JSON)');
     const dryRun = run.values['dry-run'] === true;
     const send = run.values.send === true || dryRun;
-    if (!out && !send) throw usage('--out', 'where to write everyone\'s files (a .zip file or a folder), or --send to mail them');
+    if (!out && !send) throw usage('--out', "where to write everyone's files (a .zip file or a folder), or --send to mail them");
     const formats = parseFormats(run.string('formats'));
     const unsigned = run.values.unsigned === true;
     const signed = formats.some((format) => wantsSignature({ format, unsigned }));
     const language = languageOption(run);
-    const defaults: RowDefaults = { device: run.string('device'), type: run.string('type'), provider: run.string('provider'), variant: run.string('variant'), language };
+    const defaults: RowDefaults = {
+      device: run.string('device'),
+      type: run.string('type'),
+      provider: run.string('provider'),
+      variant: run.string('variant'),
+      language,
+    };
     const config = run.config();
     const staffSource = source(run, staff);
     checkReadable(staffSource);
@@ -227,7 +240,8 @@ ${SIGNING_USAGE}
       if (!dryRun && !smtpUrl) throw usage('--smtp-url', 'give the SMTP server (or set MAILSETUP_SMTP_URL)');
       if (!from) throw usage('--from', 'give the sender address (or set MAILSETUP_MAIL_FROM)');
       const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
-      if ('error' in parseEmail(fromAddress)) throw new MailsetupError('INVALID_INPUT', `--from: "${from}" is not an email address`, { field: '--from', rule: 'email-format' });
+      if ('error' in parseEmail(fromAddress))
+        throw new MailsetupError('INVALID_INPUT', `--from: "${from}" is not an email address`, { field: '--from', rule: 'email-format' });
       if (!dryRun) checkSmtpUrl(smtpUrl!, run.string('smtp-url') ? '--smtp-url' : 'MAILSETUP_SMTP_URL');
       const base = resolveOutput(run.io, out ?? staff).replace(/\.(zip|csv|json|jsonl|ndjson)$/i, '');
       const statePath = run.string('state') ? resolveOutput(run.io, run.string('state')!) : `${base}.send-state.jsonl`;
@@ -281,9 +295,15 @@ ${SIGNING_USAGE}
         if (dryRun) run.io.stdout(`dry run: ${report.dryRun} message(s) would be sent, ${report.alreadySent} already sent\n`);
         else run.io.stdout(`mail: ${report.sent} sent, ${report.alreadySent} already sent earlier, ${report.failed} failed (state: ${stateNote})\n`);
       }
-      printFailures(run, summary.failures.map((f) => ({ line: f.line, error: describeRowError(f.error) })), summary.failed, sink ? 'manifest.csv' : 'the staff file');
+      printFailures(
+        run,
+        summary.failures.map((f) => ({ line: f.line, error: describeRowError(f.error) })),
+        summary.failed,
+        sink ? 'manifest.csv' : 'the staff file',
+      );
       if (report) {
-        for (const failure of report.failures.slice(0, 50)) run.io.stderr(`mailsetup: not sent to ${failure.email} (line ${failure.line}, ${failure.attempts} attempt(s)): ${failure.error}\n`);
+        for (const failure of report.failures.slice(0, 50))
+          run.io.stderr(`mailsetup: not sent to ${failure.email} (line ${failure.line}, ${failure.attempts} attempt(s)): ${failure.error}\n`);
         if (report.failed > 0) run.io.stderr(`mailsetup: run the same command again to retry the ${report.failed} unsent message(s); nobody is mailed twice\n`);
       }
       return summary.failed > 0 || (report?.failed ?? 0) > 0 ? ERROR_CODES.PARTIAL_FAILURE.exitCode : 0;

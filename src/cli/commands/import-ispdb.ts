@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../io.js';
 const DEFAULT_OUT = 'ispdb-providers.yaml';
 
 const HEADER = [
-  ' Mail providers converted from Thunderbird\'s ISPDB by `mailsetup import-ispdb`.',
+  " Mail providers converted from Thunderbird's ISPDB by `mailsetup import-ispdb`.",
   ' The ISPDB is published under the Mozilla Public License 2.0 (https://mozilla.org/MPL/2.0/);',
   ' this file is derived from it and stays under that licence.',
   ' Use it with MAILSETUP_PROVIDERS=<this file> or --providers <this file>.',
@@ -162,7 +162,10 @@ export const importIspdbCommand: Command = {
       report(run, result, written, to.kind === 'stdout');
     }
     if (result.loaded.length === 0) {
-      throw new MailsetupError('CATALOG_INVALID', `none of the ${sources.length} files could be imported; nothing was written`, { field: 'path', rule: 'ispdb' });
+      throw new MailsetupError('CATALOG_INVALID', `none of the ${sources.length} files could be imported; nothing was written`, {
+        field: 'path',
+        rule: 'ispdb',
+      });
     }
     return 0;
   },

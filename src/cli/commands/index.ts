@@ -9,4 +9,13 @@ import { profileCommand } from './profile.js';
 import { providersCommand } from './providers.js';
 import { serveCommand } from './serve.js';
 
-export const COMMANDS: readonly Command[] = [profileCommand, inspectCommand, identityCommand, providersCommand, importIspdbCommand, dnsCommand, bulkCommand, serveCommand];
+export const COMMANDS: readonly Command[] = [
+  profileCommand,
+  inspectCommand,
+  identityCommand,
+  providersCommand,
+  importIspdbCommand,
+  dnsCommand,
+  bulkCommand,
+  serveCommand,
+];

@@ -15,15 +15,26 @@ function describe(report: InspectReport, name: string): string[] {
   if (!signature) {
     lines.push('signed: no (devices show it as "Not Verified")');
   } else {
-    lines.push(`signed: yes, ${signature.valid ? 'signature valid' : 'SIGNATURE INVALID'} (${signature.digestAlgorithm}${signature.signingTime ? `, signed ${signature.signingTime}` : ''})`);
+    lines.push(
+      `signed: yes, ${signature.valid ? 'signature valid' : 'SIGNATURE INVALID'} (${signature.digestAlgorithm}${signature.signingTime ? `, signed ${signature.signingTime}` : ''})`,
+    );
     for (const problem of signature.problems) lines.push(`  problem: ${problem}`);
     if (signature.signer) {
-      lines.push(`signer: ${signature.signer.subject}`, `  issuer: ${signature.signer.issuer}`, `  valid: ${signature.signer.validFrom} to ${signature.signer.validTo} (${signature.signer.status})`);
+      lines.push(
+        `signer: ${signature.signer.subject}`,
+        `  issuer: ${signature.signer.issuer}`,
+        `  valid: ${signature.signer.validFrom} to ${signature.signer.validTo} (${signature.signer.status})`,
+      );
     }
     lines.push('chain in the file:');
     signature.chain.forEach((c, i) => lines.push(`  ${i}: ${certificateLine(c)}`));
     for (const c of signature.otherCertificates) lines.push(`  also included (not in the chain): ${certificateLine(c)}`);
-    const rootKind = { embedded: 'included in the file', public: 'publicly trusted', development: 'the mailsetup development CA', unknown: 'not included, not publicly trusted' }[signature.root.kind];
+    const rootKind = {
+      embedded: 'included in the file',
+      public: 'publicly trusted',
+      development: 'the mailsetup development CA',
+      unknown: 'not included, not publicly trusted',
+    }[signature.root.kind];
     lines.push(`root: ${signature.root.subject || '(none)'} (${rootKind})`);
     lines.push(`devices will show: ${signature.deviceShows} (${signature.deviceShowsReason})`);
   }
@@ -32,7 +43,9 @@ function describe(report: InspectReport, name: string): string[] {
     return lines;
   }
   const profile = report.profile!;
-  lines.push(`profile: "${profile.displayName ?? ''}"${profile.organization ? ` from ${profile.organization}` : ''}, for ${profile.device}${profile.scope ? `, scope ${profile.scope}` : ''}`);
+  lines.push(
+    `profile: "${profile.displayName ?? ''}"${profile.organization ? ` from ${profile.organization}` : ''}, for ${profile.device}${profile.scope ? `, scope ${profile.scope}` : ''}`,
+  );
   lines.push(`  identifier: ${profile.identifier ?? '(none)'}  uuid: ${profile.uuid ?? '(none)'}`);
   if (profile.consentText) lines.push('  asks for consent before installing');
   if (profile.removalDate) lines.push(`  removes itself on ${profile.removalDate}`);
@@ -48,14 +61,20 @@ function describe(report: InspectReport, name: string): string[] {
   for (const payload of report.installs) {
     const account = payload.account;
     if (!account) {
-      lines.push(`  ${payload.type}${payload.displayName ? ` "${payload.displayName}"` : ''}${payload.passwordKeys.length ? ` (holds ${payload.passwordKeys.join(', ')})` : ''}`);
+      lines.push(
+        `  ${payload.type}${payload.displayName ? ` "${payload.displayName}"` : ''}${payload.passwordKeys.length ? ` (holds ${payload.passwordKeys.join(', ')})` : ''}`,
+      );
       continue;
     }
-    lines.push(`  ${account.kind} account ${account.email ?? '(no address)'}${account.senderName ? ` for ${account.senderName}` : ''}${payload.displayName ? ` ("${payload.displayName}")` : ''}`);
+    lines.push(
+      `  ${account.kind} account ${account.email ?? '(no address)'}${account.senderName ? ` for ${account.senderName}` : ''}${payload.displayName ? ` ("${payload.displayName}")` : ''}`,
+    );
     for (const s of account.servers) {
       const where = `${s.host ?? '(no host)'}${s.port !== undefined ? `:${s.port}` : ''}${s.path ?? ''}`;
       const auth = s.authentication ? `, ${s.authentication}` : '';
-      lines.push(`    ${s.protocol} ${where}, ${s.ssl ? 'TLS' : 'NO TLS'}, login ${s.username ?? '(none)'}${auth}, password ${s.passwordEmbedded ? 'embedded' : 'not embedded (asked at install)'}`);
+      lines.push(
+        `    ${s.protocol} ${where}, ${s.ssl ? 'TLS' : 'NO TLS'}, login ${s.username ?? '(none)'}${auth}, password ${s.passwordEmbedded ? 'embedded' : 'not embedded (asked at install)'}`,
+      );
     }
   }
   lines.push(`passwords embedded: ${report.passwordsEmbedded ? 'yes (anyone with the file can read them; values not shown)' : 'no'}`);

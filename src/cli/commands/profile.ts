@@ -18,7 +18,7 @@ function manualServers(run: CommandRun) {
 
 export const profileCommand: Command = {
   name: 'profile',
-  summary: 'Write one person\'s setup file (signed Apple profile by default).',
+  summary: "Write one person's setup file (signed Apple profile by default).",
   usage: `mailsetup profile --email ADDR [options]
 
   --email ADDR          the person's email address (required)
