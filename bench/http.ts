@@ -10,12 +10,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
-import { createApp } from '../http/app.js';
-import { startGenerationPool } from '../http/generation.js';
-import { ProviderCatalog } from '../providers/catalog.js';
-import { generate, parseGenerateRequest } from '../service/generate.js';
-import { signerFromConfig, type Signer } from '../signing/index.js';
+import { loadConfig, type Config } from '../dist/config.js';
+import { createApp } from '../dist/http/app.js';
+import { startGenerationPool } from '../dist/http/generation.js';
+import { ProviderCatalog } from '../dist/providers/catalog.js';
+import { generate, parseGenerateRequest } from '../dist/service/generate.js';
+import { signerFromConfig, type Signer } from '../dist/signing/index.js';
 import { microsPerOp, round, type BenchSection, type Figures } from './section.js';
 
 const run = promisify(execFile);

@@ -6,14 +6,14 @@ import express from 'express';
 import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../config.js';
-import { buildActiveSyncAutodiscoverResponse } from '../formats/activesync-autodiscover.js';
-import { buildAutodiscoverResponse } from '../formats/autodiscover.js';
-import { parseAutodiscoverRequest } from '../formats/autodiscover-request.js';
-import { autoconfigForDomain, autodiscoveryRouter } from '../http/autodiscovery.js';
-import { ProviderCatalog, variantOf } from '../providers/catalog.js';
-import { parseGenerateRequest } from '../service/generate.js';
-import { resolveAccount } from '../service/resolve.js';
+import { loadConfig } from '../dist/config.js';
+import { buildActiveSyncAutodiscoverResponse } from '../dist/formats/activesync-autodiscover.js';
+import { buildAutodiscoverResponse } from '../dist/formats/autodiscover.js';
+import { parseAutodiscoverRequest } from '../dist/formats/autodiscover-request.js';
+import { autoconfigForDomain, autodiscoveryRouter } from '../dist/http/autodiscovery.js';
+import { ProviderCatalog, variantOf } from '../dist/providers/catalog.js';
+import { parseGenerateRequest } from '../dist/service/generate.js';
+import { resolveAccount } from '../dist/service/resolve.js';
 import { compare, median, round, type BenchSection, type Figures } from './section.js';
 
 const outlookBody = (address: string) =>

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { main } from '../cli/main.js';
+import { main } from '../dist/cli/main.js';
 import { round, type BenchSection, type Figures } from './section.js';
 
 interface ChildResult {

@@ -2,14 +2,14 @@
 // that signature, CMS envelope) against the bare native signature it cannot go below, for
 // RSA-2048 and ECDSA P-256, in one process. Target: signed RSA-2048 profile ≤ 1.3× raw.
 import { createHash, sign } from 'node:crypto';
-import { loadConfig } from '../config.js';
-import { ProviderCatalog } from '../providers/catalog.js';
-import { generate, parseGenerateRequest } from '../service/generate.js';
-import { signedAttributes } from '../signing/cms.js';
-import { createSigner } from '../signing/cms-signer.js';
-import { generateDevelopmentFiles } from '../signing/development.js';
-import type { SigningIdentity } from '../signing/identity.js';
-import { certificateInfo } from '../signing/x509.js';
+import { loadConfig } from '../dist/config.js';
+import { ProviderCatalog } from '../dist/providers/catalog.js';
+import { generate, parseGenerateRequest } from '../dist/service/generate.js';
+import { signedAttributes } from '../dist/signing/cms.js';
+import { createSigner } from '../dist/signing/cms-signer.js';
+import { generateDevelopmentFiles } from '../dist/signing/development.js';
+import type { SigningIdentity } from '../dist/signing/identity.js';
+import { certificateInfo } from '../dist/signing/x509.js';
 import { compare, round, type BenchSection, type Figures } from './section.js';
 
 /**
