@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { accountSchema, type Account } from '../../src/model/account.js';
 import { generateRequestSchema } from '../../src/model/request.js';
+import { isEmailParts, parseEmail } from '../../src/model/rules.js';
 import { parseWith } from '../../src/model/validate.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { resolveAccount } from '../../src/service/resolve.js';
@@ -35,6 +37,25 @@ describe('the account model', () => {
     const resolved = resolveAccount(request, catalog);
     expect(resolved.account.email).toEqual(request.email);
     expect(resolved.email).toEqual(request.email);
+  });
+
+  it('gives the same parts as parsing the address again did (so carrying them changes no output)', () => {
+    const label = fc.oneof(fc.domain(), fc.constantFrom('Почта.РФ', 'BÜCHER.de', 'straße.de', 'ÅÄÖ.se', 'xn--80a1acny.xn--p1ai', 'Example.COM.'));
+    const local = fc.oneof(
+      fc.emailAddress().map((a) => a.slice(0, a.lastIndexOf('@'))),
+      fc.constantFrom('Åsa', 'иван.петров', "O'Neil", 'a+b'),
+    );
+    let parsed = 0;
+    fc.assert(
+      fc.property(local, label, fc.constantFrom('', ' ', '\t'), (name, domain, pad) => {
+        const parts = parseEmail(`${pad}${name}@${domain}${pad}`);
+        if (!isEmailParts(parts)) return;
+        parsed++;
+        expect(parseEmail(parts.address)).toEqual(parts);
+      }),
+      { numRuns: 500 },
+    );
+    expect(parsed).toBeGreaterThan(250);
   });
 
   it('gives each kind of account exactly its servers', () => {
