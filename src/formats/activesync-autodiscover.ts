@@ -3,7 +3,6 @@ import { create } from 'xmlbuilder2';
 import { MailsetupError } from '../errors.js';
 import type { Account, ExchangeServer } from '../model/account.js';
 import type { Language } from '../model/provider.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
 import { AUTODISCOVER_RESPONSE_NS } from './autodiscover.js';
 import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
 import { oneLineValue } from './value-guard.js';
@@ -29,10 +28,10 @@ export function ewsUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 
 
 /** The answer to a mobilesync Autodiscover request for an Exchange account. */
 export function buildActiveSyncAutodiscoverResponse(account: Account, options: ActiveSyncResponseOptions = {}): string {
-  if (account.kind !== 'exchange' || !account.exchange) {
+  if (account.kind !== 'exchange') {
     throw new MailsetupError('UNSUPPORTED', `ActiveSync Autodiscover needs an Exchange account, not ${account.kind}`, { field: 'type', rule: 'offered-type' });
   }
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const url = activeSyncUrl(account.exchange);
   const root = create({ version: '1.0', encoding: 'utf-8' }).ele(AUTODISCOVER_RESPONSE_NS, 'Autodiscover');
   const response = root.ele(MOBILESYNC_RESPONSE_SCHEMA, 'Response');

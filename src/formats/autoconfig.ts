@@ -13,7 +13,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MailsetupError } from '../errors.js';
 import type { Account, MailServer } from '../model/account.js';
 import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
-import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
+import { expandLogin, type EmailParts } from '../model/rules.js';
 import { ewsUrl } from './activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
 import type { FormatContext } from './context.js';
@@ -186,7 +186,7 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
  * account's servers.
  */
 export function buildAutoconfigForAccount(account: Account, context: FormatContext): string {
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const realName = account.displayName;
   const incomingProtocol = account.kind === 'pop' ? 'pop3' : 'imap';
   if (context.provider && context.variant) {

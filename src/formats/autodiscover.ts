@@ -67,11 +67,10 @@ export function buildAutodiscoverResponse(account: Account, options: Autodiscove
   element.ele('AccountType').txt('email');
   if (account.kind === 'exchange') {
     element.ele('Action').txt('redirectUrl');
-    const url = options.exchangeRedirectUrl ?? exchangeAutodiscoverUrl(account.exchange!.host);
+    const url = options.exchangeRedirectUrl ?? exchangeAutodiscoverUrl(account.exchange.host);
     element.ele('RedirectUrl').txt(oneLineValue(url, 'exchangeRedirectUrl', FORMAT));
   } else {
-    const incoming = account.incoming!;
-    const outgoing = account.outgoing!;
+    const { incoming, outgoing } = account;
     element.ele('Action').txt('settings');
     protocol(element, account.kind === 'pop' ? 'POP3' : 'IMAP', incoming, 'incoming');
     // UsePOPAuth: SMTP logs in with the incoming server's name and password.
