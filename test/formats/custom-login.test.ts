@@ -60,14 +60,14 @@ function autodiscoverLogins(xml: string): Record<string, string | undefined> {
   xmllint(xml);
   const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement as unknown as Element;
   const account = elements(elements(root, 'Response')[0]!, 'Account')[0]!;
-  return Object.fromEntries(elements(account, 'Protocol').map((p) => [first(p, 'Type'), first(p, 'LoginName')]));
+  return Object.fromEntries(elements(account, 'Protocol').map((p): [string, string | undefined] => [first(p, 'Type') ?? '', first(p, 'LoginName')]));
 }
 
 describe('a login the person gave', () => {
   const nstu = fixture({ email: 'ivan@nstu.ru', login: GIVEN, format: 'autoconfig' });
 
   it('autoconfig: the chosen servers and every alternative Thunderbird offers carry it', () => {
-    const read = thunderbirdRead(FORMATS.autoconfig.build(nstu.account, nstu.context) as string);
+    const read = thunderbirdRead(FORMATS.autoconfig.build(nstu.account, nstu.context));
     // NSTU lists IMAP and POP3 over SSL and STARTTLS and one SMTP: five servers, all with the login.
     expect(read.incoming.map((s) => `${s.type} ${s.port}`)).toEqual(['imap 993', 'imap 143', 'pop3 995', 'pop3 110']);
     expect(read.outgoing.map((s) => `${s.type} ${s.port}`)).toEqual(['smtp 587']);
@@ -76,18 +76,18 @@ describe('a login the person gave', () => {
 
   it('without one, the alternatives keep the provider’s login (nothing else changes)', () => {
     const plain = fixture({ email: 'ivan@nstu.ru', format: 'autoconfig' });
-    const read = thunderbirdRead(FORMATS.autoconfig.build(plain.account, plain.context) as string);
+    const read = thunderbirdRead(FORMATS.autoconfig.build(plain.account, plain.context));
     expect(new Set([...read.incoming, ...read.outgoing].map((s) => s.username))).toEqual(new Set([PROVIDERS_LOGIN]));
   });
 
-  it('Exchange: the ews server in autoconfig, the Autodiscover protocol blocks and the Apple payload', async () => {
+  it('Exchange: the ews server in autoconfig, the Autodiscover protocol blocks and the Apple payload', () => {
     const exchange = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange', login: 'RACK\\%EMAILLOCALPART%' });
     expect(exchange.account.exchange!.username).toBe('RACK\\boss');
-    const read = thunderbirdRead(FORMATS.autoconfig.build(exchange.account, exchange.context) as string);
+    const read = thunderbirdRead(FORMATS.autoconfig.build(exchange.account, exchange.context));
     expect(read.incoming.find((s) => s.type === 'ews')?.username).toBe('RACK\\boss');
     // The IMAP/POP/SMTP alternatives of the same provider are the same person's servers.
     for (const server of [...read.incoming, ...read.outgoing]) expect(server.username).toBe('RACK\\boss');
-    const logins = autodiscoverLogins(FORMATS.autodiscover.build(exchange.account, exchange.context) as string);
+    const logins = autodiscoverLogins(FORMATS.autodiscover.build(exchange.account, exchange.context));
     expect(Object.keys(logins).length).toBeGreaterThan(0);
     for (const login of Object.values(logins)) expect(login).toBe('RACK\\boss');
     const plist = plistlibParse(FORMATS.mobileconfig.build(exchange.account, exchange.context)) as { PayloadContent: Record<string, unknown>[] };
@@ -102,7 +102,7 @@ describe('a login the person gave', () => {
     };
     expect(autodiscoverLogins(build('autodiscover').toString('utf8'))).toEqual({ IMAP: IVAN, SMTP: IVAN });
 
-    const prf = parseIni(decodeWindows(build('prf')));
+    const prf = parseIni(decodeWindows(build('prf'))) as Record<string, Record<string, string>>;
     expect(prf.Account1).toMatchObject({ IMAPUserName: IVAN });
     // SMTP logs in with the IMAP name: no separate SMTPUserName is written.
     expect(prf.Account1?.SMTPUserName ?? IVAN).toBe(IVAN);
@@ -113,7 +113,9 @@ describe('a login the person gave', () => {
     const pack = await readZipEntries(build('outlook-pack'));
     const texts = new Map([...pack].map(([name, bytes]) => [name, decodeWindows(bytes)]));
     expect(autodiscoverLogins([...texts].find(([name]) => name.endsWith('.xml'))![1])).toEqual({ IMAP: IVAN, SMTP: IVAN });
-    expect(parseIni([...texts].find(([name]) => name.endsWith('.prf'))![1]).Account1).toMatchObject({ IMAPUserName: IVAN });
+    expect((parseIni([...texts].find(([name]) => name.endsWith('.prf'))![1]) as Record<string, Record<string, string>>).Account1).toMatchObject({
+      IMAPUserName: IVAN,
+    });
 
     for (const format of FORMAT_IDS) {
       const bytes = build(format);

@@ -102,6 +102,8 @@ export type ThunderbirdReading =
   | { incoming: ThunderbirdServer; incomingAlternatives: ThunderbirdServer[]; outgoing: ThunderbirdServer | 'global preferred server' };
 
 const isObject = (value: unknown): value is JxonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A leaf's text as Thunderbird's code gets it (numbers and booleans as JXON made them). */
+const leaf = (value: Jxon | Jxon[] | undefined): string => (typeof value === 'object' || value === undefined ? '' : String(value));
 
 /**
  * Thunderbird's reading: a RedirectAddr starts over with that address; otherwise the Account must
@@ -110,16 +112,16 @@ const isObject = (value: unknown): value is JxonObject => typeof value === 'obje
  * The config counts only when complete (an incoming server with host, port and username).
  */
 export function thunderbirdRead(xml: string, username?: string): ThunderbirdReading {
-  const tree = jxon(new DOMParser().parseFromString(xml, 'text/xml') as unknown as Node);
+  const tree = jxon(new DOMParser().parseFromString(xml, 'text/xml'));
   const account = isObject(tree) && isObject(tree.Autodiscover) && isObject(tree.Autodiscover.Response) ? tree.Autodiscover.Response.Account : undefined;
-  if (isObject(account) && account.RedirectAddr !== undefined) return { redirectAddr: String(account.RedirectAddr) };
+  if (isObject(account) && account.RedirectAddr !== undefined) return { redirectAddr: leaf(account.RedirectAddr) };
   if (!isObject(account) || !('Protocol' in account)) throw new Error('no autodiscover');
   const login = username ?? '%EMAILADDRESS%';
   let incoming: ThunderbirdServer | undefined;
   const incomingAlternatives: ThunderbirdServer[] = [];
   let outgoing: ThunderbirdServer | undefined;
   for (const protocol of (account.$Protocol as Jxon[]).filter(isObject)) {
-    const type = String(protocol.Type);
+    const type = leaf(protocol.Type);
     if (type === 'EXCH' || type === 'EXHTTP') {
       const url = typeof protocol.EwsUrl === 'string' ? protocol.EwsUrl : typeof protocol.ASUrl === 'string' ? protocol.ASUrl : undefined;
       if (!url || !/^https?:\/\//.test(url)) continue;
@@ -128,9 +130,9 @@ export function thunderbirdRead(xml: string, username?: string): ThunderbirdRead
     } else if (type === 'IMAP' || type === 'POP3' || type === 'SMTP') {
       const server: ThunderbirdServer = {
         type: type.toLowerCase(),
-        hostname: String(protocol.Server),
+        hostname: leaf(protocol.Server),
         port: Number(protocol.Port),
-        username: protocol.LoginName !== undefined ? String(protocol.LoginName) : login,
+        username: protocol.LoginName !== undefined ? leaf(protocol.LoginName) : login,
       };
       if (type === 'SMTP') outgoing ??= server;
       else if (!incoming) incoming = server;
