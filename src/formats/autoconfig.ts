@@ -181,9 +181,9 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
 
 /**
  * The `autoconfig` format for one person: with a catalog provider, the account's own servers
- * first (with its login, even one typed by hand) and the provider's other encrypted servers as
- * alternatives (with the provider's login); without one (servers typed by hand), just the
- * account's servers.
+ * first and the provider's other encrypted servers as alternatives, all with the variant's
+ * logins (a login the person typed is already on every server of `context.variant`: resolve
+ * puts it there); without one (servers typed by hand), just the account's servers.
  */
 export function buildAutoconfigForAccount(account: Account, context: FormatContext): string {
   const { email } = account;

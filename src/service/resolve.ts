@@ -78,15 +78,29 @@ function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, 
   return first;
 }
 
+/**
+ * The variant as this person uses it. A login they gave is theirs on every server of the account,
+ * so it replaces the provider's templates here, once: the account's servers and every format that
+ * lists the variant's other servers (autoconfig's alternatives) read the same logins.
+ */
+function personalVariant(variant: ProviderVariant, login: string | undefined): ProviderVariant {
+  if (login === undefined) return variant;
+  return {
+    ...variant,
+    servers: variant.servers.map((server) => ({ ...server, login })),
+    exchange: variant.exchange && { ...variant.exchange, login },
+  };
+}
+
 function fromProvider(
   request: AccountRequest,
   email: EmailParts,
   provider: Provider,
   warnings: ResolveWarning[],
 ): { input: unknown; variant: ProviderVariant } {
-  const variant = variantOf(provider, request.variant, email.asciiDomain);
+  const variant = personalVariant(variantOf(provider, request.variant, email.asciiDomain), request.login);
   const kind = pickKind(request.type, variant, provider);
-  const login = (template: string | undefined) => expandLogin(request.login ?? template ?? provider.login, email);
+  const login = (template: string | undefined) => expandLogin(template ?? provider.login, email);
   if (kind === 'exchange') {
     const exchange = variant.exchange!;
     return {
