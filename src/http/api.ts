@@ -6,11 +6,12 @@ import { isLanguage, negotiateLanguage, translator } from '../i18n.js';
 import { localize, type Language } from '../model/provider.js';
 import { variantOf } from '../providers/catalog.js';
 import { parseGenerateRequest } from '../service/generate.js';
+import { lookupEmail } from '../service/preview.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import type { AppDeps } from './deps.js';
 import { inlineGeneration } from './generation.js';
 import { sendGeneratedFile } from './send-file.js';
-import { describeResolved, hostingProviders, lookupEmail, parsedEmail, providerExtras, variantRows } from './views.js';
+import { describeResolved, hostingProviders, parsedEmail, providerExtras, variantRows } from './views.js';
 import { webError } from './web-error.js';
 
 function apiLanguage(req: Request): Language {

@@ -12,7 +12,7 @@ import type { AppDeps, Logger } from './deps.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
-import { pagesRouter, sendPage, type LinkPayload } from './pages.js';
+import { pagesRouter, sendPage, type LinkPayload } from './pages/index.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';

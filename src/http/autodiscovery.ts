@@ -230,7 +230,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   });
 
   // What an administrator publishes in DNS: the zone snippet as text/plain, JSON with ?format=json,
-  // and for browsers (Accept prefers text/html, or ?format=html) the page in the web app (pages.ts).
+  // and for browsers (Accept prefers text/html, or ?format=html) the page in the web app (pages/dns.ts).
   router.get('/dns/:domain', (req, res, next) => {
     const format = queryValue(req, 'format');
     if (format !== undefined && !(DNS_FORMATS as readonly string[]).includes(format)) {

@@ -105,22 +105,6 @@ export function settingsTables(provider: Provider, variant: ProviderVariant, t: 
   return { ...rows, login, loginColumn: [...rows.incoming, ...rows.outgoing].some((row) => row.login !== login) };
 }
 
-export interface EmailLookup {
-  email: EmailParts;
-  provider: Provider | undefined;
-  /** How the provider was found: its domain list, the configured default, or named explicitly. */
-  match: 'domain' | 'default' | 'named' | 'none';
-}
-
-/** Finds the provider for an address without throwing for unknown domains (the page then asks for servers). */
-export function lookupEmail(catalog: ProviderCatalog, email: EmailParts, providerId?: string): EmailLookup {
-  if (providerId) return { email, provider: catalog.get(providerId), match: 'named' };
-  const found = catalog.findByDomain(email.asciiDomain);
-  if (found) return { email, provider: found, match: 'domain' };
-  if (catalog.defaultProviderId) return { email, provider: catalog.get(catalog.defaultProviderId), match: 'default' };
-  return { email, provider: undefined, match: 'none' };
-}
-
 export function parsedEmail(value: unknown): EmailParts | undefined {
   if (typeof value !== 'string') return undefined;
   const parts = parseEmail(value);

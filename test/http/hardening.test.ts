@@ -159,12 +159,17 @@ describe('passwords never travel in URLs', () => {
 describe('user-facing text lives in templates/', () => {
   const root = fileURLToPath(new URL('../../src/', import.meta.url));
   // Files of the web layer owned elsewhere (autodiscovery, admin) are checked by their own tests.
+  // Every module of the web layer, the page modules in http/pages/ included.
   const files = [
-    ...readdirSync(join(root, 'http'))
+    ...readdirSync(join(root, 'http'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !/^(autodiscovery|admin|address-log)/.test(f))
       .map((f) => join(root, 'http', f)),
     join(root, 'server.ts'),
   ];
+
+  it('reads the page modules too', () => {
+    expect(files).toContain(join(root, 'http', 'pages', 'setup.ts'));
+  });
 
   /** String literals and template-literal texts, read with the TypeScript parser. */
   function literalsOf(file: string): string[] {

@@ -1,0 +1,174 @@
+// What every page module shares: the kit the router is built from, form fields, error messages
+// next to their fields, the layout around a page, and the language links.
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { MailsetupError, type FieldIssue } from '../../errors.js';
+import { isLanguage, translator, type Translate } from '../../i18n.js';
+import { LANGUAGES, type Language } from '../../model/provider.js';
+import type { AppDeps } from '../deps.js';
+import type { LinkTokens } from '../link-token.js';
+import { locals } from '../middleware.js';
+import type { Renderer } from '../render.js';
+
+/** What a QR link carries: the choices, never a password. */
+export interface LinkPayload {
+  email: string;
+  device: 'ios' | 'macos';
+  provider?: string | undefined;
+  variant?: string | undefined;
+  type?: string | undefined;
+  name?: string | undefined;
+  language: Language;
+}
+
+export interface PageKit {
+  deps: AppDeps;
+  renderer: Renderer;
+  tokens: LinkTokens<LinkPayload>;
+  /** Applied to the routes that generate files. */
+  generationLimit: RequestHandler;
+}
+
+export type Fields = Record<string, string | undefined>;
+
+export const SETUP_FIELDS = [
+  'email',
+  'device',
+  'provider',
+  'variant',
+  'type',
+  'name',
+  'outlook',
+  'login',
+  'incoming_host',
+  'incoming_port',
+  'incoming_security',
+  'outgoing_host',
+  'outgoing_port',
+  'outgoing_security',
+] as const;
+
+/** Posted forms: small, flat, few fields. */
+export const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export function fieldsOf(source: unknown, names: readonly string[]): Fields {
+  const record = (source ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(names.map((name) => [name, text(record[name])]));
+}
+
+/** A query string from the named fields that have a value. */
+export function queryOf(values: Fields, names: readonly string[]): URLSearchParams {
+  return new URLSearchParams(names.flatMap((name): [string, string][] => (values[name] === undefined ? [] : [[name, values[name]]])));
+}
+
+/** Form field names for the fields errors name. */
+const FORM_FIELD: Record<string, string> = {
+  'manual.incoming.host': 'incoming_host',
+  'manual.incoming.port': 'incoming_port',
+  'manual.incoming.socket': 'incoming_security',
+  'manual.outgoing.host': 'outgoing_host',
+  'manual.outgoing.port': 'outgoing_port',
+  'manual.outgoing.socket': 'outgoing_security',
+  security: 'type',
+  'service-host': 'host',
+};
+
+export interface FieldErrors {
+  byField: Record<string, string>;
+  list: { field: string; message: string }[];
+}
+
+/** Messages next to fields, in the page's language when the locale has words for the rule. */
+export function fieldErrors(error: MailsetupError, t: Translate): FieldErrors {
+  const issues: readonly FieldIssue[] =
+    error.details.length > 0 ? error.details : [{ field: error.field ?? 'form', rule: error.rule ?? 'invalid', message: error.message }];
+  const byField: Record<string, string> = {};
+  const list: { field: string; message: string }[] = [];
+  for (const issue of issues) {
+    const field = FORM_FIELD[issue.field] ?? issue.field;
+    const specific = issue.field.endsWith('.port') ? 'web.error.port' : `web.error.${issue.field}.${issue.rule}`;
+    const general = `web.error.${issue.rule}`;
+    const message = t(specific) !== specific ? t(specific) : t(general) !== general ? t(general) : issue.message;
+    byField[field] ??= message;
+    list.push({ field, message });
+  }
+  return { byField, list };
+}
+
+/** Several problems as one set of field messages: the first message for a field wins. */
+export function mergedFieldErrors(problems: readonly MailsetupError[], t: Translate): FieldErrors {
+  const each = problems.map((p) => fieldErrors(p, t));
+  return {
+    byField: Object.assign({}, ...each.map((e) => e.byField).reverse()) as Record<string, string>,
+    list: each.flatMap((e) => e.list),
+  };
+}
+
+export interface PageParts {
+  template: string;
+  language: Language;
+  status: number;
+  org: string;
+  title: string;
+  langLinks: readonly unknown[];
+  /** The footer's link to the settings for typing in by hand: a provider's own when one is known. */
+  manualHref?: string | undefined;
+  view: Record<string, unknown>;
+}
+
+/** Renders a page inside the shared layout and sends it, never cached. */
+export function sendPage(res: Response, renderer: Renderer, parts: PageParts): void {
+  const { template, language, view } = parts;
+  const base = { lang: language, org: parts.org, langLinks: parts.langLinks, title: parts.title, manualHref: parts.manualHref ?? `/settings?lang=${language}` };
+  const content = renderer.render(template, { ...base, ...view }, language);
+  const html = renderer.render('layout', { ...base, content }, language);
+  res.status(parts.status).set('Cache-Control', 'no-store').type('html').send(html);
+}
+
+/** Each language's name in itself, for the language links. */
+const LANGUAGE_NAMES = Object.fromEntries(LANGUAGES.map((code) => [code, translator(code)('web.language.name')])) as Record<Language, string>;
+
+/** The same page in every language: `path` (default: the request's own URL) with `lang` set. */
+export function languageLinks(path: string, language: Language) {
+  return LANGUAGES.map((code) => {
+    const url = new URL(path, 'http://local');
+    url.searchParams.set('lang', code);
+    return { code, label: LANGUAGE_NAMES[code], href: `${url.pathname}${url.search}`, current: code === language };
+  });
+}
+
+export interface PageOptions {
+  status?: number;
+  /** The path the language links keep (default: the request's own). */
+  languagePath?: string | undefined;
+  manualHref?: string | undefined;
+}
+
+export type SendPage = (req: Request, res: Response, template: string, titleKey: string, view: Record<string, unknown>, options?: PageOptions) => void;
+
+/** Sends a page of this app: the organisation's name, the title in the page's language, the language links. */
+export function pageSender(kit: PageKit): SendPage {
+  return (req, res, template, titleKey, view, options = {}) => {
+    const language = locals(res).language;
+    sendPage(res, kit.renderer, {
+      template,
+      language,
+      status: options.status ?? 200,
+      org: kit.deps.config.organization.name,
+      title: translator(language)(titleKey, view as Record<string, string>),
+      langLinks: languageLinks(options.languagePath ?? req.originalUrl, language),
+      manualHref: options.manualHref,
+      view,
+    });
+  };
+}
+
+/** A posted form's `language` field decides the page language of the answer. */
+export function formLanguage(req: Request, res: Response): Language {
+  const posted = (req.body as Record<string, unknown> | undefined)?.language;
+  if (isLanguage(posted)) locals(res).language = posted;
+  return locals(res).language;
+}

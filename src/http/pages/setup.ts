@@ -1,0 +1,251 @@
+// Step two: the summary of what the address gets, the choices the provider offers, the download
+// form and the steps for the device. POST /download answers with the file, or with this page and
+// the errors next to their fields.
+import type { Request, Response, Router } from 'express';
+import type { Config } from '../../config.js';
+import { MailsetupError } from '../../errors.js';
+import { DEFAULT_OUTLOOK_VERSION } from '../../formats/prf.js';
+import { FORMATS, isFormatId } from '../../formats/registry.js';
+import { translator, type Translate } from '../../i18n.js';
+import type { AccountKind } from '../../model/account.js';
+import { DEFAULT_PORTS } from '../../model/defaults.js';
+import { localize, type Language } from '../../model/provider.js';
+import { OUTLOOK_VERSIONS } from '../../model/request.js';
+import { parseEmail, type EmailParts } from '../../model/rules.js';
+import type { ProviderCatalog } from '../../providers/catalog.js';
+import { parseGenerateRequest } from '../../service/generate.js';
+import { previewSetup, type SetupPreview } from '../../service/preview.js';
+import { inlineGeneration } from '../generation.js';
+import { locals } from '../middleware.js';
+import { sendGeneratedFile } from '../send-file.js';
+import { clientInfo, isWebDevice, likelyDevice, type ClientInfo, type WebDevice } from '../user-agent.js';
+import {
+  accountRows,
+  hostingProviders,
+  kindChoices,
+  kindLabel,
+  parsedEmail,
+  providerExtras,
+  securityChoices,
+  settingsTables,
+  variantChoices,
+} from '../views.js';
+import { webError } from '../web-error.js';
+import { instructionView } from './instructions.js';
+import { fieldsOf, formBody, formLanguage, mergedFieldErrors, pageSender, queryOf, SETUP_FIELDS, type Fields, type PageKit } from './kit.js';
+import { qrFor, type QrView } from './qr-link.js';
+import { startPage } from './start.js';
+
+/** The file each device gets; Thunderbird and other programs set themselves up or take the manual settings. */
+export const DEVICE_FORMAT: Record<WebDevice, string | undefined> = {
+  ios: 'mobileconfig',
+  macos: 'mobileconfig',
+  outlook: 'outlook-pack',
+  thunderbird: undefined,
+};
+
+/** The incoming and outgoing fieldsets of the form for an address no provider knows. */
+export function manualServers(values: Fields, errors: Record<string, string>, t: Translate) {
+  const server = (role: 'incoming' | 'outgoing', hostPlaceholder: string, portPlaceholder: number, kinds: readonly AccountKind[]) => ({
+    role,
+    legend: t(`web.manual.${role}`),
+    host: values[`${role}_host`],
+    port: values[`${role}_port`],
+    hostPlaceholder,
+    portPlaceholder,
+    hostError: errors[`${role}_host`],
+    portError: errors[`${role}_port`],
+    securities: securityChoices(values[`${role}_security`], t),
+    // Only the incoming server has a protocol to choose (the outgoing one is always SMTP).
+    kinds: kinds.map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
+  });
+  return [server('incoming', 'imap.example.com', DEFAULT_PORTS.imap.SSL, ['imap', 'pop']), server('outgoing', 'smtp.example.com', DEFAULT_PORTS.smtp.SSL, [])];
+}
+
+/** A QR code only makes sense for an iPhone or iPad set up from a computer, once the setup is sound. */
+export function wantsQr(preview: SetupPreview, device: WebDevice, client: ClientInfo, error?: MailsetupError): boolean {
+  return device === 'ios' && !client.mobile && !error && preview.problems.length === 0 && preview.resolved !== undefined;
+}
+
+export interface SetupViewInput {
+  values: Fields;
+  preview: SetupPreview;
+  device: WebDevice;
+  client: ClientInfo;
+  language: Language;
+  config: Pick<Config, 'allowPasswordEmbedding' | 'outlookFolder'>;
+  catalog: ProviderCatalog;
+  /** What the download form was refused for. */
+  error?: MailsetupError | undefined;
+  qr?: QrView | undefined;
+}
+
+export interface SetupView {
+  view: Record<string, unknown>;
+  status: number;
+  /** The footer's manual settings link: the provider's own. */
+  settingsHref: string | undefined;
+  /** The language links keep the address and the choices. */
+  languagePath: string;
+}
+
+export function setupView(input: SetupViewInput): SetupView {
+  const { values, preview, device, client, language, config, error } = input;
+  const t = translator(language);
+  const { email, provider, match, variant, kinds, kind, resolved } = preview;
+  const problems = [...(error ? [error] : []), ...preview.problems];
+  const summary =
+    provider && variant && kind && resolved
+      ? {
+          providerName: provider.name,
+          variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
+          kindLabel: kindLabel(kind, t),
+          rows: accountRows(resolved.account, t),
+        }
+      : undefined;
+  const format = DEVICE_FORMAT[device];
+  const fileAvailable = format !== undefined && isFormatId(format);
+  const errors = mergedFieldErrors(problems, t);
+  const hosting = provider ? [] : hostingProviders(input.catalog);
+  const settingsHref =
+    provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language }).toString()}` : undefined;
+  const view = {
+    email: email.address,
+    device,
+    deviceLabel: t(`web.device.${device}`),
+    changeHref: `/?${new URLSearchParams({ email: email.address, device, lang: language }).toString()}`,
+    known: provider !== undefined,
+    viaDefault: match === 'default',
+    providerId: match === 'named' ? provider?.id : undefined,
+    summary,
+    variants: provider && provider.variants.length > 1 ? variantChoices(provider, variant?.id, language) : undefined,
+    kinds: variant && kinds.length > 1 ? kindChoices(variant, kind, t) : undefined,
+    hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
+    variantId: variant?.id,
+    kindId: kind,
+    hostingProviders: hosting.length ? hosting : undefined,
+    manual: provider === undefined,
+    manualValues: values,
+    manualServers: provider ? undefined : manualServers(values, errors.byField, t),
+    extras: provider ? providerExtras(provider, variant, language) : undefined,
+    settingsHref,
+    name: values.name ?? '',
+    fileAvailable,
+    fileMissing: format !== undefined && !fileAvailable,
+    noFile: format === undefined,
+    isApple: device === 'ios' || device === 'macos',
+    outlookVersions:
+      device === 'outlook' && fileAvailable
+        ? [...OUTLOOK_VERSIONS].reverse().map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? DEFAULT_OUTLOOK_VERSION) }))
+        : undefined,
+    allowPassword: config.allowPasswordEmbedding && format !== undefined && fileAvailable,
+    passwordWasGiven: error?.field !== 'password' && Boolean(error) && config.allowPasswordEmbedding,
+    iosNotSafari: device === 'ios' && client.iosNotSafari,
+    errors: errors.byField,
+    errorList: errors.list,
+    qr: input.qr,
+    settingsRows: device === 'thunderbird' && provider && variant ? settingsTables(provider, variant, t, email) : undefined,
+    ...instructionView(device, config),
+  };
+  return {
+    view,
+    status: problems.length ? Math.max(...problems.map((p) => p.status)) : 200,
+    settingsHref,
+    languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type']).toString()}`,
+  };
+}
+
+/** The refusal for an address that does not parse, in the shared rules' words. */
+function emailError(value: string | undefined): MailsetupError {
+  const problem = parseEmail(value ?? '');
+  const rule = 'rule' in problem ? problem.rule : 'email-format';
+  return new MailsetupError('INVALID_INPUT', 'error' in problem ? problem.error : rule, { field: 'email', rule });
+}
+
+export type SetupPage = (req: Request, res: Response, values: Fields, error?: MailsetupError) => Promise<void>;
+
+export function setupPage(kit: PageKit): SetupPage {
+  const page = pageSender(kit);
+  const start = startPage(kit);
+  const { config, catalog } = kit.deps;
+  return async (req, res, values, error) => {
+    const language = locals(res).language;
+    const email: EmailParts | undefined = parsedEmail(values.email);
+    if (!email) return start(req, res, values, emailError(values.email));
+    const client = clientInfo(req.get('user-agent'));
+    const device: WebDevice = isWebDevice(values.device) ? values.device : likelyDevice(client);
+    const preview = previewSetup({ email, provider: values.provider, variant: values.variant, type: values.type }, catalog);
+    const qr = wantsQr(preview, device, client, error)
+      ? await qrFor(
+          kit,
+          req,
+          {
+            email: email.address,
+            device: 'ios',
+            provider: preview.match === 'named' ? preview.provider?.id : undefined,
+            variant: preview.variant?.id,
+            type: preview.kind,
+            language,
+          },
+          translator(language),
+        )
+      : undefined;
+    const result = setupView({ values, preview, device, client, language, config, catalog, error, qr });
+    page(req, res, 'setup', 'web.setup.title', result.view, { status: result.status, manualHref: result.settingsHref, languagePath: result.languagePath });
+  };
+}
+
+/** The generate request a download form describes. */
+export function requestFromForm(body: unknown, language: Language) {
+  const v = fieldsOf(body, [...SETUP_FIELDS, 'password']);
+  // The password is kept exactly as typed: spaces can be part of it.
+  const rawPassword = (body as Record<string, unknown> | undefined)?.password;
+  const password = typeof rawPassword === 'string' && rawPassword !== '' ? rawPassword : undefined;
+  const device = isWebDevice(v.device) ? v.device : undefined;
+  if (!device) throw webError('INVALID_INPUT', 'device', 'device');
+  const format = DEVICE_FORMAT[device];
+  if (format === undefined) throw webError('UNSUPPORTED', 'device', 'no-file');
+  if (!isFormatId(format)) throw webError('UNSUPPORTED', 'device', 'format-unavailable');
+  const manual =
+    !v.provider && (v.incoming_host || v.outgoing_host)
+      ? {
+          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
+          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+        }
+      : undefined;
+  const input: Record<string, unknown> = {
+    email: v.email ?? '',
+    name: v.name,
+    provider: v.provider,
+    variant: manual ? undefined : v.variant,
+    type: v.type,
+    login: manual ? v.login : undefined,
+    password,
+    format,
+    language,
+    manual,
+    ...(FORMATS[format].id === 'mobileconfig' ? { device } : {}),
+    ...(device === 'outlook' && v.outlook ? { outlook: v.outlook } : {}),
+  };
+  return { values: v, request: parseGenerateRequest(input) };
+}
+
+export function setupRoutes(router: Router, kit: PageKit): void {
+  const show = setupPage(kit);
+  const generateFile = kit.deps.generate ?? inlineGeneration(kit.deps);
+
+  router.get('/setup', async (req, res) => show(req, res, fieldsOf(req.query, SETUP_FIELDS)));
+
+  router.post('/download', kit.generationLimit, formBody, async (req, res) => {
+    const language = formLanguage(req, res);
+    let values = fieldsOf(req.body, SETUP_FIELDS);
+    try {
+      const parsed = requestFromForm(req.body, language);
+      values = parsed.values;
+      sendGeneratedFile(res, await generateFile(parsed.request));
+    } catch (thrown) {
+      if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
+      await show(req, res, values, thrown);
+    }
+  });
+}
