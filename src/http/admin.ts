@@ -11,15 +11,13 @@ import type { ManifestEntry } from '../bulk/manifest.js';
 import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
 import { MailsetupError } from '../errors.js';
-import { TEMPLATES_DIR } from '../i18n.js';
 import { Deliverer, recipientOf } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
+import { ADMIN_DIR, adminPages } from './admin-page.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
-import { escapeHtml } from './render.js';
-
-const ADMIN_DIR = join(TEMPLATES_DIR, 'admin');
+import { locals, pageLanguage } from './middleware.js';
 
 /** Lists larger than this belong on the command line (`mailsetup bulk`), which streams them. */
 const ADMIN_LIMITS = Object.freeze({ uploadBytes: 5 * 1024 * 1024, rows: 10_000, jobs: 20, jobTtlMs: 60 * 60 * 1000 });
@@ -100,8 +98,10 @@ export function adminRouter(deps: AppDeps): Router {
   if (!expected) return router; // not configured: /admin does not exist
   const now = deps.now ?? Date.now;
   const jobs = new Map<string, Job>();
-  const page = readFileSync(join(ADMIN_DIR, 'index.html'), 'utf8').replaceAll('{{org}}', escapeHtml(deps.config.organization.name));
+  // issue 15: the page in the reader's language (admin-page.ts).
+  const page = adminPages(deps.config);
   const script = readFileSync(join(ADMIN_DIR, 'admin.js'), 'utf8');
+  const canSend = Boolean(deps.config.mail.smtpUrl && deps.config.mail.from);
 
   const source = (job: Job): StaffSource => ({ buffer: job.staff, name: job.name });
 
@@ -114,9 +114,9 @@ export function adminRouter(deps: AppDeps): Router {
   const authenticate = (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
     const given = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (!given || !tokenMatches(given, expected)) {
-      return next(failure('FORBIDDEN', 'authorization', 'admin-token', 'this needs the admin token (Authorization: Bearer …)'));
-    }
+    if (!given) return next(failure('FORBIDDEN', 'authorization', 'admin-token', 'this needs the admin token (Authorization: Bearer …)'));
+    // issue 15: a token that was given but does not match is said to be wrong.
+    if (!tokenMatches(given, expected)) return next(failure('FORBIDDEN', 'authorization', 'admin-token-wrong', 'the admin token is wrong'));
     next();
   };
 
@@ -126,8 +126,11 @@ export function adminRouter(deps: AppDeps): Router {
     return job;
   };
 
-  router.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(page);
+  router.get('/', pageLanguage(), (_req, res) => {
+    res
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(page(locals(res).language));
   });
   router.get('/admin.js', (_req, res) => {
     res.set('Cache-Control', 'no-store').type('application/javascript').send(script);
@@ -182,7 +185,7 @@ export function adminRouter(deps: AppDeps): Router {
       while (jobs.size >= ADMIN_LIMITS.jobs) jobs.delete(jobs.keys().next().value!);
       jobs.set(job.id, job);
       deps.logger?.info({ job: job.id, rows: job.rows.length, ok: job.ok }, 'admin upload checked');
-      res.status(201).json(summary(job));
+      res.status(201).json({ ...summary(job), canSend });
     } catch (error) {
       next(error);
     }
@@ -190,7 +193,7 @@ export function adminRouter(deps: AppDeps): Router {
 
   // `?rows=0` leaves out the row list: the page polls this for sending progress.
   api.get('/jobs/:id', (req, res) => {
-    res.json(summary(findJob(req), req.query.rows !== '0'));
+    res.json({ ...summary(findJob(req), req.query.rows !== '0'), canSend });
   });
 
   api.get('/jobs/:id/zip', async (req, res, next) => {

@@ -6,7 +6,7 @@ import { isLanguage, negotiateLanguage, translator } from '../i18n.js';
 import { localize, type Language } from '../model/provider.js';
 import { variantOf } from '../providers/catalog.js';
 import { parseGenerateRequest } from '../service/generate.js';
-import { lookupEmail } from '../service/preview.js';
+import { lookupEmail, suggestAddress } from '../service/preview.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import type { AppDeps } from './deps.js';
 import { inlineGeneration } from './generation.js';
@@ -60,9 +60,20 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
       throw webError('INVALID_INPUT', 'email', 'email-format');
     }
     const providerId = typeof req.query.provider === 'string' && req.query.provider !== '' ? req.query.provider : undefined;
-    const { provider, match } = lookupEmail(catalog, email, providerId);
+    const lookup = lookupEmail(catalog, email, providerId);
+    const { provider, match } = lookup;
+    const suggested = suggestAddress(catalog, lookup);
+    const suggestion = suggested === undefined ? {} : { suggestion: { email: suggested } };
     if (!provider) {
-      res.json({ email: email.address, known: false, match, provider: null, manualRequired: true, hostingProviders: hostingProviders(catalog) });
+      res.json({
+        email: email.address,
+        known: false,
+        match,
+        provider: null,
+        manualRequired: true,
+        hostingProviders: hostingProviders(catalog, language),
+        ...suggestion,
+      });
       return;
     }
     const variantId = typeof req.query.variant === 'string' && req.query.variant !== '' ? req.query.variant : undefined;
@@ -79,6 +90,7 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
       types: kindsOffered(variant),
       ...providerExtras(provider, variant, language),
       settingsUrl: `/settings/${provider.id}/${variant.id}`,
+      ...suggestion,
     });
   });
 

@@ -3,9 +3,10 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { join } from 'node:path';
-import { TEMPLATES_DIR, translator } from '../i18n.js';
+import { translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
+import { assetsRouter } from './assets.js';
+import { compressText } from './compression.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
 import type { AppDeps, Logger } from './deps.js';
@@ -68,7 +69,8 @@ export function createApp(deps: AppDeps): Express {
   const renderer = createRenderer();
   const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
 
-  app.use('/assets', express.static(join(TEMPLATES_DIR, 'assets'), { index: false, fallthrough: false, maxAge: '1h' }));
+  app.use(compressText());
+  app.use(assetsRouter());
   app.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
 
   app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));

@@ -2,7 +2,7 @@
 // Labels come from templates/locales; this module only chooses and arranges them.
 import type { Translate } from '../i18n.js';
 import { SOCKET_TYPES, type Account, type AccountKind, type MailServer, type SocketType } from '../model/account.js';
-import { localize, type Language, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
+import { exchangeEndpoint, localize, providerName, type Language, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import { expandLogin, isEmailParts, parseEmail, type EmailParts } from '../model/rules.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import { kindsOffered, type ResolvedAccount } from '../service/resolve.js';
@@ -29,14 +29,15 @@ export function kindLabel(kind: AccountKind, t: Translate): string {
   return t(`web.kind.${kind}`);
 }
 
-function exchangeRow(host: string, ssl: boolean, login: string | undefined, t: Translate): ServerRow {
+/** Exchange (ActiveSync, EWS) speaks HTTPS, or HTTP when a catalog says so; the port is that one. */
+function exchangeRow(host: string, ssl: boolean, port: number, login: string | undefined, t: Translate): ServerRow {
   const socket: SocketType = ssl ? 'SSL' : 'plain';
   return {
     role: 'exchange',
     label: t('web.server.exchange'),
     protocol: 'Exchange',
     host,
-    port: undefined,
+    port,
     socket,
     security: securityLabel(socket, t),
     insecure: !ssl,
@@ -46,7 +47,7 @@ function exchangeRow(host: string, ssl: boolean, login: string | undefined, t: T
 
 /** The servers an account will use, as rows for the "what you will get" summary. */
 export function accountRows(account: Account, t: Translate): ServerRow[] {
-  if (account.kind === 'exchange') return [exchangeRow(account.exchange.host, account.exchange.ssl, account.exchange.username, t)];
+  if (account.kind === 'exchange') return [exchangeRow(account.exchange.host, account.exchange.ssl, account.exchange.port, account.exchange.username, t)];
   const row = (role: 'incoming' | 'outgoing', server: MailServer, protocol: string): ServerRow => ({
     role,
     label: t(`web.server.${role}`, { protocol }),
@@ -89,7 +90,15 @@ export function variantRows(
     login: loginInWords(server.login ?? provider.login, t, email),
   });
   const exchange = variant.exchange
-    ? [exchangeRow(variant.exchange.host, variant.exchange.ssl, loginInWords(variant.exchange.login ?? provider.login, t, email), t)]
+    ? [
+        exchangeRow(
+          variant.exchange.host,
+          variant.exchange.ssl,
+          exchangeEndpoint(variant.exchange).port,
+          loginInWords(variant.exchange.login ?? provider.login, t, email),
+          t,
+        ),
+      ]
     : [];
   return {
     incoming: variant.servers.filter((s) => s.protocol !== 'smtp').map(row),
@@ -102,7 +111,14 @@ export function variantRows(
 export function settingsTables(provider: Provider, variant: ProviderVariant, t: Translate, email?: EmailParts) {
   const rows = variantRows(provider, variant, t, email);
   const login = loginInWords(provider.login, t, email);
-  return { ...rows, login, loginColumn: [...rows.incoming, ...rows.outgoing].some((row) => row.login !== login) };
+  const servers = [...rows.incoming, ...rows.outgoing];
+  return {
+    ...rows,
+    login,
+    loginColumn: servers.some((row) => row.login !== login),
+    // The warning about unencrypted servers only where the table lists one.
+    hasInsecure: servers.some((row) => row.insecure),
+  };
 }
 
 export function parsedEmail(value: unknown): EmailParts | undefined {
@@ -120,22 +136,47 @@ export function securityChoices(selected: string | undefined, t: Translate) {
 }
 
 /** Providers that host any domain: what an unknown address may be using. */
-export function hostingProviders(catalog: ProviderCatalog): { id: string; name: string }[] {
+export function hostingProviders(catalog: ProviderCatalog, language: Language): { id: string; name: string }[] {
   return catalog
     .list()
     .filter((p) => p.anyDomain)
-    .map((p) => ({ id: p.id, name: p.name }));
+    .map((p) => ({ id: p.id, name: providerName(p, language) }));
 }
 
+/** The account types as a select: short names that fit a phone, and what each means in a hint below. */
 export function kindChoices(variant: ProviderVariant, selected: AccountKind | undefined, t: Translate) {
-  return kindsOffered(variant).map((kind) => ({ id: kind, label: kindLabel(kind, t), selected: kind === selected }));
+  return kindsOffered(variant).map((kind) => ({ id: kind, label: t(`web.kind.short.${kind}`), hint: t(`web.kind.hint.${kind}`), selected: kind === selected }));
+}
+
+/** Mail programs that take settings typed in, in the order offered when the device says nothing. */
+export const PROGRAMS = ['thunderbird', 'android', 'windowsMail', 'thebat'] as const;
+export type Program = (typeof PROGRAMS)[number];
+
+/** Each program's steps (`web.clients.<program>.step1` …, as many as the locale has); `first` leads. */
+export function programSteps(t: Translate, first?: Program) {
+  const order = first ? [first, ...PROGRAMS.filter((p) => p !== first)] : [...PROGRAMS];
+  return order.map((id) => {
+    const steps: string[] = [];
+    for (let n = 1; ; n++) {
+      const key = `web.clients.${id}.step${n}`;
+      const text = t(key);
+      if (text === key) break;
+      steps.push(text);
+    }
+    return { id, heading: t(`web.clients.${id}`), steps };
+  });
 }
 
 /** Provider facts shown beside settings: the step to take first, notes, help pages, webmail. */
 export function providerExtras(provider: Provider, variant: ProviderVariant | undefined, language: Language) {
   return {
     enable: provider.enable ? { url: provider.enable.url, instruction: localize(provider.enable.instruction, language) } : undefined,
-    notes: provider.notes.map((note) => localize(note, language)),
+    notes: provider.notes.map((note) => ({
+      text: localize(note.text, language),
+      url: note.url,
+      link: note.link === undefined ? undefined : localize(note.link, language),
+    })),
+    appPassword: provider.appPassword && { url: provider.appPassword.url, providerName: providerName(provider, language) },
     documentation: provider.documentation.map((d) => ({ url: d.url, description: localize(d.description, language, d.url) })),
     webmail: variant?.webmail,
     owa: variant?.exchange?.owa,
@@ -147,7 +188,7 @@ export function describeResolved(resolved: ResolvedAccount, t: Translate, langua
   const { provider, variant, account } = resolved;
   return {
     email: resolved.email.address,
-    provider: provider ? { id: provider.id, name: provider.name } : undefined,
+    provider: provider ? { id: provider.id, name: providerName(provider, language) } : undefined,
     variant: provider && variant ? { id: variant.id, name: localize(variant.name, language, variant.id) } : undefined,
     type: account.kind,
     typeLabel: kindLabel(account.kind, t),

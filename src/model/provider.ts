@@ -59,9 +59,22 @@ const variantFields = {
 
 export const providerVariantSchema = z.strictObject({ id: identifier, ...variantFields });
 
+/** A note beside the settings, with a link to where the person acts on it. */
+const providerNote = z.union([
+  localizedText,
+  z.strictObject({
+    text: localizedText,
+    url: httpsUrl.optional(),
+    /** The link's words; a generic "how to do it" when left out. */
+    link: localizedText.optional(),
+  }),
+]);
+
 export const providerFileEntrySchema = z.strictObject({
   id: identifier,
   name: visibleText('the provider name', 120),
+  /** The name in languages that have their own, e.g. `ru: Яндекс Почта`; pages show it, files keep `name`. */
+  localNames: z.partialRecord(z.enum(LANGUAGES, { error: `language codes are ${LANGUAGES.join(', ')}` }), visibleText('the provider name', 120)).default({}),
   shortName: visibleText('the short name', 40).optional(),
   /** Mail domains served; lookups compare them case-insensitively in punycode. */
   domains: z.array(domainName).default([]),
@@ -75,7 +88,9 @@ export const providerFileEntrySchema = z.strictObject({
   documentation: z.array(z.strictObject({ url: httpsUrl, description: localizedText })).default([]),
   /** A step the user must take before any client can connect (e.g. enable IMAP). */
   enable: z.strictObject({ url: httpsUrl, instruction: localizedText }).optional(),
-  notes: z.array(localizedText).default([]),
+  notes: z.array(providerNote).default([]),
+  /** Mail programs need an app password, not the account's own: the steps say so and link here. */
+  appPassword: z.strictObject({ url: httpsUrl }).optional(),
 });
 export type ProviderFileEntry = z.output<typeof providerFileEntrySchema>;
 
@@ -94,10 +109,18 @@ export interface ProviderVariant {
   webmail: string | undefined;
 }
 
+export interface ProviderNote {
+  text: LocalizedText;
+  url?: string | undefined;
+  link?: LocalizedText | undefined;
+}
+
 /** A provider as loaded: every variant complete, inheriting what it does not override. */
 export interface Provider {
   id: string;
   name: string;
+  /** The name in languages that have their own (see providerName). */
+  localNames?: Partial<Record<Language, string>> | undefined;
   shortName: string;
   domains: string[];
   anyDomain: boolean;
@@ -105,7 +128,9 @@ export interface Provider {
   variants: ProviderVariant[];
   documentation: { url: string; description: LocalizedText }[];
   enable: { url: string; instruction: LocalizedText } | undefined;
-  notes: LocalizedText[];
+  notes: ProviderNote[];
+  /** Mail programs need an app password, created at this URL. */
+  appPassword?: { url: string } | undefined;
   /** Where it was loaded from, for messages. */
   source: string;
 }
@@ -114,6 +139,11 @@ export function localize(text: LocalizedText | undefined, language: string, fall
   if (text === undefined) return fallback;
   if (typeof text === 'string') return text;
   return text[language] ?? text.en ?? Object.values(text)[0] ?? fallback;
+}
+
+/** The provider's name as people reading this language know it. */
+export function providerName(provider: Pick<Provider, 'name' | 'localNames'>, language: Language): string {
+  return provider.localNames?.[language] ?? provider.name;
 }
 
 /** A catalog's Exchange settings as the server they describe, EWS port and path defaulted. */

@@ -8,8 +8,18 @@ import { emailAddress, hostName, identifier, loginTemplate, port, visibleText } 
 const optionalText = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
 
+/** A host typed by hand: an empty one is missing ("required"), not a malformed name. */
+const manualHost = z
+  .string({ error: 'a host name is required' })
+  .transform((value, ctx) => {
+    if (value.trim() !== '') return value;
+    ctx.addIssue({ code: 'custom', message: 'a host name is required', params: { rule: 'required' } });
+    return z.NEVER;
+  })
+  .pipe(hostName);
+
 const manualServer = z.strictObject({
-  host: hostName,
+  host: manualHost,
   port: optionalText(port),
   socket: optionalText(socketType),
 });

@@ -53,6 +53,7 @@ export function normalizeProvider(entry: ProviderFileEntry, source: string): Pro
   return {
     id: entry.id,
     name: entry.name,
+    localNames: entry.localNames,
     shortName: entry.shortName ?? entry.name,
     domains: entry.domains,
     anyDomain: entry.anyDomain,
@@ -60,7 +61,8 @@ export function normalizeProvider(entry: ProviderFileEntry, source: string): Pro
     variants,
     documentation: entry.documentation,
     enable: entry.enable,
-    notes: entry.notes,
+    notes: entry.notes.map((note) => (typeof note === 'object' && 'text' in note ? { text: note.text, url: note.url, link: note.link } : { text: note })),
+    appPassword: entry.appPassword,
     source,
   };
 }
@@ -152,6 +154,11 @@ export class ProviderCatalog {
       });
     }
     return provider;
+  }
+
+  /** Every mail domain a provider lists, in punycode. */
+  knownDomains(): IterableIterator<string> {
+    return this.byDomain.keys();
   }
 
   /** The provider that lists this domain, or undefined. Does not fall back to the default. */

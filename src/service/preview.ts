@@ -7,6 +7,7 @@ import type { AccountKind } from '../model/account.js';
 import type { Provider, ProviderVariant } from '../model/provider.js';
 import type { EmailParts } from '../model/rules.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
+import { suggestDomain } from '../providers/domain-suggest.js';
 import { kindsOffered, resolveAccount, type ResolvedAccount } from './resolve.js';
 
 /** How the provider was found: its domain list, the configured default, named explicitly, or not at all. */
@@ -44,6 +45,15 @@ export interface SetupPreview extends EmailLookup {
   resolved: ResolvedAccount | undefined;
   /** Why a choice was not taken, in the order met. */
   problems: MailsetupError[];
+  /** The address with the known domain it was probably meant to have (gmial.com → gmail.com); never applied by itself. */
+  suggestion: string | undefined;
+}
+
+/** A likely typo of a listed domain, for an address no provider lists (named providers are taken as meant). */
+export function suggestAddress(catalog: ProviderCatalog, lookup: EmailLookup): string | undefined {
+  if (lookup.match === 'domain' || lookup.match === 'named') return undefined;
+  const domain = suggestDomain(lookup.email.asciiDomain, catalog.knownDomains());
+  return domain === undefined ? undefined : `${lookup.email.local}@${domain}`;
 }
 
 function attempt<T>(problems: MailsetupError[], run: () => T, fallback: () => T): T {
@@ -81,5 +91,5 @@ export function previewSetup(request: PreviewRequest, catalog: ProviderCatalog):
       () => undefined,
     );
   }
-  return { email, provider, match, variant, kinds, kind, resolved, problems };
+  return { email, provider, match, variant, kinds, kind, resolved, problems, suggestion: suggestAddress(catalog, { email, provider, match }) };
 }

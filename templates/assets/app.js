@@ -3,6 +3,14 @@
 (function () {
   'use strict';
   var lang = document.documentElement.lang || 'en';
+  var live = document.getElementById('live');
+
+  /** Says something to screen readers without moving focus. */
+  function announce(text) {
+    if (!live) return;
+    live.textContent = '';
+    setTimeout(function () { live.textContent = text; }, 50);
+  }
 
   // Step one: show who serves the address while it is typed.
   var start = document.getElementById('start-form');
@@ -31,6 +39,24 @@
         head.textContent = preview.getAttribute('data-unknown');
         preview.appendChild(head);
       }
+      if (data.suggestion) {
+        // Offered, never applied: the person decides.
+        var offer = document.createElement('p');
+        offer.className = 'suggestion';
+        offer.appendChild(document.createTextNode(preview.getAttribute('data-suggest') + ' '));
+        var use = document.createElement('button');
+        use.type = 'button';
+        use.className = 'link';
+        use.textContent = data.suggestion.email;
+        use.addEventListener('click', function () {
+          email.value = data.suggestion.email;
+          email.focus();
+          lookup();
+        });
+        offer.appendChild(use);
+        offer.appendChild(document.createTextNode(preview.getAttribute('data-suggest-after')));
+        preview.appendChild(offer);
+      }
       preview.hidden = false;
     };
     var lookup = function () {
@@ -51,31 +77,105 @@
     if (mac && ios && mac.checked && navigator.maxTouchPoints > 1 && !/[?&]device=/.test(location.search)) ios.checked = true;
   }
 
-  // Choices (region, account type): apply at once instead of a separate button.
-  var choices = document.querySelector('form[data-autosubmit]');
-  if (choices) {
-    var button = choices.querySelector('button[type=submit]');
-    if (button) button.hidden = true;
-    choices.addEventListener('change', function () { choices.submit(); });
+  // Choices (region, account type): the page updates in place. Nothing is submitted, the name
+  // typed below stays, focus stays on the list, and arrow keys walk through every option.
+  var choices = document.querySelector('form[data-live-form]');
+  if (choices && window.fetch && window.DOMParser && window.URLSearchParams && window.FormData) {
+    var showButton = choices.querySelector('button[type=submit]');
+    var status = document.getElementById('choices-status');
+    var pending = 0;
+    if (showButton) showButton.hidden = true;
+    var refresh = function () {
+      var query = new URLSearchParams(new FormData(choices)).toString();
+      var url = choices.getAttribute('action') + '?' + query;
+      var ticket = ++pending;
+      if (status) status.textContent = status.getAttribute('data-updating');
+      fetch(url, { headers: { accept: 'text/html' }, credentials: 'same-origin' })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          if (ticket !== pending) return; // a later choice wins
+          var next = new DOMParser().parseFromString(html, 'text/html');
+          document.querySelectorAll('[data-live]').forEach(function (region) {
+            var fresh = next.getElementById(region.id);
+            if (!fresh) { region.hidden = true; return; }
+            region.replaceChildren.apply(region, Array.prototype.map.call(fresh.childNodes, function (n) { return document.importNode(n, true); }));
+            region.hidden = fresh.hidden;
+          });
+          var langs = document.querySelector('.langs');
+          var freshLangs = next.querySelector('.langs');
+          if (langs && freshLangs) langs.replaceChildren.apply(langs, Array.prototype.map.call(freshLangs.childNodes, function (n) { return document.importNode(n, true); }));
+          history.replaceState(null, '', url);
+          enhanceCopy(document);
+          if (status) status.textContent = status.getAttribute('data-updated');
+        })
+        .catch(function () { if (showButton) showButton.hidden = false; if (status) status.textContent = ''; });
+    };
+    choices.addEventListener('change', refresh);
+    choices.addEventListener('submit', function (event) { event.preventDefault(); refresh(); });
   }
 
-  // After the download starts, point at the next steps.
+  // After the download starts, say so and point at the next steps. The server answers the
+  // download with a short-lived cookie carrying the id this page chose, so "downloaded" is true.
   var download = document.getElementById('download');
   var steps = document.getElementById('next-steps');
+  var done = document.getElementById('download-status');
   if (download && steps) {
     var form = document.getElementById('download-form');
-    var reveal = function (event) {
-      if (event && event.submitter && event.submitter !== download) return;
-      setTimeout(function () {
-        steps.classList.add('highlight');
-        steps.setAttribute('tabindex', '-1');
-        steps.scrollIntoView({ behavior: 'smooth', block: 'start' });
-        steps.focus({ preventScroll: true });
-      }, 600);
+    var idField = document.getElementById('download-id');
+    var reveal = function () {
+      steps.classList.add('highlight');
+      steps.setAttribute('tabindex', '-1');
+      steps.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      steps.focus({ preventScroll: true });
     };
-    if (form) form.addEventListener('submit', reveal);
-    else download.addEventListener('click', function () { reveal(null); });
+    var watch = function (id) {
+      var tries = 0;
+      var poll = setInterval(function () {
+        if (document.cookie.split('; ').indexOf('mailsetup_download=' + id) >= 0) {
+          clearInterval(poll);
+          if (done) { done.textContent = done.getAttribute('data-done'); done.hidden = false; }
+          document.cookie = 'mailsetup_download=; Max-Age=0; path=/; SameSite=Strict';
+          reveal();
+        } else if (++tries > 120) clearInterval(poll);
+      }, 250);
+    };
+    var newId = function () { return Math.random().toString(36).slice(2) + Date.now().toString(36); };
+    if (form) {
+      form.addEventListener('submit', function (event) {
+        if (event.submitter && event.submitter !== download) return;
+        var id = newId();
+        if (idField) idField.value = id;
+        watch(id);
+        setTimeout(reveal, 600);
+      });
+    } else {
+      download.addEventListener('click', function () {
+        var id = newId();
+        var href = download.getAttribute('href').split('?')[0];
+        download.setAttribute('href', href + '?download_id=' + id);
+        watch(id);
+        setTimeout(reveal, 600);
+      });
+    }
   }
+
+  // Copy buttons beside server names and folders, where the clipboard is available.
+  function enhanceCopy(root) {
+    if (!navigator.clipboard) return;
+    root.querySelectorAll('button.copy[data-copy]').forEach(function (button) {
+      if (button.getAttribute('data-ready')) return;
+      button.setAttribute('data-ready', '1');
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        navigator.clipboard.writeText(button.getAttribute('data-copy')).then(function () {
+          button.classList.add('copied');
+          announce(button.getAttribute('data-done'));
+          setTimeout(function () { button.classList.remove('copied'); }, 2000);
+        });
+      });
+    });
+  }
+  enhanceCopy(document);
 
   // The DNS page: a copy button for the zone snippet where the clipboard is available.
   var copy = document.getElementById('copy-zone');

@@ -38,7 +38,12 @@ describe('security headers', () => {
     const html = (await request(app).get('/setup?email=ivan@nstu.ru&device=ios').set('User-Agent', 'Windows NT 10.0')).text;
     expect(html).not.toMatch(/<script(?![^>]*\bsrc="\/assets\/)/);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/);
-    expect(html).not.toMatch(/(src|href)="(https?:)?\/\/(?!127\.0\.0\.1)/);
+    // Nothing is loaded from elsewhere; links to the provider's own help pages (issue 15) open it without a referrer.
+    expect(html).not.toMatch(/\ssrc="(https?:)?\/\/(?!127\.0\.0\.1)/);
+    expect(html).not.toMatch(/<link[^>]*href="(https?:)?\/\//);
+    const external = [...html.matchAll(/<a [^>]*href="(https?:)?\/\/(?!127\.0\.0\.1)[^>]*>/g)].map((m) => m[0]);
+    expect(external.length).toBeGreaterThan(0);
+    for (const link of external) expect(link).toContain('rel="noopener noreferrer"');
   });
 });
 

@@ -116,6 +116,8 @@ export interface PageParts {
   langLinks: readonly unknown[];
   /** The footer's link to the settings for typing in by hand: a provider's own when one is known. */
   manualHref?: string | undefined;
+  /** A page with two columns or wide tables gets more room on large screens. */
+  wide?: boolean | undefined;
   view: Record<string, unknown>;
 }
 
@@ -124,7 +126,7 @@ export function sendPage(res: Response, renderer: Renderer, parts: PageParts): v
   const { template, language, view } = parts;
   const base = { lang: language, org: parts.org, langLinks: parts.langLinks, title: parts.title, manualHref: parts.manualHref ?? `/settings?lang=${language}` };
   const content = renderer.render(template, { ...base, ...view }, language);
-  const html = renderer.render('layout', { ...base, content }, language);
+  const html = renderer.render('layout', { ...base, wide: parts.wide === true, content }, language);
   res.status(parts.status).set('Cache-Control', 'no-store').type('html').send(html);
 }
 
@@ -145,6 +147,7 @@ export interface PageOptions {
   /** The path the language links keep (default: the request's own). */
   languagePath?: string | undefined;
   manualHref?: string | undefined;
+  wide?: boolean | undefined;
 }
 
 export type SendPage = (req: Request, res: Response, template: string, titleKey: string, view: Record<string, unknown>, options?: PageOptions) => void;
@@ -161,6 +164,7 @@ export function pageSender(kit: PageKit): SendPage {
       title: translator(language)(titleKey, view as Record<string, string>),
       langLinks: languageLinks(options.languagePath ?? req.originalUrl, language),
       manualHref: options.manualHref,
+      wide: options.wide,
       view,
     });
   };
@@ -171,4 +175,17 @@ export function formLanguage(req: Request, res: Response): Language {
   const posted = (req.body as Record<string, unknown> | undefined)?.language;
   if (isLanguage(posted)) locals(res).language = posted;
   return locals(res).language;
+}
+
+/** The cookie a download answer carries so the page that asked can say "downloaded". */
+export const DOWNLOAD_COOKIE = 'mailsetup_download';
+const DOWNLOAD_ID = /^[a-z0-9]{8,40}$/;
+
+/**
+ * Marks a file answer with the id the page chose (a random token, nothing about the person), for
+ * a minute, readable by the page's script: a form download gives the page no other sign of success.
+ */
+export function confirmDownload(req: Request, res: Response, id: unknown): void {
+  if (typeof id !== 'string' || !DOWNLOAD_ID.test(id)) return;
+  res.cookie(DOWNLOAD_COOKIE, id, { path: '/', maxAge: 60_000, sameSite: 'strict', httpOnly: false, secure: req.secure });
 }

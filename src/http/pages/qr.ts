@@ -3,21 +3,22 @@
 import type { Router } from 'express';
 import type { Config } from '../../config.js';
 import { MailsetupError } from '../../errors.js';
+import { providerName } from '../../model/provider.js';
 import { isLanguage, translator, type Translate } from '../../i18n.js';
 import { resolveAccount, type ResolvedAccount } from '../../service/resolve.js';
 import { inlineGeneration } from '../generation.js';
 import { locals } from '../middleware.js';
 import { sendGeneratedFile } from '../send-file.js';
 import { clientInfo, type ClientInfo } from '../user-agent.js';
-import { accountRows, kindLabel, parsedEmail } from '../views.js';
+import { accountRows, kindLabel, parsedEmail, providerExtras } from '../views.js';
 import { webError } from '../web-error.js';
 import { instructionView } from './instructions.js';
-import { fieldsOf, formBody, formLanguage, pageSender, SETUP_FIELDS, type LinkPayload, type PageKit } from './kit.js';
+import { confirmDownload, fieldsOf, formBody, formLanguage, pageSender, SETUP_FIELDS, type LinkPayload, type PageKit } from './kit.js';
 import { linkPayload, linkRequest, qrFor } from './qr-link.js';
 import { setupPage } from './setup.js';
 import { startPage } from './start.js';
 
-/** The page a phone opens from the link: what it will get, the download, the steps. */
+/** The page a phone opens from the link: what it will get, the provider's notes, the download, the steps. */
 export function linkView(
   resolved: ResolvedAccount,
   payload: LinkPayload,
@@ -26,14 +27,18 @@ export function linkView(
   t: Translate,
   config: Pick<Config, 'outlookFolder'>,
 ) {
+  const { provider, variant } = resolved;
+  const extras = provider ? providerExtras(provider, variant, payload.language) : undefined;
   return {
     email: resolved.email.address,
-    providerName: resolved.provider?.name,
+    providerName: provider ? providerName(provider, payload.language) : undefined,
     kindLabel: kindLabel(resolved.account.kind, t),
     rows: accountRows(resolved.account, t),
+    extras,
     downloadHref: `/l/${token}/profile`,
+    downloadDone: t(`web.download.done.${payload.device}`),
     iosNotSafari: payload.device === 'ios' && client.iosNotSafari,
-    ...instructionView(payload.device, config),
+    ...instructionView(payload.device, config, { kind: resolved.account.kind, appPassword: extras?.appPassword, client }, t),
   };
 }
 
@@ -86,6 +91,8 @@ export function qrRoutes(router: Router, kit: PageKit): void {
 
   router.get('/l/:token/profile', kit.generationLimit, async (req, res) => {
     const payload = linkPayload(kit, String(req.params.token));
-    sendGeneratedFile(res, await generateFile(linkRequest(payload)));
+    const file = await generateFile(linkRequest(payload));
+    confirmDownload(req, res, req.query.download_id);
+    sendGeneratedFile(res, file);
   });
 }

@@ -2,22 +2,25 @@
 // and one provider's servers with steps for other mail programs (/settings/:provider/:variant).
 import type { Request, Response, Router } from 'express';
 import { translator, type Translate } from '../../i18n.js';
-import { localize, type Language, type Provider, type ProviderVariant } from '../../model/provider.js';
+import { localize, providerName, type Language, type Provider, type ProviderVariant } from '../../model/provider.js';
 import type { EmailParts } from '../../model/rules.js';
 import { variantOf, type ProviderCatalog } from '../../providers/catalog.js';
 import { lookupEmail } from '../../service/preview.js';
 import { locals } from '../middleware.js';
-import { parsedEmail, providerExtras, settingsTables } from '../views.js';
+import { parsedEmail, programSteps, providerExtras, settingsTables } from '../views.js';
 import { pageSender, type PageKit } from './kit.js';
 
 /** Every provider with its domains and a link per variant. */
 export function providersView(catalog: ProviderCatalog, language: Language, unknownEmail: boolean) {
   return {
     providers: catalog.list().map((p) => ({
-      name: p.name,
+      name: providerName(p, language),
       domains: p.anyDomain ? undefined : p.domains.join(', '),
       anyDomain: p.anyDomain,
-      variants: p.variants.map((v) => ({ href: `/settings/${p.id}/${v.id}`, label: p.variants.length > 1 ? localize(v.name, language, v.id) : p.name })),
+      variants: p.variants.map((v) => ({
+        href: `/settings/${p.id}/${v.id}`,
+        label: p.variants.length > 1 ? localize(v.name, language, v.id) : providerName(p, language),
+      })),
     })),
     unknownEmail,
   };
@@ -27,7 +30,7 @@ export function providersView(catalog: ProviderCatalog, language: Language, unkn
 export function settingsView(provider: Provider, variant: ProviderVariant, email: EmailParts | undefined, language: Language, t: Translate) {
   const emailQuery = email ? `?${new URLSearchParams({ email: email.address }).toString()}` : '';
   return {
-    providerName: provider.name,
+    providerName: providerName(provider, language),
     variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
     otherVariants:
       provider.variants.length > 1
@@ -40,6 +43,7 @@ export function settingsView(provider: Provider, variant: ProviderVariant, email
     email: email?.address,
     settingsRows: settingsTables(provider, variant, t, email),
     extras: providerExtras(provider, variant, language),
+    programs: programSteps(t),
   };
 }
 

@@ -9,7 +9,7 @@ import { FORMATS, isFormatId } from '../../formats/registry.js';
 import { translator, type Translate } from '../../i18n.js';
 import type { AccountKind } from '../../model/account.js';
 import { DEFAULT_PORTS } from '../../model/defaults.js';
-import { localize, type Language } from '../../model/provider.js';
+import { localize, providerName, type Language } from '../../model/provider.js';
 import { OUTLOOK_VERSIONS } from '../../model/request.js';
 import { parseEmail, type EmailParts } from '../../model/rules.js';
 import type { ProviderCatalog } from '../../providers/catalog.js';
@@ -32,7 +32,7 @@ import {
 } from '../views.js';
 import { webError } from '../web-error.js';
 import { instructionView } from './instructions.js';
-import { fieldsOf, formBody, formLanguage, mergedFieldErrors, pageSender, queryOf, SETUP_FIELDS, type Fields, type PageKit } from './kit.js';
+import { confirmDownload, fieldsOf, formBody, formLanguage, mergedFieldErrors, pageSender, queryOf, SETUP_FIELDS, type Fields, type PageKit } from './kit.js';
 import { qrFor, type QrView } from './qr-link.js';
 import { startPage } from './start.js';
 
@@ -44,22 +44,22 @@ export const DEVICE_FORMAT: Record<WebDevice, string | undefined> = {
   thunderbird: undefined,
 };
 
-/** The incoming and outgoing fieldsets of the form for an address no provider knows. */
+/** The incoming and outgoing fieldsets of the form for an address no provider knows: examples as hints, never as grey values. */
 export function manualServers(values: Fields, errors: Record<string, string>, t: Translate) {
-  const server = (role: 'incoming' | 'outgoing', hostPlaceholder: string, portPlaceholder: number, kinds: readonly AccountKind[]) => ({
+  const server = (role: 'incoming' | 'outgoing', protocol: 'imap' | 'smtp', kinds: readonly AccountKind[]) => ({
     role,
     legend: t(`web.manual.${role}`),
     host: values[`${role}_host`],
     port: values[`${role}_port`],
-    hostPlaceholder,
-    portPlaceholder,
+    hostHint: t(`web.manual.${role}HostHint`),
+    portHint: t('web.manual.portHint', { ssl: DEFAULT_PORTS[protocol].SSL, starttls: DEFAULT_PORTS[protocol].STARTTLS }),
     hostError: errors[`${role}_host`],
     portError: errors[`${role}_port`],
     securities: securityChoices(values[`${role}_security`], t),
     // Only the incoming server has a protocol to choose (the outgoing one is always SMTP).
-    kinds: kinds.map((k) => ({ id: k, label: kindLabel(k, t), selected: k === values.type })),
+    kinds: kinds.map((k) => ({ id: k, label: t(`web.kind.short.${k}`), hint: t(`web.kind.hint.${k}`), selected: k === values.type })),
   });
-  return [server('incoming', 'imap.example.com', DEFAULT_PORTS.imap.SSL, ['imap', 'pop']), server('outgoing', 'smtp.example.com', DEFAULT_PORTS.smtp.SSL, [])];
+  return [server('incoming', 'imap', ['imap', 'pop']), server('outgoing', 'smtp', [])];
 }
 
 /** A QR code only makes sense for an iPhone or iPad set up from a computer, once the setup is sound. */
@@ -94,21 +94,31 @@ export function setupView(input: SetupViewInput): SetupView {
   const t = translator(language);
   const { email, provider, match, variant, kinds, kind, resolved } = preview;
   const problems = [...(error ? [error] : []), ...preview.problems];
+  const format = DEVICE_FORMAT[device];
+  const fileAvailable = format !== undefined && isFormatId(format);
+  const noFile = format === undefined;
+  const name = provider ? providerName(provider, language) : undefined;
   const summary =
     provider && variant && kind && resolved
       ? {
-          providerName: provider.name,
+          providerName: name,
           variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,
           kindLabel: kindLabel(kind, t),
           rows: accountRows(resolved.account, t),
         }
       : undefined;
-  const format = DEVICE_FORMAT[device];
-  const fileAvailable = format !== undefined && isFormatId(format);
   const errors = mergedFieldErrors(problems, t);
-  const hosting = provider ? [] : hostingProviders(input.catalog);
+  const hosting = provider ? [] : hostingProviders(input.catalog, language);
   const settingsHref =
     provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language }).toString()}` : undefined;
+  const extras = provider ? providerExtras(provider, variant, language) : undefined;
+  // Settings to type: what Thunderbird and other programs need, and what the new Outlook needs.
+  const settingsRows = (device === 'thunderbird' || device === 'outlook') && provider && variant ? settingsTables(provider, variant, t, email) : undefined;
+  // On a computer, an iPhone or iPad setup is handed to the phone: the QR code leads, the download follows.
+  const handoff = input.qr !== undefined;
+  // The account-type choice matters for a file; programs that take settings read the tables instead.
+  const showKinds = !noFile && variant !== undefined && kinds.length > 1;
+  const showVariants = provider !== undefined && provider.variants.length > 1;
   const view = {
     email: email.address,
     device,
@@ -117,23 +127,28 @@ export function setupView(input: SetupViewInput): SetupView {
     known: provider !== undefined,
     viaDefault: match === 'default',
     providerId: match === 'named' ? provider?.id : undefined,
+    providerName: name,
     summary,
-    variants: provider && provider.variants.length > 1 ? variantChoices(provider, variant?.id, language) : undefined,
-    kinds: variant && kinds.length > 1 ? kindChoices(variant, kind, t) : undefined,
-    hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
+    variants: showVariants ? variantChoices(provider, variant?.id, language) : undefined,
+    kinds: showKinds ? kindChoices(variant, kind, t) : undefined,
+    hasChoices: showVariants || showKinds,
     variantId: variant?.id,
     kindId: kind,
     hostingProviders: hosting.length ? hosting : undefined,
+    hostingTitle: hosting.length === 1 ? t('web.hosting.titleOne', { name: hosting[0]!.name }) : t('web.hosting.titleMany'),
     manual: provider === undefined,
     manualValues: values,
     manualServers: provider ? undefined : manualServers(values, errors.byField, t),
-    extras: provider ? providerExtras(provider, variant, language) : undefined,
+    extras,
     settingsHref,
     name: values.name ?? '',
     fileAvailable,
     fileMissing: format !== undefined && !fileAvailable,
-    noFile: format === undefined,
+    noFile,
     isApple: device === 'ios' || device === 'macos',
+    handoff,
+    stepsHeading: t(noFile ? 'web.steps.headingManual' : handoff ? 'web.steps.headingPhone' : 'web.steps.heading'),
+    downloadDone: t(`web.download.done.${device}`),
     outlookVersions:
       device === 'outlook' && fileAvailable
         ? [...OUTLOOK_VERSIONS].reverse().map((v) => ({ id: v, label: t(`web.outlook.v${v}`), selected: v === (values.outlook ?? DEFAULT_OUTLOOK_VERSION) }))
@@ -143,9 +158,25 @@ export function setupView(input: SetupViewInput): SetupView {
     iosNotSafari: device === 'ios' && client.iosNotSafari,
     errors: errors.byField,
     errorList: errors.list,
+    suggestion: preview.suggestion
+      ? {
+          address: preview.suggestion,
+          href: `/setup?${queryOf({ ...values, email: preview.suggestion, device, lang: language }, ['email', 'device', 'lang']).toString()}`,
+        }
+      : undefined,
     qr: input.qr,
-    settingsRows: device === 'thunderbird' && provider && variant ? settingsTables(provider, variant, t, email) : undefined,
-    ...instructionView(device, config),
+    settingsRows,
+    ...instructionView(
+      device,
+      config,
+      {
+        kind,
+        appPassword: extras?.appPassword,
+        client,
+        outlookSettingsHref: settingsRows ? '#outlook-settings' : `/settings?lang=${language}`,
+      },
+      t,
+    ),
   };
   return {
     view,
@@ -191,13 +222,18 @@ export function setupPage(kit: PageKit): SetupPage {
         )
       : undefined;
     const result = setupView({ values, preview, device, client, language, config, catalog, error, qr });
-    page(req, res, 'setup', 'web.setup.title', result.view, { status: result.status, manualHref: result.settingsHref, languagePath: result.languagePath });
+    page(req, res, 'setup', 'web.setup.title', result.view, {
+      status: result.status,
+      manualHref: result.settingsHref,
+      languagePath: result.languagePath,
+      wide: qr !== undefined,
+    });
   };
 }
 
 /** The generate request a download form describes. */
 export function requestFromForm(body: unknown, language: Language) {
-  const v = fieldsOf(body, [...SETUP_FIELDS, 'password']);
+  const v = fieldsOf(body, [...SETUP_FIELDS, 'password', 'manual']);
   // The password is kept exactly as typed: spaces can be part of it.
   const rawPassword = (body as Record<string, unknown> | undefined)?.password;
   const password = typeof rawPassword === 'string' && rawPassword !== '' ? rawPassword : undefined;
@@ -206,8 +242,9 @@ export function requestFromForm(body: unknown, language: Language) {
   const format = DEVICE_FORMAT[device];
   if (format === undefined) throw webError('UNSUPPORTED', 'device', 'no-file');
   if (!isFormatId(format)) throw webError('UNSUPPORTED', 'device', 'format-unavailable');
+  // The hand-entry form says it is one, so empty server fields are named as missing, not taken for a known domain.
   const manual =
-    !v.provider && (v.incoming_host || v.outgoing_host)
+    !v.provider && (v.manual === '1' || v.incoming_host || v.outgoing_host)
       ? {
           incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
           outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
@@ -242,7 +279,9 @@ export function setupRoutes(router: Router, kit: PageKit): void {
     try {
       const parsed = requestFromForm(req.body, language);
       values = parsed.values;
-      sendGeneratedFile(res, await generateFile(parsed.request));
+      const file = await generateFile(parsed.request);
+      confirmDownload(req, res, (req.body as Record<string, unknown> | undefined)?.download_id);
+      sendGeneratedFile(res, file);
     } catch (thrown) {
       if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
       await show(req, res, values, thrown);
