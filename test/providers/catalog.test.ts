@@ -342,3 +342,41 @@ describe('unknown ids', () => {
     expect(error.exitCode).toBe(3);
   });
 });
+
+describe('notes with links, app passwords and local names', () => {
+  test('a note is a text, or a text with a link; an app password and local names are kept', () => {
+    const [provider] = parseProviderFile(
+      `${MINIMAL}localNames: { ru: Пример }
+notes:
+  - { en: Plain note. }
+  - text: { en: Import the root certificate first. }
+    url: https://it.example.edu/certificates
+    link: { en: The certificates }
+appPassword: { url: 'https://account.example.edu/app-passwords' }
+`,
+      'org.yaml',
+    );
+    expect(provider!.notes).toEqual([
+      { text: { en: 'Plain note.' } },
+      { text: { en: 'Import the root certificate first.' }, url: 'https://it.example.edu/certificates', link: { en: 'The certificates' } },
+    ]);
+    expect(provider!.appPassword).toEqual({ url: 'https://account.example.edu/app-passwords' });
+    expect(provider!.localNames).toEqual({ ru: 'Пример' });
+  });
+
+  test.each([
+    ['a note link that is not an address', `${MINIMAL}notes:\n  - { text: Hi there, url: 'not a link' }\n`, 'notes.0'],
+    ['a local name for an unknown language', `${MINIMAL}localNames: { de: Beispiel }\n`, 'localNames'],
+    ['an app password without a URL', `${MINIMAL}appPassword: {}\n`, 'appPassword.url'],
+  ])('%s is refused naming the field', (_, text, field) => {
+    const error = thrown(() => parseProviderFile(text, 'org.yaml'));
+    expect(error.code).toBe('CATALOG_INVALID');
+    expect(error.field).toBe(field);
+  });
+
+  test('the bundled providers link what their notes ask for', () => {
+    expect(bundled.get('nstu').notes[0]!.url).toBe('https://kb.nstu.ru/it:mail:settings');
+    expect(bundled.get('mailru').appPassword?.url).toMatch(/^https:\/\/help\.mail\.ru\//);
+    expect(bundled.get('yandex').localNames?.ru).toBe('Яндекс Почта');
+  });
+});
