@@ -15,6 +15,7 @@ import { TEMPLATES_DIR } from '../i18n.js';
 import { Deliverer, recipientOf } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
+import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { escapeHtml } from './render.js';
@@ -140,7 +141,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
   api.use(authenticate);
 
-  api.post('/jobs', express.raw({ type: () => true, limit: ADMIN_LIMITS.uploadBytes }), async (req, res, next) => {
+  api.post('/jobs', readBody(express.raw({ type: () => true, limit: ADMIN_LIMITS.uploadBytes })), async (req, res, next) => {
     try {
       expire();
       if (!Buffer.isBuffer(req.body) || req.body.length === 0)
