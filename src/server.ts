@@ -86,7 +86,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // workers measured 2,100 signed downloads/s against 1,500 with one (npm run bench -- http).
   const workers = config.web.workers ?? availableParallelism();
   const pool = workers > 0 ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger }) : undefined;
-  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate } : {}) });
+  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate, health: () => pool.health() } : {}) });
   const server: Server = tlsFiles ? createHttpsServer(tlsFiles, app) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
