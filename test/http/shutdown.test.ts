@@ -45,7 +45,7 @@ async function startProcess(workers: string): Promise<Running> {
   const logs: { msg: string; url?: string }[] = [];
   const waiters: { msg: string; resolve(): void }[] = [];
   let pending = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
       const line = JSON.parse(pending.slice(0, end)) as { msg: string; url?: string };
