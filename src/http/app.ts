@@ -10,6 +10,7 @@ import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
 import type { AppDeps, Logger } from './deps.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
+import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
 import { pagesRouter, sendPage, type LinkPayload } from './pages.js';
@@ -54,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId());
-  app.use(requestLog(logger, now));
+  app.use(requestLog(logger, now, deps.config));
   app.use(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
@@ -69,7 +70,10 @@ export function createApp(deps: AppDeps): Express {
   const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
 
   app.use('/assets', express.static(join(TEMPLATES_DIR, 'assets'), { index: false, fallthrough: false, maxAge: '1h' }));
-  app.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
+  app.get('/healthz', (_req, res) => {
+    const answer = healthAnswer(deps.health?.());
+    res.status(answer.status).set('Cache-Control', 'no-store').json(answer.body);
+  });
 
   app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));
   app.use(autodiscoveryRouter(deps));

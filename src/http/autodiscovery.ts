@@ -27,6 +27,7 @@ import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
 import { generate, parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
+import { readBody } from './body.js';
 import { addressFields } from './address-log.js';
 import type { AppDeps, Logger } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
@@ -148,7 +149,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   });
 
   // Outlook (POX) and Exchange ActiveSync clients post to the same path; the request says which.
-  const rawBody = express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES });
+  const rawBody = readBody(express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES }));
   router.post('/autodiscover/autodiscover.xml', rawBody, (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const request = parseAutodiscoverRequest(body);

@@ -1,5 +1,6 @@
 // What the web app is built from; tests pass their own (in-memory catalog, test signer, clock).
 import type { Config } from '../config.js';
+import type { PoolHealth } from '../service/worker-pool.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
 import type { Generate } from './generation.js';
@@ -19,4 +20,6 @@ export interface AppDeps {
   now?: () => number;
   /** Builds and signs files; default: inline. src/server.ts passes a worker-thread pool. */
   generate?: Generate;
+  /** The state of that pool, for /healthz. */
+  health?: () => PoolHealth;
 }
