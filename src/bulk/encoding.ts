@@ -128,7 +128,7 @@ function plausibleCase(word: string): boolean {
 function score(text: string): number {
   let total = 0;
   for (const [word] of text.matchAll(/[^\s,;"'\t|()[\]{}:/\\.!?-]+/gu)) {
-    if (!/[^\x00-\x7f]/.test(word)) continue;
+    if (![...word].some((c) => c > '\x7f')) continue;
     const length = [...word].length;
     const letters = word.match(/\p{L}/gu) ?? [];
     const scripts = new Set(

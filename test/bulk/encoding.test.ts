@@ -83,7 +83,10 @@ describe('staff file encodings', () => {
       unsigned: true,
       defaults: {},
       generator: inlineGenerator({ config: loadConfig({}), catalog: ProviderCatalog.load() }),
-      onPerson: async (person) => void seen.push(person.request.name ?? ''),
+      onPerson: (person) => {
+        seen.push(person.request.name ?? '');
+        return Promise.resolve();
+      },
     });
     expect(summary.ok).toBe(2);
     expect(seen).toEqual(['Иван Петров', 'Ольга Смирнова']);

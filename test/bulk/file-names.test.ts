@@ -86,6 +86,36 @@ describe('file names in bulk output', () => {
   });
 });
 
+/** Two addresses that sanitise alike and whose 8-digit hashes collide too: found by trying local parts made of specials. */
+function collidingPair(): [string, string] {
+  const specials = '!#$%&*+/=?^`{|}~';
+  const seen = new Map<string, string>();
+  for (let n = 1; ; n++) {
+    for (let i = 0; i < specials.length ** n; i++) {
+      const local = Array.from({ length: n }, (_, k) => specials[Math.floor(i / specials.length ** k) % specials.length]).join('');
+      const email = `k${local}@mail.ru`;
+      const name = safeFileName(email, 'mobileconfig');
+      const earlier = seen.get(name);
+      if (earlier) return [earlier, email];
+      seen.set(name, email);
+    }
+  }
+}
+
+describe('a file name taken twice', () => {
+  it('is refused for the second person, never written over the first', async () => {
+    const [first, second] = collidingPair();
+    expect(safeFileName(first, 'mobileconfig')).toBe(safeFileName(second, 'mobileconfig'));
+    writeFileSync(join(tmp.path, 'collide.csv'), `email\r\n${first}\r\n${second}\r\n`);
+    const run = await runCliProcess(['bulk', 'collide.csv', '--out', 'collide.zip', '--unsigned', '--workers', '0'], { cwd: tmp.path, env });
+    expect(run.code).toBe(10);
+    expect(run.stderr).toContain('line 3: email: its file name is already used for line 2 [file-name-taken]');
+    const entries = await readZipEntries(join(tmp.path, 'collide.zip'));
+    expect([...entries.keys()]).toEqual([safeFileName(first, 'mobileconfig'), 'manifest.csv']);
+    expect(emailIn(entries.get(safeFileName(first, 'mobileconfig'))!)).toBe(first);
+  });
+});
+
 describe('file names in the Outlook pack', () => {
   it('the PRF of each person has its own name, and setup.reg imports that one', async () => {
     const names: string[] = [];
