@@ -1,7 +1,7 @@
 // The text encoding of a staff file (WHATWG Encoding Standard labels, as Node's TextDecoder
 // knows them). Bytes are never replaced: a file is UTF-8 (or UTF-16 with its byte order mark),
 // or the person names its encoding; anything else is refused with the line and the likely one.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { MailsetupError } from '../errors.js';
 
 export interface Decoding {
@@ -102,7 +102,7 @@ export class Utf8Check {
       const at = Math.max(0, firstInvalid(body));
       return { byte: body[at]!, line: this.lines + newlines(body, at) + 1 };
     }
-    if (!this.nonAscii && body.some((byte) => byte >= 0x80)) this.nonAscii = true;
+    if (!this.nonAscii && !isAscii(body)) this.nonAscii = true;
     this.lines += newlines(body);
     this.carry = Buffer.from(data.subarray(complete));
     return undefined;

@@ -281,7 +281,8 @@ export function openSink(path: string, options: SinkOptions = {}): OutputSink {
     if (beside.removed.length > 0) options.warn?.(`removed ${beside.removed.length} temporary file(s) left by an interrupted run (${deadRuns(beside)})`);
     return new ZipSink(path, fileTarget(path, options.write), manifestPlace(path, false, options.write));
   }
-  const inside = removeStaleParts(path, () => true);
+  // Inside a folder that may hold other files, only names exactly as temporaryPath makes them.
+  const inside = removeStaleParts(path, (_name, sequenced) => sequenced);
   const removed = beside.removed.length + inside.removed.length;
   const stale: StaleParts = { removed: [...beside.removed, ...inside.removed], pids: [...new Set([...beside.pids, ...inside.pids])] };
   if (beside.removed.some((name) => name.endsWith('.manifest.part')) && !existsSync(join(path, MANIFEST_NAME))) {

@@ -135,7 +135,9 @@ export function processAlive(pid: number): boolean {
 }
 
 /** `name.PID.part`, `name.PID.N.part`, `.name.PID.manifest.part`: what a run writes before its renames. */
-const PART = /^(\.?)(.+?)\.(\d+)(?:\.\d+)?\.(manifest\.)?part$/;
+const PART = /^(\.?)(.+?)\.(\d{1,7})(\.\d+)?\.(manifest\.)?part$/;
+/** Linux's largest process id: a larger number is not one of ours. */
+const PID_MAX = 4194304;
 
 export interface StaleParts {
   removed: string[];
@@ -145,9 +147,10 @@ export interface StaleParts {
 
 /**
  * Removes the temporary files in `dir` that a run which no longer exists left behind (killed, or
- * the machine stopped), for the names `owns` accepts; those of running processes are left alone.
+ * the machine stopped), for the names `owns` accepts (told the final name, and whether the
+ * temporary name has the sequence number `temporaryPath` adds); those of running processes stay.
  */
-export function removeStaleParts(dir: string, owns: (name: string) => boolean): StaleParts {
+export function removeStaleParts(dir: string, owns: (name: string, sequenced: boolean) => boolean): StaleParts {
   const result: StaleParts = { removed: [], pids: [] };
   let names: string[];
   try {
@@ -157,9 +160,9 @@ export function removeStaleParts(dir: string, owns: (name: string) => boolean): 
   }
   for (const name of names) {
     const match = PART.exec(name);
-    if (!match || !owns(match[2]!)) continue;
+    if (!match || !owns(match[2]!, match[4] !== undefined)) continue;
     const pid = Number(match[3]);
-    if (pid === process.pid || processAlive(pid)) continue;
+    if (pid > PID_MAX || pid === process.pid || processAlive(pid)) continue;
     rmSync(join(dir, name), { force: true });
     result.removed.push(name);
     if (!result.pids.includes(pid)) result.pids.push(pid);

@@ -2,8 +2,8 @@
 // finished, a write that fails (or makes no progress) is an IO error naming the file, and what is
 // left is whole: no archive, no torn manifest or journal line.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAll, type WriteFn } from '../../src/cli/io.js';
 import { ManifestWriter } from '../../src/bulk/manifest.js';
@@ -107,5 +107,32 @@ describe('checked writes', () => {
     const reopened = SendState.open(path);
     expect(reopened.isSent('a@mail.ru')).toBe(true);
     reopened.close();
+  });
+});
+
+describe('leftovers of earlier runs', () => {
+  it('removes the temporary files of dead runs only, and never files that merely look alike', () => {
+    const dir = join(tmp.path, 'leftovers');
+    const out = join(dir, 'out');
+    mkdirSync(out, { recursive: true });
+    const dead = spawnSync('true').pid; // a process that has ended
+    const names = {
+      deadZip: `out.zip.${dead}.1.part`,
+      deadManifest: `.out.${dead}.manifest.part`,
+      liveZip: `out.zip.${process.ppid}.1.part`,
+      otherZip: `other.zip.${dead}.1.part`,
+    };
+    for (const name of Object.values(names)) writeFileSync(join(dir, name), 'x');
+    const inside = { dead: `anna@mail.ru.mobileconfig.${dead}.3.part`, download: 'report.2024.part', person: 'anna@mail.ru.mobileconfig' };
+    for (const name of Object.values(inside)) writeFileSync(join(out, name), 'x');
+    const told: string[] = [];
+    void openSink(join(dir, 'out.zip'), { warn: (text) => told.push(text) }).abort();
+    openSink(out, { warn: (text) => told.push(text) });
+    expect(readdirSync(dir).sort()).toEqual([names.liveZip, names.otherZip, 'out'].sort());
+    expect(readdirSync(out).sort()).toEqual([inside.download, inside.person].sort());
+    expect(told).toEqual([
+      `removed 1 temporary file(s) left by an interrupted run (process ${dead})`,
+      `${out} was left without manifest.csv by an interrupted run (process ${dead}); removed its 2 temporary file(s); this run writes manifest.csv for the rows it does`,
+    ]);
   });
 });
