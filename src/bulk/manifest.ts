@@ -1,6 +1,6 @@
 // manifest.csv (RFC 4180): one line per staff row, so an operator can see what became of each.
-import { closeSync, ftruncateSync, openSync } from 'node:fs';
-import { writeAll, writeError, type WriteFn } from '../cli/io.js';
+import { closeSync, openSync } from 'node:fs';
+import { appendWhole, writeError, type WriteFn } from '../cli/io.js';
 
 export const MANIFEST_NAME = 'manifest.csv';
 const MANIFEST_HEADER = ['line', 'email', 'status', 'files', 'error'] as const;
@@ -76,13 +76,10 @@ export class ManifestWriter {
     this.pending = '';
     if (this.fd === undefined) return void this.kept.push(text);
     if (!text) return;
-    const bytes = Buffer.from(text, 'utf8');
     try {
-      writeAll(this.fd, bytes, this.file!.write);
-      this.size += bytes.length;
+      this.size = appendWhole(this.fd, text, this.size, this.file!.write);
     } catch (error) {
-      this.broken = true;
-      ftruncateSync(this.fd, this.size); // no torn line: what is there is whole
+      this.broken = true; // and the file keeps its whole lines
       throw writeError(this.file!.label, error);
     }
   }

@@ -1,6 +1,6 @@
 // What a command may touch besides its arguments (tests pass their own), and writing files so
 // that a failure is an IO error naming the file and leaves no half-written file behind.
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Env } from '../config.js';
 import { MailsetupError } from '../errors.js';
@@ -69,6 +69,25 @@ export function writeAll(fd: number, data: Buffer | string, write: WriteFn = def
     if (!(written > 0)) throw Object.assign(new Error('a write made no progress'), { code: 'ENOSPC' });
     offset += written;
   }
+}
+
+/**
+ * Appends `data` to a file that holds `size` bytes of whole records (lines), and returns the new
+ * size; when the write fails part-way, cuts the file back to `size` so no torn record is left.
+ */
+export function appendWhole(fd: number, data: Buffer | string, size: number, write?: WriteFn): number {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  try {
+    writeAll(fd, bytes, write);
+  } catch (error) {
+    try {
+      ftruncateSync(fd, size);
+    } catch {
+      // a reader skips a torn last line; the write error is what matters
+    }
+    throw error;
+  }
+  return size + bytes.length;
 }
 
 let sequence = 0;

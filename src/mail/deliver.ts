@@ -1,7 +1,7 @@
 // Mailing each person their files: resumable (a person already marked sent is never mailed again),
 // retried with exponential backoff on temporary failures, and reported person by person.
 import { closeSync, openSync } from 'node:fs';
-import { writeAll, writeError } from '../cli/io.js';
+import { appendWhole, writeError } from '../cli/io.js';
 import { asMailsetupError, MailsetupError } from '../errors.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { Language } from '../model/provider.js';
@@ -92,6 +92,7 @@ export class Deliverer {
   private readonly active = new Set<Promise<void>>();
   private readonly report: DeliveryReport = { sent: 0, alreadySent: 0, failed: 0, dryRun: 0, failures: [] };
   private readonly reportFd: number | undefined;
+  private reportSize = 0;
   private fatal: Error | undefined;
   private closed = false;
   private unreachable = 0;
@@ -106,7 +107,7 @@ export class Deliverer {
     if (options.reportPath) {
       try {
         this.reportFd = openSync(options.reportPath, 'w', 0o644);
-        writeAll(this.reportFd, `\uFEFF${csvLine(REPORT_HEADER)}`);
+        this.reportSize = appendWhole(this.reportFd, `\uFEFF${csvLine(REPORT_HEADER)}`, 0);
       } catch (error) {
         if (this.reportFd !== undefined) closeSync(this.reportFd);
         throw writeError(options.reportPath, error, 'report');
@@ -139,7 +140,11 @@ export class Deliverer {
     }
     if (this.reportFd === undefined || this.fatal) return;
     try {
-      writeAll(this.reportFd, csvLine([outcome.line, outcome.email, outcome.status, outcome.attempts, outcome.error ?? '']));
+      this.reportSize = appendWhole(
+        this.reportFd,
+        csvLine([outcome.line, outcome.email, outcome.status, outcome.attempts, outcome.error ?? '']),
+        this.reportSize,
+      );
     } catch (error) {
       this.fatal = writeError(this.options.reportPath!, error, 'report');
     }

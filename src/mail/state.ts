@@ -2,10 +2,10 @@
 // whole and fsync'd), compacted into a fresh file by write-then-rename when opened. A crash can
 // only lose or tear the last line, which the reader ignores; a write that fails (a full disk) is
 // cut back to the last whole line and reported as an IO error naming the file.
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname } from 'node:path';
-import { processAlive, removeStaleParts, writeAll, writeError, writeFileAtomic, type WriteFn } from '../cli/io.js';
+import { appendWhole, processAlive, removeStaleParts, writeAll, writeError, writeFileAtomic, type WriteFn } from '../cli/io.js';
 import { MailsetupError } from '../errors.js';
 
 export type SendStatus = 'sending' | 'sent' | 'failed';
@@ -143,19 +143,12 @@ export class SendState implements SendLedger {
   record(record: SendRecord): void {
     const entry = { ...record, email: record.email.toLowerCase() };
     if (this.fd === undefined) throw new Error('send state is closed');
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
     try {
-      writeAll(this.fd, line, this.write);
+      this.size = appendWhole(this.fd, `${JSON.stringify(entry)}\n`, this.size, this.write);
       fsyncSync(this.fd);
     } catch (error) {
-      try {
-        ftruncateSync(this.fd, this.size); // no torn line: the reader would skip it, but a later append would follow it
-      } catch {
-        // the cut is best effort; the reader skips a torn line
-      }
       throw writeError(this.path, error, 'state');
     }
-    this.size += line.length;
     this.records.set(entry.email, entry);
   }
 
