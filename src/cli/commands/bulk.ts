@@ -96,7 +96,9 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   if (staff) {
     const seen = new Map<string, number>();
     const defaults: RowDefaults = { device, type, language, provider: run.string('provider'), variant: run.string('variant') };
-    for await (const row of readStaff(source(run, staff))) {
+    const staffSource = source(run, staff);
+    checkStaffFile(staffSource, '--encoding');
+    for await (const row of readStaff(staffSource)) {
       const checked = checkRow(row, defaults, seen);
       if (!checked.ok) {
         failures.push({ line: checked.line, error: describeRowError(checked.error) });
@@ -249,17 +251,22 @@ ${SIGNING_USAGE}
       const statePath = run.string('state') ? resolveOutput(run.io, run.string('state')!) : `${base}.send-state.jsonl`;
       const state = dryRun ? undefined : SendState.open(statePath);
       if (state) stateNote = statePath;
-      deliverer = new Deliverer({
-        transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
-        state,
-        from,
-        organization: config.organization,
-        retries,
-        backoffMs: retryDelay * 1000,
-        concurrency: connections,
-        reportPath: dryRun ? undefined : `${base}.send-report.csv`,
-        log: (text) => run.io.stdout(text),
-      });
+      try {
+        deliverer = new Deliverer({
+          transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
+          state,
+          from,
+          organization: config.organization,
+          retries,
+          backoffMs: retryDelay * 1000,
+          concurrency: connections,
+          reportPath: dryRun ? undefined : `${base}.send-report.csv`,
+          log: (text) => run.io.stdout(text),
+        });
+      } catch (error) {
+        state?.close(); // the report cannot be written: release the state's lock
+        throw error;
+      }
       if (!dryRun) run.io.stderr(`mailsetup: sending through ${redactSmtpUrl(smtpUrl!)} as ${from}\n`);
     }
 
@@ -308,7 +315,7 @@ ${SIGNING_USAGE}
       }
       return summary.failed > 0 || (report?.failed ?? 0) > 0 ? ERROR_CODES.PARTIAL_FAILURE.exitCode : 0;
     } catch (error) {
-      // Nothing half-made is left behind (the run itself cleans up what it started writing).
+      // Nothing half-written is left: an archive is removed, a folder keeps whole files and their manifest.
       await sink?.abort();
       throw error;
     } finally {
