@@ -10,16 +10,9 @@ import { loadConfig, type Config, type Env } from './config.js';
 import { asMailsetupError, MailsetupError } from './errors.js';
 import { createApp } from './http/app.js';
 import { startGenerationPool } from './http/generation.js';
-import type { Logger } from './http/deps.js';
+import { jsonLogger, type Logger } from './logger.js';
 import { ProviderCatalog } from './providers/catalog.js';
 import { signerFromConfig } from './signing/index.js';
-
-/** One JSON object per line: easy for journald, Docker and log shippers. */
-export function jsonLogger(write: (line: string) => void, now: () => number = Date.now): Logger {
-  const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
-    write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields })}\n`);
-  return { info: line('info'), warn: line('warn'), error: line('error') };
-}
 
 export interface StartOptions {
   env?: Env;

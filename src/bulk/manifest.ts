@@ -1,6 +1,7 @@
 // manifest.csv (RFC 4180): one line per staff row, so an operator can see what became of each.
 import { closeSync, openSync } from 'node:fs';
-import { appendWhole, writeError, type WriteFn } from '../cli/io.js';
+import { csvLine } from '../csv.js';
+import { appendWhole, writeError, type WriteFn } from '../files.js';
 
 export const MANIFEST_NAME = 'manifest.csv';
 const MANIFEST_HEADER = ['line', 'email', 'status', 'files', 'error'] as const;
@@ -11,20 +12,6 @@ export interface ManifestEntry {
   status: 'ok' | 'error';
   files: readonly string[];
   error?: string | undefined;
-}
-
-/**
- * A CSV cell: quoted when needed, and a leading = + - @ defused with an apostrophe, because
- * spreadsheet programs run such cells as formulas (CSV injection).
- */
-export function csvCell(value: string | number): string {
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function csvLine(values: readonly (string | number)[]): string {
-  return `${values.map(csvCell).join(',')}\r\n`;
 }
 
 function manifestLine(entry: ManifestEntry): string {

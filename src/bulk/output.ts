@@ -6,7 +6,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { MailsetupError } from '../errors.js';
-import { moveFile, removeStaleParts, temporaryPath, writeAll, writeError, writeFileAtomic, type StaleParts, type WriteFn } from '../cli/io.js';
+import { moveFile, removeStaleParts, temporaryPath, writeAll, writeError, writeFileAtomic, type StaleParts, type WriteFn } from '../files.js';
 import { ZipStreamWriter } from '../formats/zip.js';
 import { MANIFEST_NAME, type ManifestFile } from './manifest.js';
 

@@ -8,7 +8,8 @@ import { TEMPLATES_DIR, translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
-import type { AppDeps, Logger } from './deps.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { AppDeps } from './deps.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
@@ -17,8 +18,6 @@ import { pagesRouter, sendPage, type LinkPayload } from './pages.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'none'"],
@@ -46,7 +45,7 @@ function generationLimiter(perMinute: number): RequestHandler {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const web = deps.config.web;
   const app = express();

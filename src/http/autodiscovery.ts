@@ -29,7 +29,8 @@ import { generate, parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
 import { readBody } from './body.js';
 import { addressFields } from './address-log.js';
-import type { AppDeps, Logger } from './deps.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { sendGeneratedFile } from './send-file.js';
 
@@ -50,8 +51,6 @@ type V2Protocol = (typeof V2_PROTOCOLS)[number];
 
 /** `GET /dns/:domain?format=`: the zone snippet as text, JSON, or the page. */
 const DNS_FORMATS = ['text', 'json', 'html'] as const;
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
 
 /** A query value as one string; repeated or nested values are refused rather than guessed at. */
 function queryValue(req: Request, name: string, { caseInsensitive = false } = {}): string | undefined {
@@ -123,7 +122,7 @@ function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
 
 export function autodiscoveryRouter(deps: AppDeps): Router {
   const { catalog, config } = deps;
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const router = Router();
   const autoconfigs = new Map<string, string>();
 

@@ -3,13 +3,8 @@ import type { Config } from '../config.js';
 import type { PoolHealth } from '../service/worker-pool.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
+import type { Logger } from '../logger.js';
 import type { Generate } from './generation.js';
-
-export interface Logger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
 
 export interface AppDeps {
   config: Readonly<Config>;

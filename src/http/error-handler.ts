@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { asMailsetupError, MailsetupError } from '../errors.js';
 import { knownBodyError } from './body.js';
-import type { Logger } from './deps.js';
+import type { Logger } from '../logger.js';
 import { locals } from './middleware.js';
 import { webError } from './web-error.js';
 

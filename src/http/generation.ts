@@ -1,7 +1,7 @@
 // How the web app turns a request into a file: inline (tests, small sites), or on a pool of
 // worker threads so building and signing profiles never runs on the event loop that serves HTTP.
 import type { Env } from '../config.js';
-import type { Logger } from './deps.js';
+import type { Logger } from '../logger.js';
 import type { GenerateRequest } from '../model/request.js';
 import { generate, type GeneratedFile, type ServiceDeps } from '../service/generate.js';
 import { asBuffer, startWorkerPool, workerEnv, workerScript, type PoolHealth } from '../service/worker-pool.js';

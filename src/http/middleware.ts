@@ -7,7 +7,7 @@ import { isLanguage, negotiateLanguage } from '../i18n.js';
 import type { Config } from '../config.js';
 import type { Language } from '../model/provider.js';
 import { loggedPath } from './address-log.js';
-import type { Logger } from './deps.js';
+import type { Logger } from '../logger.js';
 
 export const LANGUAGE_COOKIE = 'mailsetup_lang';
 const REQUEST_ID = /^[\w.:-]{1,64}$/;

@@ -1,11 +1,11 @@
 // Mailing each person their files: resumable (a person already marked sent is never mailed again),
 // retried with exponential backoff on temporary failures, and reported person by person.
 import { closeSync, openSync } from 'node:fs';
-import { appendWhole, writeError } from '../cli/io.js';
+import { appendWhole, writeError } from '../files.js';
 import { asMailsetupError, MailsetupError } from '../errors.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { Language } from '../model/provider.js';
-import { csvLine } from '../bulk/manifest.js';
+import { csvLine } from '../csv.js';
 import type { PersonFiles } from '../bulk/run.js';
 import { DEFAULTS } from '../model/defaults.js';
 import type { EmailParts } from '../model/rules.js';

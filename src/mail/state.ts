@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname } from 'node:path';
-import { appendWhole, processAlive, removeStaleParts, writeAll, writeError, writeFileAtomic, type WriteFn } from '../cli/io.js';
+import { appendWhole, processAlive, removeStaleParts, writeAll, writeError, writeFileAtomic, type WriteFn } from '../files.js';
 import { MailsetupError } from '../errors.js';
 
 export type SendStatus = 'sending' | 'sent' | 'failed';

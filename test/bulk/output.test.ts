@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAll, type WriteFn } from '../../src/cli/io.js';
+import { writeAll, type WriteFn } from '../../src/files.js';
 import { ManifestWriter } from '../../src/bulk/manifest.js';
 import { openSink } from '../../src/bulk/output.js';
 import { SendState } from '../../src/mail/state.js';
