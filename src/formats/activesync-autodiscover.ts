@@ -7,6 +7,7 @@ import { parseEmail, type EmailParts } from '../model/rules.js';
 import { AUTODISCOVER_RESPONSE_NS } from './autodiscover.js';
 import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 /** ActiveSync's fixed virtual directory on every Exchange server. */
 export const ACTIVESYNC_PATH = '/Microsoft-Server-ActiveSync';
@@ -45,5 +46,5 @@ export function buildActiveSyncAutodiscoverResponse(account: Account, options: A
   server.ele('Url').txt(url);
   // Exchange repeats the URL as the server's Name; clients that show a server name read it.
   server.ele('Name').txt(url);
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, 'activesync-autodiscover');
 }

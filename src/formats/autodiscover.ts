@@ -10,6 +10,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { Account, MailServer, SocketType } from '../model/account.js';
 import type { FormatContext } from './context.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export const AUTODISCOVER_RESPONSE_NS = 'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006';
 export const AUTODISCOVER_OUTLOOK_RESPONSE_NS = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a';
@@ -78,7 +79,7 @@ export function buildAutodiscoverResponse(account: Account, options: Autodiscove
     const samePerson = outgoing.auth !== 'none' && incoming.auth !== 'none' && outgoing.username === incoming.username;
     protocol(element, 'SMTP', outgoing, 'outgoing', samePerson);
   }
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, FORMAT);
 }
 
 /** The `autodiscover` format: the response Outlook would get for this person. */

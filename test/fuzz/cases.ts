@@ -145,7 +145,7 @@ const localPieces = fc.oneof(
   { weight: 6, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}$/) },
   { weight: 3, arbitrary: pick(['%EMAILDOMAIN%', '%EMAILADDRESS%', '%EMAILLOCALPART%', '%REALNAME%', '%X%', '%']) },
   { weight: 2, arbitrary: pick(['$&', '$1', '$$', '$`', "$'", '$']) },
-  { weight: 3, arbitrary: pick(['&', "'", '#', '!', '*', '+', '/', '=', '?', '^', '_', '`', '{', '|', '}', '~', '-', '.']) },
+  { weight: 3, arbitrary: pick(['&', "'", '#', '!', '*', '+', '/', '=', '?', '^', '_', '`', '{', '|', '}', '~', '-', 'a.b']) },
   { weight: 2, arbitrary: pick(['анна', 'åsa', 'josé', 'e\u0301', '王', '😀']) },
   { weight: 1, arbitrary: pick(BIDI.filter((b) => !/\s/u.test(b))) },
   { weight: 1, arbitrary: pick(['\ufffe', '\uffff', '\ud800', '\n', '\u0001', ' ', '"', '<', ';', '\\', '..']) },

@@ -427,11 +427,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FormatReport[]> {
 
 /** The report as a table, with examples of broken cases. */
 export function formatReports(reports: readonly FormatReport[]): string {
-  const lines = [`${'format'.padEnd(14)}${'cases'.padStart(8)}${'refused'.padStart(9)}${'correct'.padStart(9)}${'broken'.padStart(8)}`];
+  const lines: string[] = [`${'format'.padEnd(14)}${'cases'.padStart(8)}${'refused'.padStart(9)}${'correct'.padStart(9)}${'broken'.padStart(8)}`];
   for (const r of reports)
     lines.push(
       `${r.format.padEnd(14)}${String(r.cases).padStart(8)}${String(r.refused).padStart(9)}${String(r.correct).padStart(9)}${String(r.broken).padStart(8)}`,
     );
+  for (const r of reports) {
+    const top = Object.entries(r.rules)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([rule, n]) => `${rule} ${n}`);
+    lines.push(`${r.format} refusals: ${top.join(', ')}`);
+  }
   for (const r of reports) {
     for (const example of r.examples) lines.push('', `broken ${r.format}: ${JSON.stringify(example.body)}`, `  ${example.reason}`);
   }

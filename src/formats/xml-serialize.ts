@@ -1,0 +1,62 @@
+// The one way our xmlbuilder2 documents become text: every text node and attribute value goes
+// through the shared text rule, and `&` always comes back as `&`.
+//
+// xmlbuilder2 (4.x) does not escape an `&` that starts something shaped like a reference
+// (`&lt;`, `&#10;`, `&foo;`): typed text such as `x&#10;y` would come back with a line break,
+// `&lt;` as `<`, and `&foo;` would make the document not well-formed. Turning every `&` into
+// `&amp;` first gives it only `&amp;` to see, which it leaves alone. Whether the library needs
+// this is checked once: a version that escapes every `&` itself is not escaped twice.
+import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
+import { oneLineValue } from './value-guard.js';
+
+const KEEPS_REFERENCES = create().ele('t').txt('&amp;').end({ headless: true }) === '<t>&amp;</t>';
+
+// The parts of the DOM xmlbuilder2 builds on that are used here.
+interface DomNode {
+  nodeType: number;
+  childNodes: ArrayLike<DomNode>;
+}
+interface DomText extends DomNode {
+  data: string;
+}
+interface DomElement extends DomNode {
+  localName: string;
+  attributes: ArrayLike<{ name: string; value: string }>;
+}
+
+const ELEMENT = 1;
+const TEXT = 3;
+
+const escapeAmpersands = (text: string) => (KEEPS_REFERENCES ? text.replaceAll('&', '&amp;') : text);
+
+/** Checks and prepares every text and attribute below `node`, named by its element path. */
+function prepare(node: DomNode, path: string, format: string): void {
+  if (node.nodeType === TEXT) {
+    const text = node as DomText;
+    text.data = escapeAmpersands(oneLineValue(text.data, path, format));
+    return;
+  }
+  if (node.nodeType === ELEMENT) {
+    const element = node as DomElement;
+    for (const attribute of Array.from(element.attributes)) {
+      // Namespace declarations are ours, not input.
+      if (attribute.name === 'xmlns' || attribute.name.startsWith('xmlns:')) continue;
+      attribute.value = escapeAmpersands(oneLineValue(attribute.value, `${path}@${attribute.name}`, format));
+    }
+  }
+  for (const child of Array.from(node.childNodes)) {
+    prepare(child, child.nodeType === ELEMENT ? `${path}/${(child as DomElement).localName}` : path, format);
+  }
+}
+
+/**
+ * The document `builder` belongs to, as UTF-8 text (two-space indent, LF, final newline). Call
+ * it once per document: it escapes the document's text in place.
+ */
+export function serializeXml(builder: XMLBuilder, format: string): string {
+  const document = builder.doc();
+  const root = (document.node as unknown as { documentElement: DomElement }).documentElement;
+  prepare(root, root.localName, format);
+  return `${document.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+}
