@@ -131,14 +131,13 @@ describe('logins: placeholders are filled in the template only', () => {
   });
 
   test.each([
-    ['mail.ru', '%EMAILDOMAIN%@mail.ru'],
-    ['nstu', '~$&@nstu.ru'],
-  ])('through the service (%s): the profile logs in with what the address says', (_, address) => {
+    ['%EMAILDOMAIN%@mail.ru', '%EMAILDOMAIN%@mail.ru'],
+    ['~$&@nstu.ru', '~$&@corp.nstu.ru'],
+    ["$'x@nstu.ru", "$'x@corp.nstu.ru"],
+  ])('through the service, %s logs in as %s', (address, login) => {
     const file = produce({ email: address, format: 'prf' });
-    const expected = expandLogin(address.endsWith('@nstu.ru') ? '%EMAILLOCALPART%@corp.nstu.ru' : '%EMAILADDRESS%', email(address));
-    expect(expected).not.toContain('mail.ru@mail.ru');
-    expect(prfValues(file.body).IMAPUserName).toBe(expected);
-    expect(file.resolved.account.incoming?.username).toBe(expected);
+    expect(prfValues(file.body).IMAPUserName).toBe(login);
+    expect(file.resolved.account.incoming?.username).toBe(login);
   });
 
   test('an address that looks like a placeholder is a value, not a template', () => {
