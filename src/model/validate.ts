@@ -68,14 +68,11 @@ const withoutPrefix = (message: string, field: string | undefined) => (field && 
 /** The same refusal naming other fields (message, field and every detail); other errors pass unchanged. */
 export function renameFields(thrown: unknown, rename: (field: string) => string): unknown {
   if (!(thrown instanceof MailsetupError) || thrown.code === 'INTERNAL') return thrown;
-  const details = thrown.details.map((d) => ({ field: rename(d.field), rule: d.rule, message: withoutPrefix(d.message, d.field) }));
+  const renamed = thrown.details.map((d) => ({ field: rename(d.field), rule: d.rule, message: withoutPrefix(d.message, d.field) }));
+  // Two account fields can come from one request field (the incoming and outgoing login): say it once.
+  const details = renamed.filter((d, i) => renamed.findIndex((o) => o.field === d.field && o.rule === d.rule) === i);
   const field = thrown.field === undefined ? undefined : rename(thrown.field);
-  if (field === thrown.field && details.every((d, i) => d.field === thrown.details[i]!.field)) return thrown;
-  const message =
-    details.length > 1
-      ? details.map((d) => `${d.field}: ${d.message}`).join('; ')
-      : field
-        ? `${field}: ${withoutPrefix(thrown.message, thrown.field)}`
-        : thrown.message;
+  if (field === thrown.field && details.length === thrown.details.length && details.every((d, i) => d.field === thrown.details[i]!.field)) return thrown;
+  const message = details.length > 0 ? details.map((d) => `${d.field}: ${d.message}`).join('; ') : thrown.message;
   return new MailsetupError(thrown.code, message, { ...(field ? { field } : {}), ...(thrown.rule ? { rule: thrown.rule } : {}), details });
 }

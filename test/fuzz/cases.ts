@@ -138,7 +138,10 @@ const loginPieces = fc.oneof(
 export const loginArb = fc.oneof(
   { weight: 12, arbitrary: textOf(loginPieces, 5) },
   { weight: 2, arbitrary: fc.tuple(textOf(loginPieces, 3), fc.oneof(uncarryable, fc.constant(' ')), textOf(loginPieces, 2)).map((p) => p.join('')) },
-  { weight: 1, arbitrary: fc.oneof(fc.constant('%EMAILADDRESS%'.repeat(20)), fc.constant('l'.repeat(257)), fc.constant('%EMAILADDRESS%%EMAILADDRESS%')) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('%EMAILADDRESS%'.repeat(20), 'l'.repeat(257), 'l'.repeat(10_000), '%EMAILADDRESS%%EMAILADDRESS%', '%EMAILADDRESS%'.repeat(4)),
+  },
 );
 
 const localPieces = fc.oneof(
@@ -174,7 +177,17 @@ const address = (domains: fc.Arbitrary<string>) =>
     { weight: 20, arbitrary: fc.tuple(localArb, domains).map(([local, domain]) => `${local}@${domain}`) },
     { weight: 1, arbitrary: fc.tuple(localArb, domains).map(([local, domain]) => ` ${local}@${domain} `) },
     { weight: 1, arbitrary: fc.tuple(localArb, pick(BAD_DOMAINS)).map(([local, domain]) => `${local}@${domain}`) },
-    { weight: 1, arbitrary: pick(['', 'no-at-sign', '@nstu.ru', 'x@', `${'l'.repeat(64)}@${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.ru`]) },
+    {
+      weight: 1,
+      arbitrary: pick([
+        '',
+        'no-at-sign',
+        '@nstu.ru',
+        'x@',
+        `${'l'.repeat(64)}@${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}.ru`,
+        `${'l'.repeat(10_000)}@nstu.ru`,
+      ]),
+    },
   );
 
 const HOSTS = [
@@ -188,7 +201,20 @@ const HOSTS = [
   'xn--80a1acny.xn--p1ai',
   'a.b-c.example',
 ];
-const BAD_HOSTS = ['imap example.org', 'imap&amp;.org', '<x>', 'host\n', '', ' ', 'a_b.org', '-x.org', 'h\uffff.org', '[::1]', 'x'.repeat(300)];
+const BAD_HOSTS = [
+  'imap example.org',
+  'imap&amp;.org',
+  '<x>',
+  'host\n',
+  '',
+  ' ',
+  'a_b.org',
+  '-x.org',
+  'h\uffff.org',
+  '[::1]',
+  'x'.repeat(300),
+  `${'h'.repeat(10_000)}.org`,
+];
 
 const hostArb = fc.oneof({ weight: 10, arbitrary: pick(HOSTS) }, { weight: 2, arbitrary: pick(BAD_HOSTS) });
 

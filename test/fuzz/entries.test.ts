@@ -58,17 +58,14 @@ describe('strict ports', () => {
 
   // The form trims what people type in its boxes (so " 993" is 993 there), then the same rule applies.
   test.each(['0x3e1', '1e3', '+993', '993.0'])('the web form shows %j as an error next to the port field', async (port) => {
-    const res = await request(app)
-      .post('/download')
-      .type('form')
-      .send({
-        email: 'anna@example.se',
-        device: 'ios',
-        incoming_host: 'imap.example.se',
-        incoming_port: port,
-        outgoing_host: 'smtp.example.se',
-        language: 'en',
-      });
+    const res = await request(app).post('/download').type('form').send({
+      email: 'anna@example.se',
+      device: 'ios',
+      incoming_host: 'imap.example.se',
+      incoming_port: port,
+      outgoing_host: 'smtp.example.se',
+      language: 'en',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toContain('<a href="#incoming_port">A port is a whole number from 1 to 65535.</a>');
   });

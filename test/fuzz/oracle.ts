@@ -217,6 +217,8 @@ export function expectationOf(fuzzCase: FuzzCase): Expectation {
         socket: (manual[role].socket as 'SSL' | 'STARTTLS' | 'plain' | undefined) ?? 'SSL',
       }))
     : undefined;
+  // The API takes bodies up to 16 KB; only a body with a field far over its limit is bigger.
+  if (Buffer.byteLength(JSON.stringify(body)) > 16 * 1024) refusals.push({ field: 'body', rules: ['body-size'] });
   if (refusals.length > 0 || !parts) return { refusals };
 
   const providerId = typeof body.provider === 'string' ? body.provider : manual ? undefined : DOMAIN_PROVIDER[parts.asciiDomain];

@@ -37,6 +37,8 @@ function run(command: string, args: string[], input: string): Promise<{ code: nu
       if (error && typeof error.code !== 'number') reject(error);
       else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
+    // A reader that does not read its input (xmllint) may exit before it is written.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(input);
   });
 }
