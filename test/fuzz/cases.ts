@@ -295,7 +295,7 @@ const manualCase = fc.record({
 export function caseArb(format: FuzzFormat): fc.Arbitrary<FuzzCase> {
   return fc
     .oneof({ weight: 4, arbitrary: catalogCase }, { weight: 3, arbitrary: rackcorpCase }, { weight: 3, arbitrary: manualCase })
-    .map((fields) => ({ format, body: clean({ ...fields, format, unsigned: true }) as Record<string, unknown> }));
+    .map((fields) => ({ format, body: clean({ ...fields, format, unsigned: true }) }));
 }
 
 /** `count` cases for one format, the same for the same seed. */

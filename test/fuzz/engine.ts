@@ -84,8 +84,8 @@ function checkPlist(parsed: unknown, v: ExpectedValues): Problems {
   const top = parsed as Record<string, unknown>;
   const payload = ((top.PayloadContent as Record<string, unknown>[] | undefined) ?? [])[0] ?? {};
   for (const key of ['PayloadDisplayName', 'PayloadDescription']) {
-    if (typeof top[key] !== 'string' || !(top[key] as string).includes(v.address))
-      problems.push(`${key} ${JSON.stringify(top[key])} lacks ${JSON.stringify(v.address)}`);
+    const text = top[key];
+    if (typeof text !== 'string' || !text.includes(v.address)) problems.push(`${key} ${JSON.stringify(top[key])} lacks ${JSON.stringify(v.address)}`);
   }
   same(problems, 'EmailAddress', payload.EmailAddress, v.ascii);
   if (v.kind === 'exchange') {

@@ -45,6 +45,7 @@ export interface Expectation {
 
 // The documented text rule: controls and line breaks are refused everywhere; so is what XML 1.0
 // cannot carry (U+FFFE, U+FFFF, unpaired surrogates).
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const NOT_XML = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;

@@ -34,7 +34,7 @@ export function repoRoot(): string {
 function run(command: string, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, { maxBuffer: 1024 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
+      if (error && typeof error.code !== 'number') reject(new Error(`${command} could not run: ${error.message}`));
       else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
     // A reader that does not read its input (xmllint) may exit before it is written.
@@ -47,7 +47,7 @@ function run(command: string, args: string[], input: string): Promise<{ code: nu
 async function inChunks<T, R>(items: readonly T[], size: number, parallel: number, work: (chunk: readonly T[]) => Promise<R[]>): Promise<R[]> {
   const chunks: (readonly T[])[] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  const results: R[][] = new Array(chunks.length);
+  const results: R[][] = chunks.map(() => []);
   let next = 0;
   const worker = async () => {
     while (next < chunks.length) {

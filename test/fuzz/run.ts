@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { FUZZ_FORMATS, type FuzzFormat } from './cases.js';
 import { formatReports, runFuzz } from './engine.js';
 import { repoRoot } from './readers.js';
-import { serviceTarget } from './service-target.js';
+import { serviceTarget, type ServiceModules } from './service-target.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,9 +32,16 @@ if (unknown.length > 0) {
   process.exit(64);
 }
 
-// The build in dist/, as the server runs it.
-const dist = (path: string) => import(pathToFileURL(join(repoRoot(), 'dist', path)).href);
-const [service, configModule, catalogModule] = await Promise.all([dist('service/generate.js'), dist('config.js'), dist('providers/catalog.js')]);
+// The build in dist/, as the server runs it (only what is used here is described).
+type Service = Pick<ServiceModules, 'parseGenerateRequest' | 'generate'>;
+type ConfigModule = { loadConfig(env: Record<string, string>): unknown };
+type CatalogModule = { ProviderCatalog: { load(options: object): unknown } };
+const dist = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(repoRoot(), 'dist', path)).href)) as T;
+const [service, configModule, catalogModule] = await Promise.all([
+  dist<Service>('service/generate.js'),
+  dist<ConfigModule>('config.js'),
+  dist<CatalogModule>('providers/catalog.js'),
+]);
 const config = configModule.loadConfig({ MAILSETUP_ORG_NAME: 'Fuzz University IT', MAILSETUP_ORG_ID: 'edu.fuzz.mail' });
 const catalog = catalogModule.ProviderCatalog.load({});
 const target = serviceTarget({ parseGenerateRequest: service.parseGenerateRequest, generate: service.generate, config, catalog });

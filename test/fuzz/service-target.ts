@@ -12,7 +12,7 @@ export interface ServiceModules {
 
 /** What the API does with a JSON body: the same parser, the same generate call, errors as its JSON. */
 export function serviceTarget(modules: ServiceModules): Target {
-  return async (body): Promise<Outcome> => {
+  const run = (body: Record<string, unknown>): Outcome => {
     try {
       const request = modules.parseGenerateRequest({ language: 'en', ...body });
       return { ok: true, body: modules.generate(request, { config: modules.config, catalog: modules.catalog }).body };
@@ -24,4 +24,5 @@ export function serviceTarget(modules: ServiceModules): Target {
       return { ok: false, error: { code: error.code, field: error.field, rule: error.rule, message: error.message ?? '', details: error.details } };
     }
   };
+  return (body) => Promise.resolve(run(body));
 }
