@@ -15,7 +15,8 @@ const KEEPS_REFERENCES = create().ele('t').txt('&amp;').end({ headless: true }) 
 // The parts of the DOM xmlbuilder2 builds on that are used here.
 interface DomNode {
   nodeType: number;
-  childNodes: ArrayLike<DomNode>;
+  firstChild: DomNode | null;
+  nextSibling: DomNode | null;
 }
 interface DomText extends DomNode {
   data: string;
@@ -28,24 +29,32 @@ interface DomElement extends DomNode {
 const ELEMENT = 1;
 const TEXT = 3;
 
-const escapeAmpersands = (text: string) => (KEEPS_REFERENCES ? text.replaceAll('&', '&amp;') : text);
+/** The text checked, and with every `&` as `&amp;` when the library would leave some raw. */
+function prepared(text: string, field: string, format: string): string {
+  oneLineValue(text, field, format);
+  return KEEPS_REFERENCES && text.includes('&') ? text.replaceAll('&', '&amp;') : text;
+}
 
 /** Checks and prepares every text and attribute below `node`, named by its element path. */
 function prepare(node: DomNode, path: string, format: string): void {
   if (node.nodeType === TEXT) {
     const text = node as DomText;
-    text.data = escapeAmpersands(oneLineValue(text.data, path, format));
+    const data = prepared(text.data, path, format);
+    // Only changed text is written back: the DOM's setter is costly.
+    if (data !== text.data) text.data = data;
     return;
   }
   if (node.nodeType === ELEMENT) {
     const element = node as DomElement;
-    for (const attribute of Array.from(element.attributes)) {
+    for (let i = 0; i < element.attributes.length; i++) {
+      const attribute = element.attributes[i]!;
       // Namespace declarations are ours, not input.
       if (attribute.name === 'xmlns' || attribute.name.startsWith('xmlns:')) continue;
-      attribute.value = escapeAmpersands(oneLineValue(attribute.value, `${path}@${attribute.name}`, format));
+      const value = prepared(attribute.value, `${path}@${attribute.name}`, format);
+      if (value !== attribute.value) attribute.value = value;
     }
   }
-  for (const child of Array.from(node.childNodes)) {
+  for (let child = node.firstChild; child; child = child.nextSibling) {
     prepare(child, child.nodeType === ELEMENT ? `${path}/${(child as DomElement).localName}` : path, format);
   }
 }
