@@ -1,8 +1,9 @@
 // `npm run fuzz -- --cases 10000`: hostile requests through every format, checked with the real
 // parsers; prints per format how many cases were refused, correct and broken. Exits 1 when any
 // case is broken. Options: --cases N (per format, default 1000), --seed N, --format ID
-// (repeatable), --examples N (broken cases shown per format).
-import { join } from 'node:path';
+// (repeatable), --examples N (broken cases shown per format), --dist DIR (another build to try,
+// e.g. of an earlier commit; default: this repository's dist/).
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FUZZ_FORMATS, type FuzzFormat } from './cases.js';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '10' },
     format: { type: 'string', multiple: true },
     examples: { type: 'string', default: '5' },
+    dist: { type: 'string' },
   },
 });
 
@@ -36,7 +38,8 @@ if (unknown.length > 0) {
 type Service = Pick<ServiceModules, 'parseGenerateRequest' | 'generate'>;
 type ConfigModule = { loadConfig(env: Record<string, string>): unknown };
 type CatalogModule = { ProviderCatalog: { load(options: object): unknown } };
-const dist = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(repoRoot(), 'dist', path)).href)) as T;
+const distDir = resolve(values.dist ?? join(repoRoot(), 'dist'));
+const dist = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(distDir, path)).href)) as T;
 const [service, configModule, catalogModule] = await Promise.all([
   dist<Service>('service/generate.js'),
   dist<ConfigModule>('config.js'),
