@@ -59,7 +59,8 @@ const REQUEST_FIELD: Readonly<Record<string, string>> = {
  * when they typed none, a value made from their `email`.
  */
 export function requestFieldOf(accountField: string, loginTyped = true): string {
-  if (/^(incoming|outgoing|exchange)\.username$/.test(accountField)) return loginTyped ? 'login' : 'email';
+  // `servers.N.username` is how autoconfig numbers the servers it lists.
+  if (/^(incoming|outgoing|exchange|servers\.\d+)\.username$/.test(accountField)) return loginTyped ? 'login' : 'email';
   return REQUEST_FIELD[accountField] ?? accountField;
 }
 
