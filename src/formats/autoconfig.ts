@@ -18,6 +18,7 @@ import { ewsUrl } from './activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
 import type { FormatContext } from './context.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export const AUTOCONFIG_VERSION = '1.1';
 
@@ -29,7 +30,12 @@ export interface AutoconfigOptions {
   /** Replaces `%REALNAME%` where a provider's login template uses it. */
   realName?: string;
   /** The person's resolved servers: written first, exactly as given, before the provider's others. */
-  preferred?: { incoming?: MailServer | undefined; outgoing?: MailServer | undefined; incomingProtocol?: 'imap' | 'pop3' };
+  preferred?: {
+    incoming?: MailServer | undefined;
+    outgoing?: MailServer | undefined;
+    incomingProtocol?: 'imap' | 'pop3';
+    exchangeUsername?: string | undefined;
+  };
 }
 
 interface ServerEntry {
@@ -49,6 +55,25 @@ function text(value: string, field: string): string {
   return oneLineValue(value, field, FORMAT);
 }
 
+// Clients fill these in wherever they appear in a `username`, so a file for one person must not
+// carry them as text: `%EMAILDOMAIN%@mail.ru` would log in as `mail.ru@mail.ru`. The format has
+// no way to escape them, so such a login is refused.
+const CLIENT_PLACEHOLDER = /%(?:EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN|REALNAME)%/;
+
+function refuseClientPlaceholders(servers: readonly ServerEntry[], email: EmailParts): void {
+  for (const entry of servers) {
+    if (entry.username === undefined || !CLIENT_PLACEHOLDER.test(entry.username)) continue;
+    // Named after where the text came from: the address, or the login the account was given.
+    const role = entry.kind === 'outgoingServer' ? 'outgoing' : entry.type === 'ews' ? 'exchange' : 'incoming';
+    const field = CLIENT_PLACEHOLDER.test(email.ascii) ? 'email' : `${role}.username`;
+    throw new MailsetupError(
+      'INVALID_INPUT',
+      `${field}: the login "${entry.username}" holds text mail clients read as an autoconfig placeholder (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%, %REALNAME%) and would replace`,
+      { field, rule: 'autoconfig-placeholder' },
+    );
+  }
+}
+
 /** Domains whose addresses resolve to this variant (the same rule as the catalog's lookup). */
 export function variantDomains(provider: Provider, variant: ProviderVariant): string[] {
   const claimed = (domain: string) => provider.variants.find((v) => v.domains.includes(domain));
@@ -57,8 +82,7 @@ export function variantDomains(provider: Provider, variant: ProviderVariant): st
 }
 
 function usernameFor(template: string, options: AutoconfigOptions): string {
-  const filled = options.email ? expandLogin(template, options.email) : template;
-  return options.realName === undefined ? filled : filled.replaceAll('%REALNAME%', options.realName);
+  return options.email ? expandLogin(template, options.email, options.realName) : template;
 }
 
 function providerEntry(server: ProviderServer, provider: Provider, options: AutoconfigOptions): ServerEntry {
@@ -138,7 +162,7 @@ function serialize(input: DocumentInput): string {
       element.ele('instruction', instruction.lang ? { lang: instruction.lang } : {}).txt(text(instruction.text, 'enable.instruction'));
     }
   }
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, FORMAT);
 }
 
 function exchangeEntry(variant: ProviderVariant, username: string | undefined): ServerEntry | undefined {
@@ -157,7 +181,7 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
   const preferred: ServerEntry[] = [];
   if (options.preferred?.incoming) preferred.push(accountEntry(options.preferred.incoming, options.preferred.incomingProtocol ?? 'imap'));
   if (options.preferred?.outgoing) preferred.push(accountEntry(options.preferred.outgoing, 'smtp'));
-  const exchangeLogin = variant.exchange ? usernameFor(variant.exchange.login ?? provider.login, options) : undefined;
+  const exchangeLogin = variant.exchange ? (options.preferred?.exchangeUsername ?? usernameFor(variant.exchange.login ?? provider.login, options)) : undefined;
   const exchange = exchangeEntry(variant, exchangeLogin);
   const servers = [...preferred, ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))), ...(exchange ? [exchange] : [])];
   if (servers.length === 0) {
@@ -166,6 +190,7 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
       rule: 'offered-security',
     });
   }
+  if (options.email) refuseClientPlaceholders(servers, options.email);
   const domains = options.email ? [options.email.asciiDomain] : variantDomains(provider, variant);
   return serialize({
     id: domains[0] ?? provider.id,
@@ -194,7 +219,7 @@ export function buildAutoconfigForAccount(account: Account, context: FormatConte
       email,
       language: context.language,
       ...(realName ? { realName } : {}),
-      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol },
+      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol, exchangeUsername: account.exchange?.username },
     });
   }
   const servers: ServerEntry[] = [];
@@ -203,6 +228,7 @@ export function buildAutoconfigForAccount(account: Account, context: FormatConte
   if (account.exchange) {
     servers.push({ kind: 'incomingServer', type: 'ews', url: ewsUrl(account.exchange), auth: ['http-basic'], username: account.exchange.username });
   }
+  refuseClientPlaceholders(servers, email);
   return serialize({
     id: email.asciiDomain,
     domains: [email.asciiDomain],

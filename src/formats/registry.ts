@@ -1,5 +1,6 @@
 // Every output format mailsetup writes: its file extension, MIME type and builder.
 import type { Account } from '../model/account.js';
+import { renameFields, requestFieldOf } from '../model/validate.js';
 import { buildAutoconfigForAccount } from './autoconfig.js';
 import { buildAutodiscoverForAccount } from './autodiscover.js';
 import type { FormatContext } from './context.js';
@@ -17,27 +18,41 @@ export interface FormatSpec {
   build(account: Account, context: FormatContext): string | Buffer;
 }
 
+/**
+ * Builders name the account fields a value sits in (`displayName`, `incoming.username`); a person
+ * filled in the request's (`name`, `login`), so refusals on the way to them are renamed.
+ */
+function forPeople<T>(build: (account: Account, context: FormatContext) => T): (account: Account, context: FormatContext) => T {
+  return (account, context) => {
+    try {
+      return build(account, context);
+    } catch (thrown) {
+      throw renameFields(thrown, (field) => requestFieldOf(field));
+    }
+  };
+}
+
 export const FORMATS = {
   mobileconfig: {
     id: 'mobileconfig',
     extension: 'mobileconfig',
     contentType: 'application/x-apple-aspen-config',
     signable: true,
-    build: buildMobileconfig,
+    build: forPeople(buildMobileconfig),
   },
   autodiscover: {
     id: 'autodiscover',
     extension: 'xml',
     contentType: 'application/xml; charset=utf-8',
     signable: false,
-    build: buildAutodiscoverForAccount,
+    build: forPeople(buildAutodiscoverForAccount),
   },
   autoconfig: {
     id: 'autoconfig',
     extension: 'xml',
     contentType: 'application/xml; charset=utf-8',
     signable: false,
-    build: buildAutoconfigForAccount,
+    build: forPeople(buildAutoconfigForAccount),
   },
   prf: {
     id: 'prf',
@@ -45,21 +60,21 @@ export const FORMATS = {
     // ASCII or UTF-16LE: a download, never text a browser would re-encode.
     contentType: 'application/octet-stream',
     signable: false,
-    build: buildPrfForAccount,
+    build: forPeople(buildPrfForAccount),
   },
   reg: {
     id: 'reg',
     extension: 'reg',
     contentType: 'application/octet-stream',
     signable: false,
-    build: buildRegForAccount,
+    build: forPeople(buildRegForAccount),
   },
   'outlook-pack': {
     id: 'outlook-pack',
     extension: 'zip',
     contentType: 'application/zip',
     signable: false,
-    build: buildOutlookPack,
+    build: forPeople(buildOutlookPack),
   },
 } as const satisfies Record<string, FormatSpec>;
 

@@ -1,7 +1,7 @@
 // The one account model every output format is built from. The TypeScript types are inferred
 // from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
 import { z } from 'zod';
-import { emailParts, hostName, loginTemplate, port, visibleText } from './rules.js';
+import { emailParts, hostName, loginValue, port, secretText, visibleText } from './rules.js';
 
 export const ACCOUNT_KINDS = ['imap', 'pop', 'exchange'] as const;
 export const SOCKET_TYPES = ['SSL', 'STARTTLS', 'plain'] as const;
@@ -24,8 +24,8 @@ export const mailServerSchema = z.object({
   port,
   socket: socketType,
   auth: authMethod,
-  /** The login sent to this server, already expanded for the person; absent when auth is none. */
-  username: loginTemplate.optional(),
+  /** The login sent to this server, already expanded for the person (a value, not a template); absent when auth is none. */
+  username: loginValue.optional(),
 });
 export type MailServer = z.output<typeof mailServerSchema>;
 
@@ -35,7 +35,7 @@ export const exchangeServerSchema = z.object({
   /** EWS endpoint for macOS; iOS ActiveSync has no port or path. */
   port,
   path: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'an EWS path starts with / and has no spaces' }),
-  username: loginTemplate,
+  username: loginValue,
 });
 export type ExchangeServer = z.output<typeof exchangeServerSchema>;
 
@@ -45,7 +45,7 @@ const identity = {
 };
 const extras = {
   /** Only present when the user explicitly asked for it to be embedded. */
-  password: z.string().min(1).max(1024).optional(),
+  password: secretText.min(1).optional(),
   provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
 };
 

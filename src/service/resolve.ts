@@ -6,7 +6,7 @@ import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtoc
 import { exchangeEndpoint, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import type { AccountRequest } from '../model/request.js';
 import { expandLogin, type EmailParts } from '../model/rules.js';
-import { parseWith } from '../model/validate.js';
+import { parseWith, renameFields, requestFieldOf } from '../model/validate.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
 
 /** Methods a device profile can carry; OAuth2 and GSSAPI need an interactive sign-in instead. */
@@ -165,6 +165,12 @@ export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog
     ...(request.password ? { password: request.password } : {}),
     ...(provider && variant ? { provider: { id: provider.id, name: provider.shortName, variant: variant.id } } : {}),
   };
-  const account = parseWith(accountSchema, withExtras);
+  let account: Account;
+  try {
+    account = parseWith(accountSchema, withExtras);
+  } catch (thrown) {
+    // The account schema names its own fields; the person filled in the request's.
+    throw renameFields(thrown, (field) => requestFieldOf(field, request.login !== undefined));
+  }
   return { account, provider, variant, email: account.email, warnings };
 }
