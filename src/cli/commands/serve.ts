@@ -1,6 +1,7 @@
-// `mailsetup serve`: the web app (same as `npm start`), until SIGTERM or SIGINT.
+// `mailsetup serve`: the web app (same as `npm start`), until SIGTERM or SIGINT; SIGHUP reloads
+// the certificate files.
 import { MailsetupError } from '../../errors.js';
-import { closeOnSignals, startServer } from '../../server.js';
+import { closeOnSignals, reloadOnHangup, startServer } from '../../server.js';
 import type { Command } from '../command.js';
 
 export const serveCommand: Command = {
@@ -26,7 +27,9 @@ export const serveCommand: Command = {
       ...(run.string('host') ? { host: run.string('host') } : {}),
       ...(port !== undefined ? { port } : {}),
     });
+    const unhook = reloadOnHangup(running);
     await closeOnSignals(running);
+    unhook();
     return 0;
   },
 };
