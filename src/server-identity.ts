@@ -246,11 +246,13 @@ export async function openServerIdentity(config: Readonly<Config>, options: Serv
       tls,
       plain,
       renewer,
-      async start(listener, port) {
+      start(listener, port) {
         app = listener;
         httpsPort = port;
         if (config.signing.pollMs > 0) for (const path of watched) watchFile(path, { interval: config.signing.pollMs, persistent: false }, changed);
-        await renewer?.start();
+        // Not awaited: asking the CA for its renewal window must not hold up serving.
+        void renewer?.start();
+        return Promise.resolve();
       },
       reload,
       async close() {

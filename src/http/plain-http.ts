@@ -2,7 +2,7 @@
 // §8.3), the autoconfig files mail clients fetch over http (Thunderbird tries http:// too), and
 // a redirect to https:// for everything else, so nobody types a password over plain HTTP.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { AcmeChallenges } from '../signing/acme-challenges.js';
+import { HTTP_CHALLENGE_PATH, type AcmeChallenges } from '../signing/acme-challenges.js';
 
 /** Paths clients fetch over plain HTTP that carry no secrets: served as they are. */
 const PLAIN_PATHS = new Set(['/mail/config-v1.1.xml', '/.well-known/autoconfig/mail/config-v1.1.xml']);
@@ -36,6 +36,7 @@ export function plainHttpHandler(options: PlainHttpOptions): RequestListener {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const answer = options.challenges?.httpAnswer(path);
       if (answer !== undefined) return send(res, 200, { 'Content-Type': 'text/plain' }, answer);
+      if (path.startsWith(HTTP_CHALLENGE_PATH)) return send(res, 404, { 'Content-Type': 'text/plain' }, 'no such challenge\n');
       if (PLAIN_PATHS.has(path)) {
         const app = options.app();
         if (app) return app(req, res);

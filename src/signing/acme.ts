@@ -4,7 +4,9 @@
 import acme from 'acme-client';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { AcmeConfig } from '../config.js';
 import { MailsetupError } from '../errors.js';
@@ -20,6 +22,8 @@ export interface AcmeIssuerOptions {
   retries?: number;
   /** Give up on one request after this long. Default 30 s. */
   timeoutMs?: number;
+  /** First wait while the CA validates or issues, doubling up to 30 s. Default 5 s (acme-client's). */
+  pollMs?: number;
 }
 
 export interface OrderedCertificate {
@@ -45,13 +49,30 @@ function newKey(type: 'ecdsa' | 'rsa'): string {
 
 const keyTypeOf = (pem: string) => (createPrivateKey(pem).asymmetricKeyType === 'rsa' ? 'rsa' : 'ecdsa');
 
+/**
+ * The last connection failure (refused, DNS, TLS) on the way to the CA. acme-client turns a
+ * request that failed without an answer into a TypeError once its retries are used up; the
+ * socket's own error says what happened.
+ */
+let lastSocketError: NodeJS.ErrnoException | undefined;
+
+function recording<A extends HttpAgent>(agent: A): A {
+  const create = agent.createConnection.bind(agent) as (...args: unknown[]) => Socket;
+  agent.createConnection = ((...args: unknown[]) => {
+    const socket = create(...args);
+    socket.once('error', (error: NodeJS.ErrnoException) => (lastSocketError = error));
+    return socket;
+  }) as A['createConnection'];
+  return agent;
+}
+
 /** Settings of acme-client's one HTTP client: they hold for the whole process. */
 function configureHttp(config: AcmeConfig, options: AcmeIssuerOptions): void {
   const defaults = acme.axios.defaults as typeof acme.axios.defaults & { acmeSettings: { retryMaxAttempts: number } };
   defaults.timeout = options.timeoutMs ?? 30_000;
   defaults.acmeSettings.retryMaxAttempts = options.retries ?? 3;
+  let extra: string | undefined;
   if (config.caFile) {
-    let extra: string;
     try {
       extra = readFileSync(config.caFile, 'utf8');
     } catch (error) {
@@ -61,14 +82,22 @@ function configureHttp(config: AcmeConfig, options: AcmeIssuerOptions): void {
         cause: error,
       });
     }
-    // Node replaces its public roots with `ca`: keep them, so a public CA's own address still works.
-    defaults.httpsAgent = new Agent({ ca: [...rootCertificates, extra], keepAlive: true });
   }
+  // Node replaces its public roots with `ca`: keep them, so a public CA's own address still works.
+  defaults.httpsAgent = recording(new HttpsAgent({ keepAlive: true, ...(extra ? { ca: [...rootCertificates, extra] } : {}) }));
+  defaults.httpAgent = recording(new HttpAgent({ keepAlive: true }));
 }
 
-/** A failure of the CA or the way to it, as the error people read: what to check, and where. */
-export function acmeFailure(error: unknown, config: AcmeConfig): MailsetupError {
-  if (error instanceof MailsetupError) return error;
+/**
+ * A failure of the CA or the way to it, as the error people read: what to check, and where.
+ * `socketError`: the connection failure seen during the attempt, if any.
+ */
+export function acmeFailure(thrown: unknown, config: AcmeConfig, socketError?: NodeJS.ErrnoException): MailsetupError {
+  if (thrown instanceof MailsetupError) return thrown;
+  // A TypeError is acme-client's own slip after a request that never got an answer.
+  const answered = Boolean((thrown as { response?: unknown }).response);
+  const unanswered = thrown instanceof TypeError || ((thrown as { isAxiosError?: boolean }).isAxiosError === true && !answered);
+  const error = socketError && unanswered && !(thrown as NodeJS.ErrnoException).code ? socketError : thrown;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const message = ((error as Error).message || String(error)).replace(/\s+/g, ' ').trim();
   if (NETWORK_CODES.test(code)) {
@@ -101,11 +130,13 @@ export class AcmeIssuer {
   readonly #config: AcmeConfig;
   readonly #store: AcmeStore;
   readonly #challenges: AcmeChallenges;
+  readonly #pollMs: number;
 
   constructor(config: AcmeConfig, store: AcmeStore, challenges: AcmeChallenges, options: AcmeIssuerOptions = {}) {
     this.#config = config;
     this.#store = store;
     this.#challenges = challenges;
+    this.#pollMs = options.pollMs ?? 5000;
     configureHttp(config, options);
   }
 
@@ -116,6 +147,7 @@ export class AcmeIssuer {
   /** Orders a certificate and waits for it; stores the account, not the certificate (the caller checks it first). */
   async order(): Promise<OrderedCertificate> {
     const config = this.#config;
+    lastSocketError = undefined;
     try {
       let accountKey = this.#store.accountKey();
       if (!accountKey) {
@@ -126,6 +158,7 @@ export class AcmeIssuer {
       const client = new acme.Client({
         directoryUrl: config.directoryUrl,
         accountKey,
+        backoffMin: this.#pollMs,
         ...(accountUrl ? { accountUrl } : {}),
         ...(config.externalAccountBinding ? { externalAccountBinding: config.externalAccountBinding } : {}),
       });
@@ -162,7 +195,7 @@ export class AcmeIssuer {
       if (!accountUrl) this.#store.saveAccountUrl(config.directoryUrl, client.getAccountUrl());
       return { keyPem, chainPem, order: this.wanted };
     } catch (error) {
-      throw acmeFailure(error, config);
+      throw acmeFailure(error, config, lastSocketError);
     }
   }
 
