@@ -46,7 +46,8 @@ const env = (extra: Record<string, string> = {}) => ({
   MAILSETUP_ACME_CA_FILE: pebble.tlsCaFile,
   MAILSETUP_CERTS_DIR: certs,
   MAILSETUP_ORG_NAME: 'ACME Test',
-  MAILSETUP_WEB_WORKERS: '2',
+  // Signing on the main thread, except where a test is about the worker pool.
+  MAILSETUP_WEB_WORKERS: '0',
   MAILSETUP_RATE_LIMIT: '0',
   ...extra,
 });
@@ -128,7 +129,23 @@ const profileRequest = (email = 'ivan.petrov@nstu.ru') => ({
 function verifiedSigner(signed: Buffer, rootPath = rootFile): X509Certificate {
   const base = join(tmp.path, `signed-${process.hrtime.bigint()}`);
   writeFileSync(`${base}.der`, signed);
-  openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', `${base}.der`, '-CAfile', rootPath, '-purpose', 'any', '-signer', `${base}.signer.pem`, '-out', `${base}.plist`]);
+  openssl([
+    'cms',
+    '-verify',
+    '-binary',
+    '-inform',
+    'DER',
+    '-in',
+    `${base}.der`,
+    '-CAfile',
+    rootPath,
+    '-purpose',
+    'any',
+    '-signer',
+    `${base}.signer.pem`,
+    '-out',
+    `${base}.plist`,
+  ]);
   expect(readFileSync(`${base}.plist`, 'utf8')).toContain('mail2.nstu.ru');
   return new X509Certificate(readFileSync(`${base}.signer.pem`));
 }
@@ -152,7 +169,9 @@ describe('ACME with HTTP-01 answered by the server itself', () => {
     try {
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['acme-ordering', 'acme-certificate-issued', 'listening']));
       expect(running.url).toBe(`https://127.0.0.1:${tlsPort}`);
-      expect(pebble.output()).toMatch(new RegExp(`Attempting to validate w/ HTTP: http://${HOST.replace(/\./g, '\\.')}:${httpPort}/\\.well-known/acme-challenge/`));
+      expect(pebble.output()).toMatch(
+        new RegExp(`Attempting to validate w/ HTTP: http://${HOST.replace(/\./g, '\\.')}:${httpPort}/\\.well-known/acme-challenge/`),
+      );
 
       // HTTPS: the issued certificate for every name, ECDSA P-256 by default, chained to pebble's root.
       for (const name of NAMES) {
@@ -221,7 +240,7 @@ describe('ACME with HTTP-01 answered by the server itself', () => {
   });
 
   it('renews while signed downloads run: no request fails, and new connections and signatures use the new certificate', async () => {
-    const started = await start();
+    const started = await start({ MAILSETUP_WEB_WORKERS: '2' });
     const { running, lines } = started;
     try {
       const agent = new Agent({ ca: root, keepAlive: true, maxSockets: 4 });
@@ -255,7 +274,9 @@ describe('ACME with HTTP-01 answered by the server itself', () => {
       const renewed = await peerCertificate(tlsPort, root);
       expect(renewed.fingerprint256).not.toBe(firstFingerprint);
       // The key stays across renewals, so the signer devices saw is still the same key.
-      expect(renewed.publicKey.export({ type: 'spki', format: 'der' })).toEqual(new X509Certificate(readFileSync(join(certs, 'acme', 'fullchain.pem'))).publicKey.export({ type: 'spki', format: 'der' }));
+      expect(renewed.publicKey.export({ type: 'spki', format: 'der' })).toEqual(
+        new X509Certificate(readFileSync(join(certs, 'acme', 'fullchain.pem'))).publicKey.export({ type: 'spki', format: 'der' }),
+      );
       // Both workers sign with the new identity (and the main thread's, for inline routes).
       for (let i = 0; i < 4; i++) {
         const file = await send(`https://${HOST}:${tlsPort}/api/profile`, profileRequest());
@@ -351,7 +372,12 @@ describe('ACME with TLS-ALPN-01 on the HTTPS port, External Account Binding and 
   afterAll(() => strict?.stop());
 
   it('refuses to start when the CA refuses the account, naming the setting, and leaves nothing listening', async () => {
-    const wrong = startServer({ env: env(alpnEnv({ MAILSETUP_ACME_EAB_HMAC_KEY: 'bm90LXRoZS1yaWdodC1rZXktYXQtYWxsLW5vdC1ldmVuLWNsb3Nl' })), cwd: tmp.path, write: () => {}, identity: { acme: { retries: 0, pollMs: 100 } } });
+    const wrong = startServer({
+      env: env(alpnEnv({ MAILSETUP_ACME_EAB_HMAC_KEY: 'bm90LXRoZS1yaWdodC1rZXktYXQtYWxsLW5vdC1ldmVuLWNsb3Nl' })),
+      cwd: tmp.path,
+      write: () => {},
+      identity: { acme: { retries: 0, pollMs: 100 } },
+    });
     await expect(wrong).rejects.toMatchObject({ code: 'ACME_FAILED', field: 'MAILSETUP_ACME_EAB_KID' });
     await expect(freePortIsFree(port)).resolves.toBe(true);
   });
