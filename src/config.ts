@@ -223,6 +223,7 @@ const acmeEnvSchema = z
   .refine((v) => (v.MAILSETUP_ACME_EAB_KID === undefined) === (v.MAILSETUP_ACME_EAB_HMAC_KEY === undefined), {
     error: 'set both MAILSETUP_ACME_EAB_KID and MAILSETUP_ACME_EAB_HMAC_KEY, or neither',
     path: ['MAILSETUP_ACME_EAB_KID'],
+    params: { rule: 'both-or-neither' },
   });
 
 function loadAcmeConfig(env: Env): Readonly<AcmeConfig> | undefined {

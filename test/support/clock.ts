@@ -1,4 +1,4 @@
-// A clock for renewal schedules: real time plus an offset the test moves, and timers that run
+// A clock for renewal schedules: real (or frozen) time plus an offset the test moves, and timers that run
 // only when the test fires them, so a schedule months long runs in milliseconds.
 import type { RenewalClock } from '../../src/signing/renewer.js';
 
@@ -11,9 +11,15 @@ export class TestClock implements RenewalClock {
   offset = 0;
   private readonly timers = new Map<number, Timer>();
   private nextId = 1;
+  private readonly frozenAt: number | undefined;
+
+  /** `frozen`: time moves only when the test moves it (else it runs on from real time). */
+  constructor(options: { frozen?: boolean } = {}) {
+    this.frozenAt = options.frozen ? Date.now() : undefined;
+  }
 
   now(): number {
-    return Date.now() + this.offset;
+    return (this.frozenAt ?? Date.now()) + this.offset;
   }
 
   setTimeout(run: () => void, ms: number): number {
