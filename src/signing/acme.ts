@@ -58,11 +58,11 @@ let lastSocketError: NodeJS.ErrnoException | undefined;
 
 function recording<A extends HttpAgent>(agent: A): A {
   const create = agent.createConnection.bind(agent) as (...args: unknown[]) => Socket;
-  agent.createConnection = ((...args: unknown[]) => {
+  agent.createConnection = (...args: unknown[]) => {
     const socket = create(...args);
     socket.once('error', (error: NodeJS.ErrnoException) => (lastSocketError = error));
     return socket;
-  }) as A['createConnection'];
+  };
   return agent;
 }
 
