@@ -53,11 +53,21 @@ export interface ServerIdentity {
   close(): Promise<void>;
 }
 
-function listen(server: NetServer, port: number, host: string): Promise<void> {
+/** Listens, or explains why it cannot (a port below 1024 without the right to bind it, a port in use). */
+function listen(server: NetServer, port: number, host: string, field: string): Promise<void> {
   return new Promise((done, fail) => {
-    server.once('error', fail);
+    const refused = (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EACCES'
+          ? 'permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE'
+          : error.code === 'EADDRINUSE'
+            ? 'another program is listening there'
+            : error.message;
+      fail(new MailsetupError('CONFIG_INVALID', `cannot listen on ${host}:${port} (${why})`, { field, rule: 'port-available', cause: error }));
+    };
+    server.once('error', refused);
     server.listen(port, host, () => {
-      server.off('error', fail);
+      server.off('error', refused);
       done();
     });
   });
@@ -124,7 +134,7 @@ export async function openServerIdentity(config: Readonly<Config>, options: Serv
   if (config.web.httpPort !== undefined) {
     const hosts = acme ? acme.domains : config.autodiscovery.publicHost ? [config.autodiscovery.publicHost] : [];
     plain = createHttpServer(plainHttpHandler({ challenges, hosts, httpsPort: () => httpsPort, app: () => app }));
-    await listen(plain, config.web.httpPort, options.host);
+    await listen(plain, config.web.httpPort, options.host, 'MAILSETUP_HTTP_PORT');
   }
 
   try {
@@ -144,7 +154,7 @@ export async function openServerIdentity(config: Readonly<Config>, options: Serv
     async function firstOrder(): Promise<CheckedTls> {
       // TLS-ALPN-01 is answered on the HTTPS port, which the web app takes over afterwards.
       const alpn = acme!.challenge === 'tls-alpn-01' ? createTlsServer(alpnChallengeOptions(challenges!)) : undefined;
-      if (alpn) await listen(alpn, options.port, options.host);
+      if (alpn) await listen(alpn, options.port, options.host, 'PORT');
       try {
         const ordered = await issuer!.order();
         const checked = checkOrdered(ordered, store!.folder, holderOptions);

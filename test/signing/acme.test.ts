@@ -15,6 +15,7 @@ import { TestClock } from '../support/clock.js';
 import { openssl } from '../support/openssl.js';
 import { freePort, startPebble, type Pebble } from '../support/pebble.js';
 import { makeTempDir } from '../support/tmp.js';
+import { TestPki } from './pki.js';
 
 const tmp = makeTempDir('mailsetup-acme-');
 afterAll(() => tmp.remove());
@@ -234,6 +235,33 @@ describe('ACME with HTTP-01 answered by the server itself', () => {
     try {
       expect(lines.map((l) => l.msg)).not.toContain('acme-ordering');
       expect((await peerCertificate(tlsPort, root)).fingerprint256).toBe(firstFingerprint);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('with a signing identity configured, serves HTTPS with the ACME certificate but signs with the configured one, renewal or not', async () => {
+    const pki = new TestPki(join(tmp.path, 'pki'));
+    const own = pki.chain('Own', 'ec');
+    const started = await start({
+      MAILSETUP_SIGNING_KEY: own.leaf.key,
+      MAILSETUP_SIGNING_CERT: pki.concat('own-full.pem', own.leaf.cert, own.intermediate.cert),
+    });
+    const { running, lines } = started;
+    try {
+      expect((await peerCertificate(tlsPort, root)).fingerprint256).toBe(firstFingerprint);
+      const signer = (await send(`https://${HOST}:${tlsPort}/api/profile`, profileRequest())).body;
+      expect(verifiedSigner(signer, own.root.cert).subject).toMatch(/CN=Own Signer/);
+      const identity = await runCli(['identity'], { cwd: tmp.path, env: env({ MAILSETUP_SIGNING_KEY: own.leaf.key, MAILSETUP_SIGNING_CERT: own.leaf.cert }) });
+      expect(identity.stdout).toContain('from: configured files');
+
+      await untilAttempt(started);
+      expect(lines.find((l) => l.msg === 'certificate-renewed')).toBeDefined();
+      const renewed = await peerCertificate(tlsPort, root);
+      expect(renewed.fingerprint256).not.toBe(firstFingerprint);
+      const after = (await send(`https://${HOST}:${tlsPort}/api/profile`, profileRequest())).body;
+      expect(verifiedSigner(after, own.root.cert).subject).toMatch(/CN=Own Signer/);
+      firstFingerprint = renewed.fingerprint256;
     } finally {
       await running.close();
     }

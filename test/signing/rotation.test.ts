@@ -146,6 +146,45 @@ describe('signing files replaced on disk', () => {
   });
 });
 
+describe('a PKCS #12 file replaced on disk', () => {
+  it('is swapped in when it opens with the passphrase, and refused (old identity kept) when it does not', async () => {
+    const p12 = join(tmp.path, 'live.p12');
+    writeFileSync(p12, readFileSync(pki.p12('first.p12', chain.leaf, [chain.intermediate.cert], 'secret')));
+    const lines: Line[] = [];
+    const running = await startServer({
+      env: {
+        PORT: '0',
+        MAILSETUP_WEB_WORKERS: '0',
+        MAILSETUP_RATE_LIMIT: '0',
+        MAILSETUP_SIGNING_P12: p12,
+        MAILSETUP_SIGNING_P12_PASSWORD: 'secret',
+        MAILSETUP_IDENTITY_POLL: '0.05',
+        MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'),
+      },
+      cwd: tmp.path,
+      write: (line) => void lines.push(JSON.parse(line) as Line),
+    });
+    try {
+      expect((await signedBy(running.url)).inline).toBe('CN=Rotation Signer, O=mailsetup tests');
+      const other = pki.p12('other-pass.p12', next, [chain.intermediate.cert], 'another');
+      writeFileSync(`${p12}.new`, readFileSync(other));
+      renameSync(`${p12}.new`, p12);
+      expect((await waitForLine(lines, (l) => l.msg === 'signing-identity-refused', 'refused')).error).toMatch(
+        /MAILSETUP_SIGNING_P12_PASSWORD: .*the passphrase is wrong/,
+      );
+      expect((await signedBy(running.url)).inline).toBe('CN=Rotation Signer, O=mailsetup tests');
+      writeFileSync(`${p12}.new`, readFileSync(pki.p12('next.p12', next, [chain.intermediate.cert], 'secret')));
+      renameSync(`${p12}.new`, p12);
+      expect(await waitForLine(lines, (l) => l.msg === 'signing-identity-rotated', 'rotated')).toMatchObject({
+        signer: 'CN=Rotation Signer 2, O=mailsetup tests',
+      });
+      expect((await signedBy(running.url)).inline).toBe('CN=Rotation Signer 2, O=mailsetup tests');
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('SIGHUP', () => {
   it('makes a running server process reload its signing files', async () => {
     const dir = join(tmp.path, 'hup');
@@ -236,6 +275,35 @@ describe('the HTTPS certificate from MAILSETUP_TLS_CERT', () => {
       });
       socket.on('error', reject);
     });
+
+  it('redirects its plain-HTTP port to https, and names that port when it is taken', async () => {
+    const tls = selfSigned('tls-plain');
+    writeFileSync(join(tmp.path, 'tls-plain-live.key'), tls.key);
+    writeFileSync(join(tmp.path, 'tls-plain-live.pem'), tls.cert);
+    const base = {
+      PORT: '0',
+      MAILSETUP_WEB_WORKERS: '0',
+      MAILSETUP_TLS_CERT: join(tmp.path, 'tls-plain-live.pem'),
+      MAILSETUP_TLS_KEY: join(tmp.path, 'tls-plain-live.key'),
+      MAILSETUP_PUBLIC_HOST: 'mail.example.test',
+      MAILSETUP_CERTS_DIR: join(tmp.path, 'certs'),
+    };
+    const running = await startServer({ env: { ...base, MAILSETUP_HTTP_PORT: '0' }, cwd: tmp.path, write: () => {} });
+    try {
+      const plainPort = (running.identity.plain!.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${plainPort}/setup`, { redirect: 'manual' });
+      expect(res.status).toBe(301);
+      expect(res.headers.get('location')).toBe(`https://mail.example.test:${new URL(running.url).port}/setup`);
+      await expect(startServer({ env: { ...base, MAILSETUP_HTTP_PORT: String(plainPort) }, cwd: tmp.path, write: () => {} })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        field: 'MAILSETUP_HTTP_PORT',
+        rule: 'port-available',
+        message: expect.stringMatching(/cannot listen on 127\.0\.0\.1:\d+ \(another program is listening there\)/),
+      });
+    } finally {
+      await running.close();
+    }
+  });
 
   it('rotates on SIGHUP for new connections, and a corrupt replacement is refused', async () => {
     const first = selfSigned('tls-first');
