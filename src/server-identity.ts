@@ -141,11 +141,15 @@ export async function openServerIdentity(config: Readonly<Config>, options: Serv
     let acmeTlsIdentity: CheckedTls | undefined;
     if (acme) {
       const stored = storedAcmeIdentity(config, cwd);
-      const usable = 'identity' in stored && stored.identity.certificate.validTo.getTime() > clock.now();
-      if (usable) {
-        acmeTlsIdentity = acmeTls(store!.certificate()!, stored.identity.source, now());
-      } else {
-        const why = 'missing' in stored ? stored.missing : 'the stored ACME certificate has expired';
+      let why = 'missing' in stored ? stored.missing : undefined;
+      if ('identity' in stored) {
+        try {
+          acmeTlsIdentity = acmeTls(store!.certificate()!, stored.identity.source, now());
+        } catch (error) {
+          why = `the stored ACME certificate cannot serve: ${(error as Error).message}`;
+        }
+      }
+      if (!acmeTlsIdentity) {
         logger.info({ domains: acme.domains, directory: acme.directoryUrl, reason: why }, 'acme-ordering');
         acmeTlsIdentity = await firstOrder();
       }

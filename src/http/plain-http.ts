@@ -36,7 +36,7 @@ export function plainHttpHandler(options: PlainHttpOptions): RequestListener {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const answer = options.challenges?.httpAnswer(path);
       if (answer !== undefined) return send(res, 200, { 'Content-Type': 'text/plain' }, answer);
-      if (path.startsWith(HTTP_CHALLENGE_PATH)) return send(res, 404, { 'Content-Type': 'text/plain' }, 'no such challenge\n');
+      if (path.startsWith(HTTP_CHALLENGE_PATH)) return send(res, 404, { 'Content-Type': 'text/plain' }, 'unknown token\n');
       if (PLAIN_PATHS.has(path)) {
         const app = options.app();
         if (app) return app(req, res);
