@@ -305,7 +305,7 @@ describe('ACME with HTTP-01 answered by the server itself', () => {
       expect(renewed.publicKey.export({ type: 'spki', format: 'der' })).toEqual(
         new X509Certificate(readFileSync(join(certs, 'acme', 'fullchain.pem'))).publicKey.export({ type: 'spki', format: 'der' }),
       );
-      // Both workers sign with the new identity (and the main thread's, for inline routes).
+      // Both workers sign with the new identity: each got it by message.
       for (let i = 0; i < 4; i++) {
         const file = await send(`https://${HOST}:${tlsPort}/api/profile`, profileRequest());
         expect(verifiedSigner(file.body).fingerprint256).toBe(renewed.fingerprint256);
