@@ -56,13 +56,14 @@ export interface ProbeEnv {
   expiryWarningDays: number;
 }
 
-export type Prober = (target: ProbeTarget) => Promise<ProbeReport>;
+export type Prober = (target: ProbeTarget, signal?: AbortSignal) => Promise<ProbeReport>;
 
 export function createProber(env: ProbeEnv): Prober {
-  return (target) => probe(target, env);
+  return (target, signal) => probe(target, env, signal);
 }
 
-export async function probe(target: ProbeTarget, env: ProbeEnv): Promise<ProbeReport> {
+/** `signal` stops this one probe early (a better server was already found). */
+export async function probe(target: ProbeTarget, env: ProbeEnv, signal?: AbortSignal): Promise<ProbeReport> {
   const started = env.now();
   const what = `${target.host}:${target.port}`;
   const protocol = PROTOCOLS[target.protocol];
@@ -78,7 +79,7 @@ export async function probe(target: ProbeTarget, env: ProbeEnv): Promise<ProbeRe
     auth: [],
     ms: 0,
   };
-  const signal = deadline(env.network.signal, env.network.timeoutMs);
+  const stop = deadline(signal ? AbortSignal.any([env.network.signal, signal]) : env.network.signal, env.network.timeoutMs);
   let dialogue: Dialogue | undefined;
   const tlsOptions = { servername: target.host, ca: env.network.trusted(target.ca) };
   const judge = (socket: TLSSocket) => (report.tls = certificateReport(socket, target.host, env.now(), env.expiryWarningDays));
@@ -89,9 +90,9 @@ export async function probe(target: ProbeTarget, env: ProbeEnv): Promise<ProbeRe
     report.size = capabilities.size;
   };
   try {
-    const connection = await env.network.connect(target.host, target.port, signal);
+    const connection = await env.network.connect(target.host, target.port, stop);
     report.address = connection.address;
-    dialogue = new Dialogue(connection.socket, { maxBytes: env.maxReplyBytes, signal, what });
+    dialogue = new Dialogue(connection.socket, { maxBytes: env.maxReplyBytes, signal: stop, what });
     if (target.socket === 'SSL') judge(await dialogue.startTls(tlsOptions));
     report.greeting = (await protocol.greet(dialogue)).slice(0, 300);
     let capabilities = await protocol.capabilities(dialogue, env.hello);
