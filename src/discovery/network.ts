@@ -136,10 +136,10 @@ export function createNetwork(shared: NetworkShared, scope: NetworkScope): Netwo
     }
   }
 
-  function dial(address: string, port: number, signal: AbortSignal): Promise<Socket> {
+  function dial(address: string, port: number, signal: AbortSignal, what: string): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const socket = netConnect({ host: address, port: dialPort(port) });
-      const onAbort = () => socket.destroy(new NetFailure('timeout', `${address}:${port}: no answer in time`));
+      const onAbort = () => socket.destroy(new NetFailure('timeout', `${what}: no answer in time`));
       signal.addEventListener('abort', onAbort, { once: true });
       socket.once('connect', () => {
         signal.removeEventListener('abort', onAbort);
@@ -147,7 +147,7 @@ export function createNetwork(shared: NetworkShared, scope: NetworkScope): Netwo
       });
       socket.once('error', (error) => {
         signal.removeEventListener('abort', onAbort);
-        reject(failureOf(error, `${address}:${port}`));
+        reject(failureOf(error, what));
       });
     });
   }
@@ -158,7 +158,7 @@ export function createNetwork(shared: NetworkShared, scope: NetworkScope): Netwo
     let last: NetFailure | undefined;
     for (const { address } of addresses) {
       try {
-        const socket = await dial(address, port, signal);
+        const socket = await dial(address, port, signal, `${host}:${port}${host === address ? '' : ` (${address})`}`);
         socket.once('close', release);
         return { socket, address, release };
       } catch (error) {

@@ -58,6 +58,7 @@ export interface DiscoveryService {
   /** The network, within the configured policy plus `extraPorts`, for checks that are not probes (mailsetup dns --check). */
   network(options?: { extraPorts?: readonly number[] }): Network;
   readonly policy: AddressPolicy;
+  readonly dns: DnsResolver;
 }
 
 export function emailField(value: string, field = 'email'): EmailParts {
@@ -149,6 +150,7 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
   return {
     enabled: settings.enabled,
     policy,
+    dns,
     network(networkOptions = {}) {
       return createNetwork(shared(networkOptions.extraPorts), {
         limiter: createLimiter(DEFAULTS.discovery.connectionsPerRequest),

@@ -247,6 +247,8 @@ export async function startSubmission(options: SubmissionOptions): Promise<Submi
     size: options.size ?? 10 * 1024 * 1024,
     ...(options.noStartTls ? { disabledCommands: ['STARTTLS'], allowInsecureAuth: true } : {}),
     logger: false,
+    // Stopping should not wait for clients that are still connected.
+    closeTimeout: 100,
     onConnect(_session, callback) {
       connections++;
       callback();
