@@ -69,7 +69,7 @@ function memoized(dns: DnsResolver, onTtl: (seconds: number) => void): DnsResolv
   };
 }
 
-function warningsOf(checks: readonly ProbeReport[], servers: readonly FoundServer[], lessTrusted: readonly string[]): DiscoveryWarning[] {
+export function warningsOf(checks: readonly ProbeReport[], servers: readonly FoundServer[], lessTrusted: readonly string[]): DiscoveryWarning[] {
   const warnings: DiscoveryWarning[] = [];
   for (const check of checks) {
     const server = `${check.host}:${check.port}`;

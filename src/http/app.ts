@@ -8,6 +8,7 @@ import { TEMPLATES_DIR, translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
+import { discoverApiRouter, discoveryLimiter } from './discover-api.js';
 import type { AppDeps, Logger } from './deps.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { linkTokens } from './link-token.js';
@@ -71,7 +72,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/assets', express.static(join(TEMPLATES_DIR, 'assets'), { index: false, fallthrough: false, maxAge: '1h' }));
   app.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
 
-  app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));
+  const discoveryLimit = discoveryLimiter(deps.config.discovery.rateLimitPerMinute);
+  app.use('/api', discoverApiRouter(deps, discoveryLimit), apiRouter(deps, generationLimit), apiErrorHandler(logger));
   app.use(autodiscoveryRouter(deps));
   app.use('/admin', adminRouter(deps));
 

@@ -1,5 +1,6 @@
 // What the web app is built from; tests pass their own (in-memory catalog, test signer, clock).
 import type { Config } from '../config.js';
+import type { DiscoveryService } from '../discovery/service.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
 import type { Generate } from './generation.js';
@@ -19,4 +20,6 @@ export interface AppDeps {
   now?: () => number;
   /** Builds and signs files; default: inline. src/server.ts passes a worker-thread pool. */
   generate?: Generate;
+  /** Finds unknown domains' servers and tests settings; without it, unknown domains get the form for typing them in. */
+  discovery?: DiscoveryService | undefined;
 }
