@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type Env } from './config.js';
 import { asMailsetupError, MailsetupError } from './errors.js';
+import { createDiscoveryService } from './discovery/service.js';
 import { createApp } from './http/app.js';
 import { startGenerationPool } from './http/generation.js';
 import type { Logger } from './http/deps.js';
@@ -56,12 +57,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const tls = config.web.tls;
   // Everything that can fail is read before worker threads start, so a failure leaves nothing running.
   const tlsFiles = tls ? { cert: readTlsFile(tls.certFile, 'MAILSETUP_TLS_CERT'), key: readTlsFile(tls.keyFile, 'MAILSETUP_TLS_KEY') } : undefined;
+  // Discovery's configured CA file is read here too, before anything starts.
+  const discovery = config.discovery.enabled ? createDiscoveryService({ config, catalog }) : undefined;
   const signer = await signerFromConfig(config, { log: (line) => logger.warn({}, line), ...(options.cwd ? { cwd: options.cwd } : {}) });
   // As many workers as cores: the thread serving HTTP mostly waits, and on 2 cores two signing
   // workers measured 2,100 signed downloads/s against 1,500 with one (npm run bench -- http).
   const workers = config.web.workers ?? availableParallelism();
   const pool = workers > 0 ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger }) : undefined;
-  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate } : {}) });
+  const app = createApp({ config, catalog, signer, logger, discovery, ...(pool ? { generate: pool.generate } : {}) });
   const server: Server = tlsFiles ? createHttpsServer(tlsFiles, app) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
     sendPage(res, renderer, { template: 'error', language, status: error.status, org: deps.config.organization.name, title, langLinks: [], view: { message } });
   };
 
-  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit }));
+  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit, discoveryLimit }));
   app.use(() => {
     throw webError('NOT_FOUND', 'path', 'not-found');
   });
