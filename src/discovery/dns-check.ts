@@ -57,7 +57,7 @@ async function certificateCovers(network: Network, serviceHost: string, port: nu
     const connection = await network.connect(serviceHost, port, signal);
     const dialogue = new Dialogue(connection.socket, { maxBytes: 64 * 1024, signal, what });
     try {
-      const report = certificateReport(await dialogue.startTls({ servername: name, ca: network.trusted() }), name, now(), 30);
+      const report = certificateReport(await dialogue.startTls({ servername: name, secureContext: network.trusted() }), name, now(), 30);
       return report.valid
         ? { name, what: 'certificate', ok: true, message: `${what} presents a valid certificate for ${name} (until ${report.validTo.slice(0, 10)})` }
         : { name, what: 'certificate', ok: false, message: `${what}: the certificate for ${name} is ${describeProblems(report, name)}` };

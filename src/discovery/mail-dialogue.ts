@@ -2,7 +2,7 @@
 // a plain socket that can be upgraded to TLS in place (STARTTLS) or TLS from the start. The
 // server's answers are capped in size and every wait ends with the probe's deadline.
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import { NetFailure } from './network.js';
 
 export interface DialogueOptions {
@@ -15,7 +15,8 @@ export interface DialogueOptions {
 
 export interface TlsOptions {
   servername: string;
-  ca: readonly string[];
+  /** The trusted roots (Network.trusted). */
+  secureContext: SecureContext;
 }
 
 export class Dialogue {
@@ -23,6 +24,7 @@ export class Dialogue {
   private buffer = '';
   private received = 0;
   private failure: NetFailure | undefined;
+  private finished = false;
   private waiting: { resolve: (line: string) => void; reject: (error: NetFailure) => void } | undefined;
   /** Lines written, for tests of what was sent; never holds a password (see sendSecret). */
   readonly sent: string[] = [];
@@ -124,7 +126,7 @@ export class Dialogue {
     this.unlisten(plain);
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
       // The certificate is judged afterwards (certificate.ts), so that the report can say why it is not valid.
-      const socket = tlsConnect({ socket: plain, servername: options.servername, ca: [...options.ca], rejectUnauthorized: false });
+      const socket = tlsConnect({ socket: plain, servername: options.servername, secureContext: options.secureContext, rejectUnauthorized: false });
       const onAbort = () => socket.destroy(new NetFailure('timeout', `${this.options.what}: the TLS handshake did not finish in time`));
       this.options.signal.addEventListener('abort', onAbort, { once: true });
       socket.once('secureConnect', () => {
@@ -142,7 +144,17 @@ export class Dialogue {
     return secure;
   }
 
+  /** The last line: written, then the connection is closed (at the latest a second later). */
+  finish(line: string): void {
+    if (this.failure || this.finished) return;
+    this.finished = true;
+    this.sent.push(line);
+    const socket = this.socket;
+    socket.end(`${line}\r\n`);
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
   close(): void {
-    this.socket.destroy();
+    if (!this.finished) this.socket.destroy();
   }
 }

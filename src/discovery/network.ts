@@ -4,7 +4,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { AddressPolicy } from './address-policy.js';
 import { DnsFailure, type AddressRecord, type DnsResolver } from './dns.js';
 import { acquireBoth, type Limiter, type Release } from './limiter.js';
@@ -70,8 +70,8 @@ export interface Network {
   vet(host: string, port: number): Promise<AddressRecord[]>;
   connect(host: string, port: number, signal?: AbortSignal): Promise<Connection>;
   fetch(url: string, options: FetchOptions): Promise<Fetched>;
-  /** Node's root certificates plus the configured ones, for TLS checks. */
-  trusted(extra?: readonly string[]): string[];
+  /** Node's root certificates plus the configured ones (and `extra`), for TLS checks: built once, reused. */
+  trusted(extra?: readonly string[]): SecureContext;
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
 }
@@ -93,6 +93,21 @@ function failureOf(error: unknown, what: string): NetFailure {
   return new NetFailure('connect', `${what}: ${(error as Error | undefined)?.message ?? String(error)}`);
 }
 
+// Parsing Node's ~140 root certificates costs milliseconds of CPU: once per set of extra CAs, not per connection.
+const contexts = new Map<string, SecureContext>();
+const MAX_CONTEXTS = 64;
+
+function trustContext(extra: readonly string[]): SecureContext {
+  const key = extra.join('\n');
+  let context = contexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, ...extra] });
+    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as string);
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 /** A lookup function that answers with the one address already checked. */
 function fixedLookup(record: AddressRecord): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
@@ -103,7 +118,8 @@ function fixedLookup(record: AddressRecord): LookupFunction {
 
 export function createNetwork(shared: NetworkShared, scope: NetworkScope): Network {
   const dialPort = shared.dialPort ?? ((port: number) => port);
-  const roots = [...rootCertificates, ...(shared.extraCa ?? [])];
+  const configured = shared.extraCa ?? [];
+  const trusted = (extra: readonly string[] = []) => trustContext([...configured, ...extra]);
 
   async function vet(host: string, port: number): Promise<AddressRecord[]> {
     let records: AddressRecord[];
@@ -190,7 +206,7 @@ export function createNetwork(shared: NetworkShared, scope: NetworkScope): Netwo
             lookup: fixedLookup(record!),
             agent: false,
             signal,
-            ...(https ? { ca: roots, servername: target.hostname } : {}),
+            ...(https ? { secureContext: trusted(), servername: target.hostname } : {}),
           },
           (response: IncomingMessage) => {
             const status = response.statusCode ?? 0;
@@ -245,7 +261,7 @@ export function createNetwork(shared: NetworkShared, scope: NetworkScope): Netwo
     vet,
     connect,
     fetch,
-    trusted: (extra = []) => [...roots, ...extra],
+    trusted,
     timeoutMs: shared.timeoutMs,
     signal: scope.signal,
   };

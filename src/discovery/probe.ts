@@ -81,7 +81,7 @@ export async function probe(target: ProbeTarget, env: ProbeEnv, signal?: AbortSi
   };
   const stop = deadline(signal ? AbortSignal.any([env.network.signal, signal]) : env.network.signal, env.network.timeoutMs);
   let dialogue: Dialogue | undefined;
-  const tlsOptions = { servername: target.host, ca: env.network.trusted(target.ca) };
+  const tlsOptions = { servername: target.host, secureContext: env.network.trusted(target.ca) };
   const judge = (socket: TLSSocket) => (report.tls = certificateReport(socket, target.host, env.now(), env.expiryWarningDays));
   const apply = (capabilities: Capabilities) => {
     report.capabilities = capabilities.raw;
@@ -94,14 +94,15 @@ export async function probe(target: ProbeTarget, env: ProbeEnv, signal?: AbortSi
     report.address = connection.address;
     dialogue = new Dialogue(connection.socket, { maxBytes: env.maxReplyBytes, signal: stop, what });
     if (target.socket === 'SSL') judge(await dialogue.startTls(tlsOptions));
-    report.greeting = (await protocol.greet(dialogue)).slice(0, 300);
-    let capabilities = await protocol.capabilities(dialogue, env.hello);
+    const greeting = await protocol.greet(dialogue);
+    report.greeting = greeting.slice(0, 300);
+    let capabilities = await protocol.capabilities(dialogue, env.hello, greeting);
     report.starttls = capabilities.starttls;
     if (target.socket === 'STARTTLS') {
       if (!capabilities.starttls) {
         apply(capabilities);
         report.failure = { kind: 'no-starttls', message: `${what} does not offer STARTTLS` };
-        await protocol.quit(dialogue).catch(() => undefined);
+        protocol.quit(dialogue);
         return report;
       }
       await protocol.startTls(dialogue);
@@ -120,7 +121,7 @@ export async function probe(target: ProbeTarget, env: ProbeEnv, signal?: AbortSi
       else if (!tlsValid) report.login = { ok: false, message: 'not tried: the certificate is not valid' };
       else report.login = await protocol.login(dialogue, capabilities, target.login);
     }
-    await protocol.quit(dialogue).catch(() => undefined);
+    protocol.quit(dialogue);
   } catch (error) {
     const failure = error instanceof NetFailure ? error : new NetFailure('protocol', (error as Error).message);
     report.ok = false;

@@ -31,12 +31,16 @@ export interface LoginResult {
 
 export interface ProtocolDialogue {
   greet(d: Dialogue): Promise<string>;
-  /** `hello`: the name SMTP's EHLO introduces the prober by. */
-  capabilities(d: Dialogue, hello: string): Promise<Capabilities>;
+  /**
+   * `hello`: the name SMTP's EHLO introduces the prober by; `greeting`: the greeting just read,
+   * when the capabilities may be taken from it (IMAP's [CAPABILITY …] saves a round trip).
+   */
+  capabilities(d: Dialogue, hello: string, greeting?: string): Promise<Capabilities>;
   /** Asks to start TLS; resolves when the server agreed. */
   startTls(d: Dialogue): Promise<void>;
   login(d: Dialogue, capabilities: Capabilities, attempt: LoginAttempt): Promise<LoginResult>;
-  quit(d: Dialogue): Promise<void>;
+  /** Says goodbye without waiting for the answer: nothing in it matters any more. */
+  quit(d: Dialogue): void;
 }
 
 /** SASL mechanisms (and plain logins) in the catalog's authentication words. */
@@ -89,25 +93,30 @@ function imapQuote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+function imapCapabilities(raw: string[]): Capabilities {
+  const upper = raw.map((c) => c.toUpperCase());
+  return {
+    raw,
+    starttls: upper.includes('STARTTLS'),
+    mechanisms: upper.filter((c) => c.startsWith('AUTH=')).map((c) => c.slice(5)),
+    plainLogin: !upper.includes('LOGINDISABLED'),
+    size: undefined,
+  };
+}
+
 const imap: ProtocolDialogue = {
   async greet(d) {
     const line = await d.line();
     if (/^\* (OK|PREAUTH)\b/i.test(line)) return line;
     throw new NetFailure('protocol', `not an IMAP greeting: ${line.slice(0, 200)}`);
   },
-  async capabilities(d) {
+  async capabilities(d, _hello, greeting) {
+    const announced = greeting ? /^\* OK \[CAPABILITY ([^\]]*)\]/i.exec(greeting)?.[1] : undefined;
+    if (announced !== undefined) return imapCapabilities(announced.split(' ').filter(Boolean));
     const reply = await imapCommand(d, 'CAPABILITY');
     if (reply.status !== 'OK') throw new NetFailure('protocol', `CAPABILITY refused: ${reply.text.slice(0, 200)}`);
     const line = reply.untagged.find((l) => /^\* CAPABILITY /i.test(l)) ?? '';
-    const raw = line.slice('* CAPABILITY '.length).split(' ').filter(Boolean);
-    const upper = raw.map((c) => c.toUpperCase());
-    return {
-      raw,
-      starttls: upper.includes('STARTTLS'),
-      mechanisms: upper.filter((c) => c.startsWith('AUTH=')).map((c) => c.slice(5)),
-      plainLogin: !upper.includes('LOGINDISABLED'),
-      size: undefined,
-    };
+    return imapCapabilities(line.slice('* CAPABILITY '.length).split(' ').filter(Boolean));
   },
   async startTls(d) {
     const reply = await imapCommand(d, 'STARTTLS');
@@ -125,8 +134,8 @@ const imap: ProtocolDialogue = {
     }
     return { ok: reply.status === 'OK', message: reply.text };
   },
-  async quit(d) {
-    await imapCommand(d, 'LOGOUT');
+  quit(d) {
+    d.finish(`${nextTag()} LOGOUT`);
   },
 };
 
@@ -178,8 +187,8 @@ const pop3: ProtocolDialogue = {
     const pass = await popCommand(d, `PASS ${attempt.password}`, 'PASS (password)');
     return { ok: pass.ok, message: pass.text };
   },
-  async quit(d) {
-    await popCommand(d, 'QUIT');
+  quit(d) {
+    d.finish('QUIT');
   },
 };
 
@@ -243,8 +252,8 @@ const smtp: ProtocolDialogue = {
     }
     return { ok: reply.code === 235, message: `${reply.code} ${reply.lines.join(' ')}` };
   },
-  async quit(d) {
-    await smtpCommand(d, 'QUIT');
+  quit(d) {
+    d.finish('QUIT');
   },
 };
 

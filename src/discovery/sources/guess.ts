@@ -14,6 +14,16 @@ const PLAN: readonly { protocol: MailProtocol; prefixes: string[]; sockets: Sock
   { protocol: 'smtp', prefixes: ['smtp', 'mail'], sockets: ['SSL', 'STARTTLS'] },
 ];
 
+/** How long a guess may run before the next one of its protocol starts anyway. */
+export const STAGGER_MS = 250;
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
 export interface Guess {
   protocol: MailProtocol;
   host: string;
@@ -62,13 +72,28 @@ export const guessStep: Step = {
     const hosts = await existingHosts(context, [...new Set(all.map((g) => g.host))]);
     const planned = all.filter((g) => hosts.has(g.host));
     const stops = new Map(PLAN.map(({ protocol }) => [protocol, new AbortController()]));
-    const running = planned.map((guess) => ({ guess, report: context.probe(guess, AbortSignal.any([context.signal, stops.get(guess.protocol)!.signal])) }));
+    // Each protocol's guesses start in turn: the next when the one before fails, or STAGGER_MS
+    // after it started (as happy eyeballs does), so a server that answers well is not made to
+    // wait behind a crowd of probes it makes unnecessary.
+    const running: { guess: Guess; report: Promise<ProbeReport | undefined> }[] = [];
+    for (const { protocol } of PLAN) {
+      const stop = stops.get(protocol)!.signal;
+      const signal = AbortSignal.any([context.signal, stop]);
+      let previous: Promise<unknown> | undefined;
+      for (const guess of planned.filter((g) => g.protocol === protocol)) {
+        const gate = previous ? Promise.race([pause(STAGGER_MS, signal), previous]) : Promise.resolve();
+        const report = gate.then(() => (signal.aborted ? undefined : context.probe(guess, signal)));
+        running.push({ guess, report });
+        previous = report;
+      }
+    }
     const checks: ProbeReport[] = [];
     const servers: (Candidate & { verified: boolean })[] = [];
     await Promise.all(
       PLAN.map(async ({ protocol }) => {
         for (const { guess, report: pending } of running.filter((r) => r.guess.protocol === protocol)) {
           const report = await pending;
+          if (!report) return;
           const target = `${guess.host}:${guess.port}`;
           if (report.ok) {
             checks.push(report);
