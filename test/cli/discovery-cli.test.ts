@@ -119,7 +119,7 @@ describe('mailsetup discover', () => {
       warnings: [],
     });
     expect((answer.checks as unknown[]).length).toBe(2);
-    expect((answer.attempts as unknown[]).length).toBeGreaterThan(5);
+    expect((answer.sources as unknown[]).length).toBeGreaterThan(5);
   });
 
   it('--no-probe connects to nothing', async () => {

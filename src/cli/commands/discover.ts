@@ -2,6 +2,7 @@
 // MX, SRV, Autodiscover, guessing), checks them by connecting, and says where each came from.
 import { MailsetupError } from '../../errors.js';
 import { notFoundError, SOURCE_NAMES } from '../../discovery/explain.js';
+import { discoveryJson } from '../../discovery/json.js';
 import type { DiscoveryResult } from '../../discovery/result.js';
 import { CATALOG_OPTIONS, type Command } from '../command.js';
 import { checkLine, cliDiscovery, protocolName } from '../discovery.js';
@@ -53,7 +54,7 @@ export const discoverCommand: Command = {
     }
     const password = run.values['password-stdin'] ? (await run.io.readStdin()).replace(/\r?\n$/, '') : undefined;
     const result = await cliDiscovery(run).discover({ email: address, probe, password, login: run.string('login') });
-    run.io.stdout(run.values.json ? `${JSON.stringify(result, null, 2)}\n` : text(result));
+    run.io.stdout(run.values.json ? `${JSON.stringify(discoveryJson(result), null, 2)}\n` : text(result));
     if (!result.found) throw notFoundError(result);
     return 0;
   },
