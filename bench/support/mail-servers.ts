@@ -165,7 +165,7 @@ service stats {
     for (const port of Object.values(ports)) await waitForPort(port);
   } catch (error) {
     await stopProcess(process.child);
-    throw new Error(`dovecot did not start: ${(error as Error).message}\n${process.output()}`);
+    throw new Error(`dovecot did not start: ${(error as Error).message}\n${process.output()}`, { cause: error });
   }
   return { ports, log: process.output, stop: () => stopProcess(process.child) };
 }

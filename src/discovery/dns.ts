@@ -74,8 +74,8 @@ export function createDnsResolver(options: ResolverOptions): DnsResolver {
       ];
       // One family failing while the other answers is an answer; both failing is a failure.
       if (found.length === 0) {
-        const failed = [v4, v6].find((r) => r.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        const failed = [v4, v6].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       }
       return found;
     },

@@ -37,11 +37,12 @@ export function createLimiter(size: number): Limiter {
     },
     acquire(signal) {
       return new Promise<Release>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
+        const reason = () => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+        if (signal?.aborted) return reject(reason());
         const onAbort = () => {
           const index = queue.indexOf(waiter);
           if (index >= 0) queue.splice(index, 1);
-          reject(signal!.reason);
+          reject(reason());
         };
         const waiter = {
           grant: () => {

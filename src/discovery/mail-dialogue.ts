@@ -136,7 +136,9 @@ export class Dialogue {
       socket.once('error', (error) => {
         this.options.signal.removeEventListener('abort', onAbort);
         const code = (error as NodeJS.ErrnoException).code;
-        reject(error instanceof NetFailure ? error : new NetFailure('tls', `${this.options.what}: the TLS handshake failed (${code ?? error.message})`));
+        reject(
+          error instanceof NetFailure ? error : new NetFailure('tls', `${this.options.what}: the TLS handshake failed (${code ?? (error as Error).message})`),
+        );
       });
     });
     this.socket = secure;

@@ -67,11 +67,11 @@ export interface FetchOptions {
 
 export interface Network {
   /** The addresses of `host` discovery may connect to on `port`; throws NetFailure `refused` when none. */
-  vet(host: string, port: number): Promise<AddressRecord[]>;
-  connect(host: string, port: number, signal?: AbortSignal): Promise<Connection>;
-  fetch(url: string, options: FetchOptions): Promise<Fetched>;
+  vet: (host: string, port: number) => Promise<AddressRecord[]>;
+  connect: (host: string, port: number, signal?: AbortSignal) => Promise<Connection>;
+  fetch: (url: string, options: FetchOptions) => Promise<Fetched>;
   /** Node's root certificates plus the configured ones (and `extra`), for TLS checks: built once, reused. */
-  trusted(extra?: readonly string[]): SecureContext;
+  trusted: (extra?: readonly string[]) => SecureContext;
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
 }

@@ -62,7 +62,8 @@ const saslPlain = (attempt: LoginAttempt) => Buffer.from(`\u0000${attempt.userna
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 function checkCredentials(attempt: LoginAttempt): void {
-  if (/[\r\n\u0000]/.test(attempt.username) || /[\r\n\u0000]/.test(attempt.password)) {
+  const breaks = (value: string) => /[\r\n]/.test(value) || value.includes('\u0000');
+  if (breaks(attempt.username) || breaks(attempt.password)) {
     throw new NetFailure('protocol', 'the login or password holds a line break, which no mail protocol can carry');
   }
 }

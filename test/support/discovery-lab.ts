@@ -67,7 +67,7 @@ export interface Lab {
   watchers: Watcher[];
   /** Standard port → the port the lab's server for it really listens on. */
   ports: Record<number, number>;
-  dialPort(port: number): number;
+  dialPort: (port: number) => number;
   /** The environment a lab-backed configuration needs (DNS server, allowed networks, trusted CA). */
   env: Record<string, string>;
   dir: string;

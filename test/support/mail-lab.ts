@@ -69,7 +69,7 @@ export async function startDnsmasq(dir: string, records: DnsRecords, ttl = 120):
     await waitForPort(port);
   } catch (error) {
     await stopProcess(process.child);
-    throw new Error(`dnsmasq did not start: ${(error as Error).message}\n${process.output()}`);
+    throw new Error(`dnsmasq did not start: ${(error as Error).message}\n${process.output()}`, { cause: error });
   }
   return { server: `127.0.0.1:${port}`, stop: () => stopProcess(process.child) };
 }

@@ -8,10 +8,8 @@ import type { SourceId } from '../result.js';
 import { outcomeOf, type Candidate, type Step, type StepAnswer, type StepContext } from './context.js';
 
 export function autoconfigUrls(domain: string, email: EmailParts, scheme: 'https' | 'http'): string[] {
-  return [
-    `${scheme}://autoconfig.${domain}/mail/config-v1.1.xml?${new URLSearchParams({ emailaddress: email.ascii })}`,
-    `${scheme}://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?${new URLSearchParams({ emailaddress: email.ascii })}`,
-  ];
+  const query = new URLSearchParams({ emailaddress: email.ascii }).toString();
+  return [`${scheme}://autoconfig.${domain}/mail/config-v1.1.xml?${query}`, `${scheme}://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?${query}`];
 }
 
 /** The servers of a clientConfig document, host names filled in for the address's domain. */

@@ -36,9 +36,9 @@ const indexes = new WeakMap<ProviderCatalog, Map<string, Indexed>>();
 
 /** Provider domains, and the domains their servers sit in (mail.us.rackcorp.com → us.rackcorp.com, rackcorp.com). */
 function indexOf(catalog: ProviderCatalog): Map<string, Indexed> {
-  let index = indexes.get(catalog);
-  if (index) return index;
-  index = new Map();
+  const known = indexes.get(catalog);
+  if (known) return known;
+  const index = new Map<string, Indexed>();
   for (const provider of catalog.list()) {
     for (const domain of provider.domains) if (!index.has(domain)) index.set(domain, { provider, variant: undefined });
     for (const variant of provider.variants) {
@@ -47,9 +47,7 @@ function indexOf(catalog: ProviderCatalog): Map<string, Indexed> {
         // The host's parent first: it tells the variant (us.rackcorp.com); the registered domain only the provider.
         const [, ...parents] = suffixes(host);
         parents.forEach((parent, i) => {
-          const existing = index!.get(parent);
-          const isParent = i === 0;
-          if (!existing) index!.set(parent, { provider, variant: isParent ? variant : undefined });
+          if (!index.has(parent)) index.set(parent, { provider, variant: i === 0 ? variant : undefined });
         });
       }
     }
