@@ -4,6 +4,7 @@ import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './model/windows-path.js';
+import { parseCidr, type Cidr } from './model/cidr.js';
 import { DEFAULTS } from './model/defaults.js';
 import { MailsetupError } from './errors.js';
 import { emailAddress, hostName, identifier } from './model/rules.js';
@@ -87,6 +88,8 @@ export interface Config {
   signing: SigningConfig;
   /** Certificates from an ACME CA (Let's Encrypt by default) for HTTPS and signing; undefined: off. */
   acme: AcmeConfig | undefined;
+  /** Finding unknown domains' servers and testing connections (src/discovery). */
+  discovery: DiscoveryConfig;
 }
 
 export interface SigningConfig {
@@ -138,6 +141,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze({
     organization: Object.freeze({ name: parsed.MAILSETUP_ORG_NAME, identifier: parsed.MAILSETUP_ORG_ID.toLowerCase() }),
     web,
+    discovery: loadDiscoveryConfig(env),
     providerPaths: Object.freeze(parsed.MAILSETUP_PROVIDERS),
     defaultProvider: parsed.MAILSETUP_DEFAULT_PROVIDER,
     consentText: Object.freeze(
@@ -330,5 +334,93 @@ function loadWebConfig(env: Env, acme: AcmeConfig | undefined): Readonly<WebConf
     linkSecret: parsed.MAILSETUP_LINK_SECRET,
     linkTtlMinutes: parsed.MAILSETUP_LINK_TTL,
     workers: parsed.MAILSETUP_WEB_WORKERS,
+  });
+}
+
+// Discovery's settings: which DNS servers to ask, which networks and ports it may reach, its
+// time limits, cache and rate limit. Defaults in DEFAULTS.discovery.
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
+
+/** `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`. */
+const DNS_SERVER = /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|[0-9a-f:]+|\[[0-9a-f:]+\]:\d{1,5})$/i;
+
+const seconds = (max: number) => z.coerce.number({ error: 'a number of seconds' }).positive({ error: 'more than 0 seconds' }).max(max);
+
+const discoveryEnvSchema = z.object({
+  MAILSETUP_DISCOVERY: flag.default(true),
+  MAILSETUP_DNS_SERVERS: commaList
+    .refine((servers) => servers.every((server) => DNS_SERVER.test(server)), { error: 'IP addresses, optionally with :port, separated by commas' })
+    .optional(),
+  MAILSETUP_DISCOVERY_ALLOW: commaList
+    .transform((entries, ctx) => {
+      const cidrs: Cidr[] = [];
+      for (const entry of entries) {
+        const cidr = parseCidr(entry);
+        if (cidr) cidrs.push(cidr);
+        else ctx.addIssue({ code: 'custom', message: `"${entry}" is not a network such as 10.0.0.0/8 or fd00::/8`, params: { rule: 'cidr' } });
+      }
+      return cidrs;
+    })
+    .optional(),
+  MAILSETUP_DISCOVERY_PORTS: commaList
+    .transform((entries, ctx) =>
+      entries.map((entry) => {
+        const value = Number(entry);
+        if (!Number.isInteger(value) || value < 1 || value > 65535) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not a port between 1 and 65535`, params: { rule: 'port-range' } });
+        }
+        return value;
+      }),
+    )
+    .optional(),
+  MAILSETUP_DISCOVERY_TIMEOUT: seconds(60).default(DEFAULTS.discovery.probeTimeoutMs / 1000),
+  MAILSETUP_DISCOVERY_DEADLINE: seconds(300).default(DEFAULTS.discovery.deadlineMs / 1000),
+  MAILSETUP_DISCOVERY_CACHE: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULTS.discovery.cacheEntries),
+  MAILSETUP_DISCOVERY_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(DEFAULTS.discovery.connectionsPerProcess),
+  MAILSETUP_DISCOVERY_RATE_LIMIT: z.coerce.number().int().min(0).default(DEFAULTS.discovery.rateLimitPerMinute),
+  MAILSETUP_DISCOVERY_CA: z.string().trim().min(1).optional(),
+});
+
+export interface DiscoveryConfig {
+  /** False: unknown domains get the form for typing settings in, and nothing connects out. */
+  enabled: boolean;
+  /** DNS servers to ask (`ip` or `ip:port`); undefined: the system's resolver. */
+  dnsServers: readonly string[] | undefined;
+  /** Networks discovery may reach although they are private, loopback, … */
+  allow: readonly Cidr[];
+  /** Ports allowed besides the mail and web ports. */
+  extraPorts: readonly number[];
+  probeTimeoutMs: number;
+  deadlineMs: number;
+  /** Domains whose results are kept; 0 keeps none. */
+  cacheEntries: number;
+  /** Connections open at once across the process. */
+  connectionsPerProcess: number;
+  /** Discoveries per client per minute on the web; 0 means no limit. */
+  rateLimitPerMinute: number;
+  /** A PEM file of certificate authorities trusted besides Node's, for servers with a private CA. */
+  caFile: string | undefined;
+}
+
+function loadDiscoveryConfig(env: Env): Readonly<DiscoveryConfig> {
+  const keys = Object.keys(discoveryEnvSchema.shape);
+  const defined = Object.fromEntries(keys.map((key) => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = parseWith(discoveryEnvSchema, defined, { code: 'CONFIG_INVALID' });
+  return Object.freeze({
+    enabled: parsed.MAILSETUP_DISCOVERY,
+    dnsServers: parsed.MAILSETUP_DNS_SERVERS ? Object.freeze(parsed.MAILSETUP_DNS_SERVERS) : undefined,
+    allow: Object.freeze(parsed.MAILSETUP_DISCOVERY_ALLOW ?? []),
+    extraPorts: Object.freeze(parsed.MAILSETUP_DISCOVERY_PORTS ?? []),
+    probeTimeoutMs: Math.round(parsed.MAILSETUP_DISCOVERY_TIMEOUT * 1000),
+    deadlineMs: Math.round(parsed.MAILSETUP_DISCOVERY_DEADLINE * 1000),
+    cacheEntries: parsed.MAILSETUP_DISCOVERY_CACHE,
+    connectionsPerProcess: parsed.MAILSETUP_DISCOVERY_CONNECTIONS,
+    rateLimitPerMinute: parsed.MAILSETUP_DISCOVERY_RATE_LIMIT,
+    caFile: parsed.MAILSETUP_DISCOVERY_CA,
   });
 }

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type Env } from './config.js';
 import { asMailsetupError } from './errors.js';
+import { createDiscoveryService } from './discovery/service.js';
 import { createApp } from './http/app.js';
 import { startGenerationPool } from './http/generation.js';
 import { jsonLogger, type Logger } from './logger.js';
@@ -73,6 +74,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // start, so a failure leaves nothing running.
   const identity = await openServerIdentity(config, { logger, cwd: options.cwd ?? process.cwd(), host, port, ...options.identity });
   const signer = identity.signer;
+  // Discovery's configured CA file is read here too, before anything starts.
+  const discovery = config.discovery.enabled ? createDiscoveryService({ config, catalog }) : undefined;
   // As many workers as cores: the thread serving HTTP mostly waits, and on 2 cores two signing
   // workers measured 2,100 signed downloads/s against 1,500 with one (npm run bench -- http).
   const workers = config.web.workers ?? availableParallelism();
@@ -85,7 +88,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           },
         )
       : undefined;
-  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate, health: () => pool.health() } : {}) });
+  const app = createApp({ config, catalog, signer, logger, discovery, ...(pool ? { generate: pool.generate, health: () => pool.health() } : {}) });
   const server: Server = identity.tls ? identity.tls.attach(createHttpsServer(identity.tls.serverOptions(), app)) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

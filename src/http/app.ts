@@ -10,6 +10,7 @@ import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { AppDeps } from './deps.js';
+import { discoverApiRouter, discoveryLimiter } from './discover-api.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
@@ -74,7 +75,8 @@ export function createApp(deps: AppDeps): Express {
     res.status(answer.status).set('Cache-Control', 'no-store').json(answer.body);
   });
 
-  app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));
+  const discoveryLimit = discoveryLimiter(deps.config.discovery.rateLimitPerMinute);
+  app.use('/api', discoverApiRouter(deps, discoveryLimit), apiRouter(deps, generationLimit), apiErrorHandler(logger));
   app.use(autodiscoveryRouter(deps));
   app.use('/admin', adminRouter(deps));
 
@@ -88,7 +90,7 @@ export function createApp(deps: AppDeps): Express {
     sendPage(res, renderer, { template: 'error', language, status: error.status, org: deps.config.organization.name, title, langLinks: [], view: { message } });
   };
 
-  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit }));
+  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit, discoveryLimit }));
   app.use(() => {
     throw webError('NOT_FOUND', 'path', 'not-found');
   });

@@ -1,6 +1,7 @@
 // What the web app is built from; tests pass their own (in-memory catalog, test signer, clock).
 import type { Config } from '../config.js';
 import type { PoolHealth } from '../service/worker-pool.js';
+import type { DiscoveryService } from '../discovery/service.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
 import type { Logger } from '../logger.js';
@@ -17,4 +18,6 @@ export interface AppDeps {
   generate?: Generate;
   /** The state of that pool, for /healthz. */
   health?: () => PoolHealth;
+  /** Finds unknown domains' servers and tests settings; without it, unknown domains get the form for typing them in. */
+  discovery?: DiscoveryService | undefined;
 }

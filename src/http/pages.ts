@@ -36,6 +36,9 @@ import {
   variantChoices,
 } from './views.js';
 import { webError } from './web-error.js';
+import { discoveredPage, testResultsView, type DiscoveredPage } from './discovery-view.js';
+import { testSettings, type SettingsTestResult } from '../discovery/settings-test.js';
+import { requireDiscovery } from './discover-api.js';
 
 /** What a QR link carries: the choices, never a password. */
 export interface LinkPayload {
@@ -73,6 +76,8 @@ export interface PageKit {
   tokens: LinkTokens<LinkPayload>;
   /** Applied to the routes that generate files. */
   generationLimit: RequestHandler;
+  /** Applied where a page finds or tests servers (connections out). */
+  discoveryLimit?: RequestHandler;
 }
 
 type Fields = Record<string, string | undefined>;
@@ -148,6 +153,7 @@ export function sendPage(res: Response, renderer: Renderer, parts: PageParts): v
 
 export function pagesRouter(kit: PageKit): Router {
   const { deps, renderer, tokens, generationLimit } = kit;
+  const discoveryLimit: RequestHandler = kit.discoveryLimit ?? ((_req, _res, next) => next());
   const { config, catalog } = deps;
   const generateFile = deps.generate ?? inlineGeneration(deps);
   const router = Router();
@@ -223,6 +229,7 @@ export function pagesRouter(kit: PageKit): Router {
         errors: errors?.byField ?? {},
         errorList: errors?.list ?? [],
         iosNotSafari: info.iosNotSafari,
+        canDiscover: Boolean(deps.discovery?.enabled),
       },
       { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) })}` : undefined },
     );
@@ -240,7 +247,27 @@ export function pagesRouter(kit: PageKit): Router {
   }
 
   /** Step two: the summary, the choices the provider offers, the download form and the steps. */
-  async function setupPage(req: Request, res: Response, values: Fields, error?: MailsetupError) {
+  /** The rate limit for connections out, applied inside a page: a refusal becomes a message, not an error page. */
+  function limited(req: Request, res: Response): Promise<MailsetupError | undefined> {
+    return new Promise((resolve) => {
+      void discoveryLimit(req, res, (thrown?: unknown) => resolve(thrown instanceof MailsetupError ? thrown : undefined));
+    });
+  }
+
+  /** An unknown domain's servers, found before the setup page is shown (synchronously: no JavaScript needed). */
+  async function discoveryFor(
+    req: Request,
+    res: Response,
+    email: NonNullable<ReturnType<typeof parsedEmail>>,
+    t: Translate,
+  ): Promise<DiscoveredPage | undefined> {
+    if (!deps.discovery?.enabled) return undefined;
+    const refusal = await limited(req, res);
+    if (refusal) return { found: false, view: { notFound: t('web.error.discovery-rate-limit'), warnings: [] }, hidden: [], settingsRows: undefined };
+    return discoveredPage(await deps.discovery.discover({ email: email.address }), email, t);
+  }
+
+  async function setupPage(req: Request, res: Response, values: Fields, error?: MailsetupError, tested?: SettingsTestResult) {
     const language = locals(res).language;
     const t = translator(language);
     const email = parsedEmail(values.email);
@@ -273,6 +300,10 @@ export function pagesRouter(kit: PageKit): Router {
     }
     const kinds = variant ? kindsOffered(variant) : [];
     const kind = kinds.find((k) => k === values.type) ?? kinds[0];
+    // Servers typed by hand (or coming back from a failed download) are the person's own: no discovery then.
+    const typed = Boolean(values.incoming_host || values.outgoing_host);
+    const discovered = !provider && !typed ? await discoveryFor(req, res, email, t) : undefined;
+    const useDiscovered = discovered?.found === true;
     let summary: Record<string, unknown> | undefined;
     if (provider && variant && kind) {
       try {
@@ -324,10 +355,14 @@ export function pagesRouter(kit: PageKit): Router {
         hasChoices: Boolean(provider && variant && (provider.variants.length > 1 || kinds.length > 1)),
         variantId: variant?.id,
         kindId: kind,
-        hostingProviders: hosting.length ? hosting : undefined,
-        manual: provider === undefined,
+        hostingProviders: hosting.length && !useDiscovered ? hosting : undefined,
+        manual: provider === undefined && !useDiscovered,
+        discovery: discovered?.view,
+        discovered: useDiscovered ? discovered!.hidden : undefined,
+        tested: tested ? testResultsView(tested, t) : undefined,
+        canTest: Boolean(deps.discovery?.enabled) && provider === undefined && !useDiscovered,
         manualValues: values,
-        manualServers: provider ? undefined : manualServers(values, byField, t),
+        manualServers: provider || useDiscovered ? undefined : manualServers(values, byField, t),
         extras: provider ? providerExtras(provider, variant, language) : undefined,
         settingsHref,
         name: values.name ?? '',
@@ -345,7 +380,12 @@ export function pagesRouter(kit: PageKit): Router {
         errors: byField,
         errorList: errors.flatMap((e) => e.list),
         qr,
-        settingsRows: device === 'thunderbird' && provider && variant ? settingsTables(provider, variant, t, email) : undefined,
+        settingsRows:
+          device === 'thunderbird' && provider && variant
+            ? settingsTables(provider, variant, t, email)
+            : device === 'thunderbird'
+              ? discovered?.settingsRows
+              : undefined,
         ...instructionView(device),
       },
       { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` },
@@ -420,6 +460,36 @@ export function pagesRouter(kit: PageKit): Router {
       if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
       await setupPage(req, res, values, thrown);
     }
+  });
+
+  // "Test these settings": the typed servers connected to for real; a password only from this form's body.
+  router.post('/setup/test', discoveryLimit, form, async (req, res) => {
+    const language = formLanguage(req, res);
+    const v = fieldsOf(req.body, SETUP_FIELDS);
+    const rawPassword = (req.body as Record<string, unknown> | undefined)?.password;
+    const password = typeof rawPassword === 'string' && rawPassword !== '' ? rawPassword : undefined;
+    let tested: SettingsTestResult;
+    try {
+      tested = await testSettings(
+        {
+          email: v.email ?? '',
+          type: v.type === 'pop' ? 'pop' : 'imap',
+          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
+          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+          login: v.login,
+          password,
+        },
+        requireDiscovery(deps),
+      );
+    } catch (thrown) {
+      if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
+      // The schema names incoming.host; the form's own names are manual.incoming.host.
+      const details = thrown.details.map((d) => ({ ...d, field: /^(incoming|outgoing)\./.test(d.field) ? `manual.${d.field}` : d.field }));
+      const error = new MailsetupError(thrown.code, thrown.message, { field: details[0]?.field ?? thrown.field, rule: thrown.rule, details });
+      return setupPage(req, res, v, error);
+    }
+    locals(res).language = language;
+    await setupPage(req, res, v, undefined, tested);
   });
 
   router.post('/qr', generationLimit, form, async (req, res) => {

@@ -1,4 +1,5 @@
 // The provider catalog format: what an organisation writes in its provider files (YAML or JSON).
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { authMethod, socketType, type ExchangeServer } from './account.js';
 import { DEFAULTS } from './defaults.js';
@@ -48,6 +49,24 @@ export const exchangeSettingsSchema = z.strictObject({
 });
 export type ExchangeSettings = z.output<typeof exchangeSettingsSchema>;
 
+/** PEM certificates of the CA a provider's servers chain to, when that is not a public root. */
+const caCertificates = z.string().transform((value, ctx) => {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'ca holds PEM certificates (-----BEGIN CERTIFICATE-----)', params: { rule: 'pem-certificate' } });
+    return z.NEVER;
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'ca holds a certificate that cannot be read', params: { rule: 'pem-certificate' } });
+      return z.NEVER;
+    }
+  }
+  return `${blocks.join('\n')}\n`;
+});
+
 const variantFields = {
   name: localizedText.optional(),
   /** Mail domains that pick this variant by default. */
@@ -76,6 +95,8 @@ export const providerFileEntrySchema = z.strictObject({
   /** A step the user must take before any client can connect (e.g. enable IMAP). */
   enable: z.strictObject({ url: httpsUrl, instruction: localizedText }).optional(),
   notes: z.array(localizedText).default([]),
+  /** The CA the provider's servers' certificates chain to, trusted when checking them (besides Node's roots). */
+  ca: caCertificates.optional(),
 });
 export type ProviderFileEntry = z.output<typeof providerFileEntrySchema>;
 
@@ -106,6 +127,8 @@ export interface Provider {
   documentation: { url: string; description: LocalizedText }[];
   enable: { url: string; instruction: LocalizedText } | undefined;
   notes: LocalizedText[];
+  /** PEM certificates of the CA its servers chain to, when not a public one. */
+  ca?: string | undefined;
   /** Where it was loaded from, for messages. */
   source: string;
 }

@@ -61,6 +61,7 @@ export function normalizeProvider(entry: ProviderFileEntry, source: string): Pro
     documentation: entry.documentation,
     enable: entry.enable,
     notes: entry.notes,
+    ...(entry.ca ? { ca: entry.ca } : {}),
     source,
   };
 }

@@ -429,6 +429,35 @@ function assignIds(configs: readonly ParsedConfig[], reserved: Iterable<string>,
   return ids;
 }
 
+export interface ClientConfigServer {
+  protocol: 'imap' | 'pop3' | 'smtp';
+  /** May hold %EMAILDOMAIN%. */
+  host: string;
+  port: number;
+  socket: SocketType;
+  auth: AuthMethod[];
+  login: string | undefined;
+}
+
+export type ClientConfigRead =
+  { ok: true; providerId: string; name: string; domains: string[]; servers: ClientConfigServer[]; notes: string[] } | { ok: false; reason: string };
+
+/**
+ * Reads one clientConfig document (an autoconfig answer fetched from a domain) with the same
+ * checks as an import, without turning it into a catalog entry. Host names keep %EMAILDOMAIN%.
+ */
+export function readClientConfig(source: IspdbSource): ClientConfigRead {
+  const notes: string[] = [];
+  try {
+    const config = parseClientConfig(source, (note) => notes.push(note));
+    return { ok: true, providerId: config.providerId, name: config.name, domains: config.domains, servers: config.servers, notes };
+  } catch (error) {
+    if (!(error instanceof Skip)) throw error;
+    const details = error.explainedByNotes && notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    return { ok: false, reason: `${error.message}${details}` };
+  }
+}
+
 /**
  * Converts ISPDB files (in the order given) into catalog entries. Pure: no file system access.
  * A domain listed by several files stays with the first; `knownDomains` are left to their owner.
