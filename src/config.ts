@@ -179,7 +179,9 @@ export interface WebConfig {
 
 function loadWebConfig(env: Env): Readonly<WebConfig> {
   const keys = ['HOST', 'PORT', ...Object.keys(webEnvSchema.shape).filter((k) => k.startsWith('MAILSETUP_'))];
-  const defined = Object.fromEntries(keys.map((key) => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''));
+  const defined = Object.fromEntries(
+    keys.map((key): [string, string | undefined] => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = parseWith(webEnvSchema, defined, { code: 'CONFIG_INVALID' });
   return Object.freeze({
     host: parsed.HOST,

@@ -25,7 +25,7 @@ export const dnsCommand: Command = {
     json: { type: 'boolean' },
     ...CATALOG_OPTIONS,
   },
-  async run(run) {
+  run(run) {
     const [domain, ...extra] = run.positionals;
     if (domain === undefined || extra.length > 0) {
       throw new MailsetupError('USAGE', 'give exactly one domain: mailsetup dns DOMAIN', { field: 'domain', rule: 'usage' });
@@ -47,6 +47,6 @@ export const dnsCommand: Command = {
     } else {
       run.io.stdout(snippet.zone);
     }
-    return 0;
+    return Promise.resolve(0);
   },
 };

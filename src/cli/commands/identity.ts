@@ -13,7 +13,7 @@ ${SIGNING_USAGE}
 Without options it checks the configured identity (MAILSETUP_SIGNING_*), or the development one.
 Exit code 0 when it can sign, 6 when it cannot.`,
   options: { json: { type: 'boolean' }, ...SIGNING_OPTIONS },
-  async run(run) {
+  run(run) {
     const loaded = cliIdentity(run.values, run.io, run.config());
     const findings = loaded.findings;
     const ok = !findings.some((f) => f.severity === 'error');
@@ -24,6 +24,6 @@ Exit code 0 when it can sign, 6 when it cannot.`,
       for (const f of findings) run.io.stdout(`${f.severity === 'info' ? '' : `${f.severity}: `}${f.message}\n`);
       run.io.stdout(ok ? 'result: this identity can sign profiles\n' : 'result: this identity cannot sign profiles\n');
     }
-    return ok ? 0 : 6;
+    return Promise.resolve(ok ? 0 : 6);
   },
 };
