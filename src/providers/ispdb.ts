@@ -147,13 +147,10 @@ function children(parent: Element, name?: string): Element[] {
 
 /** Text as people read it: whitespace (including line breaks) collapsed, controls removed. */
 function text(element: Element | undefined): string {
-  return (
-    (element?.textContent ?? '')
-      .replace(/\s+/gu, ' ')
-      // eslint-disable-next-line no-control-regex -- controls are what it removes
-      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '')
-      .trim()
-  );
+  return (element?.textContent ?? '')
+    .replace(/\s+/gu, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '') // eslint-disable-line no-control-regex -- controls are what it removes
+    .trim();
 }
 
 function attribute(element: Element, name: string): string | undefined {
