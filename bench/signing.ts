@@ -32,7 +32,7 @@ function identity(kind: 'rsa' | 'ec'): SigningIdentity {
 export const signingBench: BenchSection = {
   name: 'signing',
   summary: 'one signed Apple profile against the raw native signature (same process, interleaved rounds, medians)',
-  async run({ quick, log }) {
+  run({ quick, log }) {
     const config = loadConfig({});
     const catalog = ProviderCatalog.load();
     const request = parseGenerateRequest({ email: 'ivan.petrov@nstu.ru', name: 'Иван Петров', unsigned: true });
@@ -63,6 +63,6 @@ export const signingBench: BenchSection = {
       figures[`${label}.ratio`] = { value: round(times.signed / times.raw), unit: 'x', note: kind === 'rsa' ? 'signed ÷ raw, target ≤ 1.3' : 'signed ÷ raw' };
       figures[`${label}.generatedRatio`] = { value: round(times.generated / times.raw), unit: 'x', note: 'generated ÷ raw' };
     }
-    return figures;
+    return Promise.resolve(figures);
   },
 };

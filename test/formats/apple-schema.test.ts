@@ -238,7 +238,7 @@ describe('validateProfile', () => {
     const third = {
       ...payload(profile),
       PayloadIdentifier: 'org.example.mail.test.other',
-      PayloadUUID: payload(profile).PayloadUUID!.toString().toLowerCase(),
+      PayloadUUID: (payload(profile).PayloadUUID as string).toLowerCase(),
     };
     profile.PayloadContent = [payload(profile), second, third];
     expect(brief(validateProfile(profile, 'iOS', schemas))).toEqual([
