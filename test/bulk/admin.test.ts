@@ -81,11 +81,12 @@ describe('admin page', () => {
       .send(staffBuffer());
     expect(upload.status).toBe(201);
     expect(upload.body).toMatchObject({ ok: 4, failed: 5 });
-    const rows = (upload.body as JobBody).rows as { line: number; status: string; error?: string }[];
+    const job = upload.body as JobBody;
+    const rows = job.rows as { line: number; status: string; error?: string }[];
     expect(rows.filter((r) => r.status === 'error').map((r) => r.line)).toEqual([4, 6, 7, 8, 9]);
     expect(rows.find((r) => r.line === 7)!.error).toContain('[known-domain]');
 
-    const zip = await request(app).get(`/admin/api/jobs/${(upload.body as JobBody).id}/zip`).set('Authorization', `Bearer ${TOKEN}`).buffer(true).parse(binary);
+    const zip = await request(app).get(`/admin/api/jobs/${job.id}/zip`).set('Authorization', `Bearer ${TOKEN}`).buffer(true).parse(binary);
     expect(zip.status).toBe(200);
     expect(zip.headers['content-type']).toBe('application/zip');
     const path = join(signing.dir, 'admin.zip');
@@ -102,12 +103,12 @@ describe('admin page', () => {
       if (name.endsWith('.mobileconfig')) expect(opensslVerify(body, signing.caFile, signing.dir).toString()).toContain('<plist');
     expect(entries.get('manifest.csv')!.toString()).toContain('4,not-an-address,error');
 
-    const send = await request(app).post(`/admin/api/jobs/${(upload.body as JobBody).id}/send`).set('Authorization', `Bearer ${TOKEN}`);
+    const send = await request(app).post(`/admin/api/jobs/${job.id}/send`).set('Authorization', `Bearer ${TOKEN}`);
     expect(send.status).toBe(202);
     let status = send.body as JobBody;
     for (let i = 0; i < 100 && status.sending.state === 'sending'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await request(app).get(`/admin/api/jobs/${(upload.body as JobBody).id}?rows=0`).set('Authorization', `Bearer ${TOKEN}`)).body as JobBody;
+      status = (await request(app).get(`/admin/api/jobs/${job.id}?rows=0`).set('Authorization', `Bearer ${TOKEN}`)).body as JobBody;
     }
     expect(status.sending).toMatchObject({ state: 'done', sent: 3, failed: 1, total: 4 });
     expect(status.sending.failures[0]).toMatchObject({ email: 'maria@nstu.ru', line: 10 });
@@ -115,11 +116,11 @@ describe('admin page', () => {
     expect(log.text()).not.toContain('s3cret-pass');
 
     // Sending again only retries the one that failed.
-    const again = await request(app).post(`/admin/api/jobs/${(upload.body as JobBody).id}/send`).set('Authorization', `Bearer ${TOKEN}`);
+    const again = await request(app).post(`/admin/api/jobs/${job.id}/send`).set('Authorization', `Bearer ${TOKEN}`);
     status = again.body as JobBody;
     for (let i = 0; i < 100 && status.sending.state === 'sending'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      status = (await request(app).get(`/admin/api/jobs/${(upload.body as JobBody).id}?rows=0`).set('Authorization', `Bearer ${TOKEN}`)).body as JobBody;
+      status = (await request(app).get(`/admin/api/jobs/${job.id}?rows=0`).set('Authorization', `Bearer ${TOKEN}`)).body as JobBody;
     }
     expect(status.sending).toMatchObject({ state: 'done', sent: 0, alreadySent: 3, failed: 1 });
     expect(smtp.received).toHaveLength(3);

@@ -455,22 +455,14 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
   it('a gzip bomb (a few KB that inflate to 10 MB) → 413', async () => {
     const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const res = await strict()
-      .post('/autodiscover/autodiscover.xml')
-      .set('Content-Type', 'text/xml')
-      .set('Content-Encoding', 'gzip')
-      .send(bomb);
+    const res = await strict().post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').set('Content-Encoding', 'gzip').send(bomb);
     expect(res.status).toBe(413);
     expect(apiError(res).code).toBe('PAYLOAD_TOO_LARGE');
     await good();
   });
 
   it('an unknown Content-Encoding → 4xx JSON', async () => {
-    const res = await strict()
-      .post('/autodiscover/autodiscover.xml')
-      .set('Content-Type', 'text/xml')
-      .set('Content-Encoding', 'x-zip')
-      .send('abc');
+    const res = await strict().post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').set('Content-Encoding', 'x-zip').send('abc');
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(apiError(res).field).toBe('body');
