@@ -100,7 +100,7 @@ function acmeStyleIdentity(): SigningIdentity {
 export const signingBench: BenchSection = {
   name: 'signing',
   summary: 'one signed Apple profile against the raw native signature (same process, interleaved rounds, medians)',
-  async run({ quick, log }) {
+  run({ quick, log }) {
     const config = loadConfig({});
     const catalog = ProviderCatalog.load();
     const request = parseGenerateRequest({ email: 'ivan.petrov@nstu.ru', name: 'Иван Петров', unsigned: true });
@@ -133,6 +133,6 @@ export const signingBench: BenchSection = {
       if (kind === 'acme')
         figures[`${label}.profileBytes`] = { value: signer.sign(plist).length, unit: 'B', note: 'signed profile: leaf + intermediate embedded' };
     }
-    return figures;
+    return Promise.resolve(figures);
   },
 };

@@ -309,7 +309,9 @@ export interface WebConfig {
 
 function loadWebConfig(env: Env, acme: AcmeConfig | undefined): Readonly<WebConfig> {
   const keys = ['HOST', 'PORT', ...Object.keys(webEnvSchema.shape).filter((k) => k.startsWith('MAILSETUP_'))];
-  const defined = Object.fromEntries(keys.map((key) => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''));
+  const defined = Object.fromEntries(
+    keys.map((key): [string, string | undefined] => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = parseWith(webEnvSchema, defined, { code: 'CONFIG_INVALID' });
   const tls =
     parsed.MAILSETUP_TLS_CERT && parsed.MAILSETUP_TLS_KEY

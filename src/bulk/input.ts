@@ -27,8 +27,7 @@ export interface RawRow {
   error?: { field: string; rule: string; message: string };
 }
 
-const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language'] as const;
-export type StaffColumn = (typeof STAFF_COLUMNS)[number];
+export type StaffColumn = 'email' | 'name' | 'login' | 'type' | 'device' | 'provider' | 'variant' | 'security' | 'language';
 
 /** Header spellings people use, compared without case, spaces, dashes or underscores. */
 const HEADER_ALIASES: Record<string, StaffColumn> = {

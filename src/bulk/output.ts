@@ -66,7 +66,7 @@ function fileTarget(path: string, write: WriteFn | undefined): ZipTarget {
       return true;
     },
     drained: async () => {},
-    async end() {
+    end() {
       try {
         // On disk before the rename: a crash then leaves the old archive or the new one, whole.
         fsyncSync(fd!);
@@ -75,6 +75,7 @@ function fileTarget(path: string, write: WriteFn | undefined): ZipTarget {
       } catch (error) {
         throw writeError(path, error);
       }
+      return Promise.resolve();
     },
     discard() {
       try {
@@ -174,13 +175,14 @@ class ZipSink implements OutputSink {
     }
   }
 
-  async abort(manifest?: ExtraFile): Promise<void> {
+  abort(manifest?: ExtraFile): Promise<void> {
     if (manifest && 'path' in manifest) rmSync(manifest.path, { force: true });
-    if (this.done && !this.failure) return; // finished, or aborted already
+    if (this.done && !this.failure) return Promise.resolve(); // finished, or aborted already
     this.done = true;
     this.pending = [];
     this.pendingBytes = 0;
     this.target.discard();
+    return Promise.resolve();
   }
 }
 
@@ -209,9 +211,10 @@ class DirectorySink implements OutputSink {
     this.created = true;
   }
 
-  async add(name: string, body: Buffer): Promise<void> {
+  add(name: string, body: Buffer): Promise<void> {
     this.ensure();
     writeFileAtomic(join(this.path, name), body, { write: this.write });
+    return Promise.resolve();
   }
 
   remove(names: readonly string[]): void {
@@ -228,16 +231,18 @@ class DirectorySink implements OutputSink {
     }
   }
 
-  async finish(extra?: ExtraFile): Promise<void> {
+  finish(extra?: ExtraFile): Promise<void> {
     this.ensure();
     if (extra) this.place(extra);
+    return Promise.resolve();
   }
 
-  async abort(manifest?: ExtraFile): Promise<void> {
-    if (!manifest) return;
+  abort(manifest?: ExtraFile): Promise<void> {
+    if (!manifest) return Promise.resolve();
     // Files were written: the manifest says which. Nothing was: nothing is left, not even the folder.
     if (this.created) this.place(manifest);
     else if ('path' in manifest) rmSync(manifest.path, { force: true });
+    return Promise.resolve();
   }
 }
 

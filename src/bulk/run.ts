@@ -28,7 +28,7 @@ export interface BulkRunOptions {
    * Where the manifest is assembled before it joins the output; `memory` keeps it in memory.
    * Default: where the sink keeps it (beside a ZIP or folder), none without a sink.
    */
-  manifestPath?: string | 'memory' | undefined;
+  manifestPath?: string | undefined;
   /** Called for every row, in input order, with its manifest line (the admin page's row list). */
   onRow?: ((entry: ManifestEntry) => void) | undefined;
   /** Called for each good row, in input order, after its files are written (delivery). */

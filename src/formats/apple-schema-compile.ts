@@ -33,6 +33,12 @@ function fail(where: string, message: string): never {
   throw new Error(`${where}: ${message}`);
 }
 
+/** A YAML scalar as text (a version may come unquoted, as a number); a mapping or list is a format change. */
+function scalar(value: unknown, where: string, what: string): string {
+  if (typeof value === 'object' && value !== null) fail(where, `${what} is not a single value`);
+  return String(value);
+}
+
 function supportedOs(value: unknown, where: string): SupportedOs | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) fail(where, 'supportedOS is not a mapping');
@@ -42,8 +48,8 @@ function supportedOs(value: unknown, where: string): SupportedOs | undefined {
     if (entry === undefined) continue;
     if (!isObject(entry)) fail(where, `supportedOS.${os} is not a mapping`);
     const picked: { introduced?: string; removed?: string } = {};
-    if (entry.introduced !== undefined) picked.introduced = String(entry.introduced);
-    if (entry.removed !== undefined) picked.removed = String(entry.removed);
+    if (entry.introduced !== undefined) picked.introduced = scalar(entry.introduced, where, `supportedOS.${os}.introduced`);
+    if (entry.removed !== undefined) picked.removed = scalar(entry.removed, where, `supportedOS.${os}.removed`);
     if (Object.keys(picked).length > 0) out[os] = picked;
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -71,7 +77,7 @@ function keySpec(raw: unknown, where: string): KeySpec {
   if (!(VALUE_TYPES as readonly string[]).includes(type)) fail(here, `unknown type ${String(raw.type)}`);
   const spec: KeySpec = { key: raw.key, type: type as ValueType };
   if (raw.presence === 'required') spec.required = true;
-  else if (raw.presence !== undefined && raw.presence !== 'optional') fail(here, `unknown presence ${String(raw.presence)}`);
+  else if (raw.presence !== undefined && raw.presence !== 'optional') fail(here, `unknown presence ${scalar(raw.presence, here, 'presence')}`);
   if (raw.rangelist !== undefined) {
     if (!Array.isArray(raw.rangelist) || !raw.rangelist.every((v) => ['string', 'number', 'boolean'].includes(typeof v)))
       fail(here, 'rangelist is not a list of scalars');

@@ -49,7 +49,7 @@ type PlistType = Exclude<ValueType, 'any'>;
 
 function isDictionary(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -209,7 +209,7 @@ class Walker {
       return;
     }
     const support = spec.os[this.os];
-    if (supports(parentSupport) && !supports(support)) this.report(path, 'unsupported-os', `${type} payloads are not supported on ${this.os}`);
+    if (supports(parentSupport) && !supports(support)) this.report(path, 'unsupported-os', `${String(type)} payloads are not supported on ${this.os}`);
     const own = new Set(spec.keys.map((k) => k.key));
     this.dictionary(item, [...common.keys.filter((k) => !own.has(k.key)), ...spec.keys], path, support);
   }

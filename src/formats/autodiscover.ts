@@ -50,7 +50,7 @@ function protocol(parent: XMLBuilder, type: 'IMAP' | 'POP3' | 'SMTP', server: Ma
   element.ele('Server').txt(oneLineValue(server.host, `${field}.host`, FORMAT));
   element.ele('Port').txt(String(server.port));
   element.ele('DomainRequired').txt('off');
-  if (server.auth !== 'none' && server.username !== undefined) element.ele('LoginName').txt(oneLineValue(server.username!, `${field}.username`, FORMAT));
+  if (server.auth !== 'none' && server.username !== undefined) element.ele('LoginName').txt(oneLineValue(server.username, `${field}.username`, FORMAT));
   // SPA (NTLM) defaults to on in Outlook: write it always, on only for NTLM servers.
   element.ele('SPA').txt(onOff(server.auth === 'NTLM'));
   element.ele('SSL').txt(onOff(server.socket !== 'plain'));

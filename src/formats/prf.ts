@@ -242,6 +242,7 @@ export function renderPrf(document: PrfDocument): string {
 
 /** ASCII when every character is ASCII; otherwise UTF-16LE with a byte order mark (never UTF-8). */
 export function encodePrf(text: string): Buffer {
+  // eslint-disable-next-line no-control-regex -- the test is for ASCII, which starts at NUL
   if (/^[\x00-\x7f]*$/.test(text)) return Buffer.from(text, 'ascii');
   return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 }

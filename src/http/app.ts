@@ -8,7 +8,7 @@ import { TEMPLATES_DIR, translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { discoverApiRouter, discoveryLimiter } from './discover-api.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';

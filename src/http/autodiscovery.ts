@@ -29,7 +29,7 @@ import { generate, parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
 import { readBody } from './body.js';
 import { addressFields } from './address-log.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { sendGeneratedFile } from './send-file.js';

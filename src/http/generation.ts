@@ -13,7 +13,7 @@ export type WebFile = Pick<GeneratedFile, 'format' | 'fileName' | 'contentType' 
 export type Generate = (request: GenerateRequest) => Promise<WebFile>;
 
 export function inlineGeneration(deps: ServiceDeps): Generate {
-  return async (request) => generate(request, deps);
+  return (request) => Promise.resolve(generate(request, deps));
 }
 
 export interface GenerationWorkerInit {

@@ -179,7 +179,9 @@ export class Deliverer {
       return;
     }
     while (this.active.size >= this.options.concurrency) await Promise.race(this.active);
-    if (this.fatal) throw this.fatal;
+    // A send that ended while this one waited may have set it (the compiler still sees the check above).
+    const fatal = this.fatal as Error | undefined;
+    if (fatal) throw fatal;
     const task = this.send(recipient, message).finally(() => this.active.delete(task));
     this.active.add(task);
   }

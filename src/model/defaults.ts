@@ -13,10 +13,12 @@ export const DEFAULT_PORTS: Readonly<Record<MailProtocol, Readonly<Record<Socket
 export const SOCKET_PREFERENCE: readonly SocketType[] = ['SSL', 'STARTTLS'];
 
 export const DEFAULTS = Object.freeze({
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Object.freeze types this as 'SSL' alone
   socket: 'SSL' as SocketType,
   auth: 'password-cleartext' as const,
   /** The login when a provider (or a hand-typed setup) names none: the whole address. */
   login: '%EMAILADDRESS%',
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Object.freeze types this as 'ios' alone
   device: 'ios' as Device,
   /** Kinds tried in this order when none is asked for and the provider offers several. */
   kindPreference: ['imap', 'pop', 'exchange'] as readonly AccountKind[],

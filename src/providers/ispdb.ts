@@ -149,7 +149,7 @@ function children(parent: Element, name?: string): Element[] {
 function text(element: Element | undefined): string {
   return (element?.textContent ?? '')
     .replace(/\s+/gu, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '') // eslint-disable-line no-control-regex -- controls are what it removes
     .trim();
 }
 

@@ -131,7 +131,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
     throw new MailsetupError('UNSUPPORTED', 'Exchange accounts need a provider in the catalog', { field: 'type', rule: 'offered-type' });
   }
   const username = expandLogin(request.login ?? DEFAULTS.login, email);
-  const server = (protocol: MailProtocol, given: typeof manual.incoming, field: string) => {
+  const server = (protocol: MailProtocol, given: typeof manual.incoming) => {
     const socket = given.socket ?? DEFAULTS.socket;
     if (socket === 'plain') warnings.push({ key: 'warning.unencrypted', values: { server: given.host } });
     return { host: given.host, port: given.port ?? DEFAULT_PORTS[protocol][socket], socket, auth: DEFAULTS.auth, username };
@@ -140,8 +140,8 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
     kind,
     email,
     displayName: request.name,
-    incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'),
-    outgoing: server('smtp', manual.outgoing, 'manual.outgoing'),
+    incoming: server(protocolOf(kind), manual.incoming),
+    outgoing: server('smtp', manual.outgoing),
   };
 }
 

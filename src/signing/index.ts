@@ -181,6 +181,7 @@ const sortFindings = (findings: Finding[]) => findings.sort((a, b) => ORDER[a.se
  * the signature throw SIGNING_FAILED. Safe to call from several threads or processes at once on
  * first use: the development identity is created atomically.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a refusal is a rejection: callers .catch() it
 export async function signerFromConfig(config: Config, options: SigningOptions = {}): Promise<Signer> {
   const loaded = loadSigningIdentity(config, options);
   const refused = refusalOf(loaded.identity, loaded.findings);

@@ -14,6 +14,16 @@ import { GOOD_EMAILS, staffBuffer } from './helpers.js';
 import { readZipEntries } from '../support/zip.js';
 
 const TOKEN = 'browser-admin-token-0123456789';
+
+/** The DOM the page callbacks below touch: tests compile without the DOM library, so it is named here. */
+interface PageElement {
+  id: string;
+  textContent: string | null;
+  classList: { contains(name: string): boolean };
+  ownerDocument: { defaultView: { getComputedStyle(element: PageElement): { backgroundColor: string } } | null };
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
 let signing: TestSigning;
 let smtp: SmtpFixture;
 let server: Server;
@@ -72,7 +82,7 @@ describe('admin page in a browser', () => {
     await page.click('#upload button[type=submit]');
     await page.waitForSelector('#rows tbody tr');
     expect(await page.textContent('#counts')).toContain('4 row(s) ready, 5 with problems');
-    const cells = await page.$$eval('#rows tbody tr', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)));
+    const cells = await page.$$eval('#rows tbody tr', (rows: PageElement[]) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)));
     expect(cells).toHaveLength(9);
     // The name column shows what the staff file says, so a garbled file is seen at once.
     expect(cells[0]).toEqual(['2', 'ivan.petrov@nstu.ru', 'Иван Петров', 'ok', 'ivan.petrov@nstu.ru.mobileconfig']);
@@ -112,7 +122,7 @@ describe('admin page in a browser', () => {
     await page.press('#token', 'Enter');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(page.url()).toBe(`${base}/admin`);
-    expect(await page.$eval(':focus', (element) => element.id)).toBe('file');
+    expect(await page.$eval(':focus', (element: PageElement) => element.id)).toBe('file');
     // The token still works from the tab: uploading after Enter succeeds.
     await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: staffBuffer() });
     await page.press('#formats', 'Enter');
@@ -135,7 +145,7 @@ describe('admin page in a browser', () => {
     await page.waitForSelector('#rows tbody tr');
     expect(new URL(uploads[0]!).searchParams.get('encoding')).toBe('windows-1252');
     expect(await page.textContent('#counts')).toContain('read as windows-1252');
-    const looks = await page.$$eval('#rows tbody tr', (rows) =>
+    const looks = await page.$$eval('#rows tbody tr', (rows: PageElement[]) =>
       rows.map((row) => ({
         failed: row.classList.contains('failed'),
         background: row.ownerDocument.defaultView!.getComputedStyle(row.querySelector('td')!).backgroundColor,

@@ -64,7 +64,7 @@ describe('bulk --mdm', () => {
     expect(intune.PayloadUUID).toBe(first.PayloadUUID);
   });
 
-  it('writes Intune templates with {{mail}} and {{username}} and no name key', async () => {
+  it('writes Intune templates with {{mail}} and {{username}} and no name key', () => {
     const { xml, profile } = load('intune', 'intune-nstu-default-imap-ios.mobileconfig');
     expect(readdirSync(join(tmp.path, 'intune'))).toEqual(['intune-nstu-default-imap-ios.mobileconfig']);
     expect(profile.PayloadContent[0]).toMatchObject({ EmailAddress: '{{mail}}', IncomingMailServerUsername: '{{username}}@corp.nstu.ru' });

@@ -87,7 +87,7 @@ function readKey(hive: string, key: string): Values | undefined {
           .split(',')
           .map((h) => parseInt(h, 16)),
       );
-      values[name] = bytes.toString('utf16le').replace(/\u0000$/, '');
+      values[name] = bytes.toString('utf16le').replace(/\u0000$/, ''); // eslint-disable-line no-control-regex -- the NUL that ends a REG_SZ
     } else if (data!.startsWith('"')) values[name] = unescape(data!.slice(1, -1));
     else values[name] = data!; // other types compared as exported
   }
@@ -133,7 +133,7 @@ describe('.reg snippets', () => {
 
   it('the combined setup merges into a real hive: pointer, PreferLocalXML, classic wizard, ImportPRF; FirstRun deleted', () => {
     const hive = officeHive();
-    mergeReg(hive, FORMATS.reg.build(nstu.account, nstu.context) as Buffer);
+    mergeReg(hive, FORMATS.reg.build(nstu.account, nstu.context));
     expect(readKey(hive, AUTODISCOVER)).toEqual({
       'other.example': 'C:\\Other\\autodiscover.xml',
       'nstu.ru': `${folder}\\autodiscover-nstu.ru.xml`,
@@ -198,7 +198,7 @@ describe('.reg snippets', () => {
     ['2016', '16.0'],
   ] as const)('Outlook %s writes under Office\\%s', (outlook, office) => {
     const { account, context } = fixture({ email: 'anna@mail.ru', outlook });
-    const text = regText(FORMATS.reg.build(account, context) as Buffer);
+    const text = regText(FORMATS.reg.build(account, context));
     const keys = [...text.matchAll(/^\[(.*)\]$/gm)].map((m) => m[1]);
     expect(keys).toEqual([outlookKey(outlook, 'AutoDiscover'), outlookKey(outlook, 'Setup')]);
     expect(keys.every((k) => k!.includes(`\\Office\\${office}\\Outlook\\`))).toBe(true);
@@ -206,7 +206,7 @@ describe('.reg snippets', () => {
 
   it('Exchange with Outlook 2016: no ImportPRF (there is no PRF), the Autodiscover pointer and classic wizard only', () => {
     const { account, context } = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange' });
-    const text = regText(FORMATS.reg.build(account, context) as Buffer);
+    const text = regText(FORMATS.reg.build(account, context));
     expect(text).not.toContain('ImportPRF');
     expect(text).toContain('"customer.example"="C:\\\\ProgramData\\\\Example IT\\\\mailsetup\\\\autodiscover-customer.example.xml"');
   });

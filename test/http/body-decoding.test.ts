@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
-import { testApp } from './helpers.js';
+import { apiError, testApp } from './helpers.js';
 
 const TOKEN = 'body-decoding-admin-token-0123';
 const { app } = testApp({ env: { MAILSETUP_ADMIN_TOKEN: TOKEN } });
@@ -50,8 +50,8 @@ describe('bodies that cannot be decompressed', () => {
     it.each(damaged(body))('answers 400 JSON for %s', async (_what, encoding, bytes) => {
       const res = await post(path, type, encoding, bytes);
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'body', rule: 'body-compression' });
-      expect(res.body.error.message).toContain('Content-Encoding');
+      expect(apiError(res)).toMatchObject({ code: 'INVALID_INPUT', field: 'body', rule: 'body-compression' });
+      expect(apiError(res).message).toContain('Content-Encoding');
     });
   });
 

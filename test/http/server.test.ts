@@ -114,7 +114,7 @@ describe('startServer', () => {
       const { status, hsts } = await new Promise<{ status: number; hsts: string | undefined }>((resolve, reject) => {
         httpsGet(`${running.url}/healthz`, { ca: readFileSync(cert) }, (res) => {
           res.resume();
-          resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'] as string | undefined });
+          resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'] });
         }).on('error', reject);
       });
       expect(status).toBe(200);

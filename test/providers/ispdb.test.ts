@@ -1,5 +1,6 @@
 // The ISPDB importer over Thunderbird's whole database, cross-checked with Python's XML parser,
 // plus the refusals (DOCTYPE, malformed XML) and the mapping decisions on small synthetic files.
+import { expect } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';

@@ -1,5 +1,6 @@
 // The shared worker-thread pool against a tiny real worker (test/fixtures/worker-pool/worker.mjs,
 // importing the built dist/ helper): dispatch, error transport, start-up failure and dying workers.
+import { expect } from '@jest/globals';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MailsetupError } from '../../src/errors.js';
@@ -71,7 +72,7 @@ describe('startWorkerPool', () => {
     await expect(pool.run({ n: 2, kind: 'exit' })).rejects.toMatchObject({ code: 'INTERNAL', message: 'a worker thread stopped (exit code 3)' });
     const later = await Promise.all([pool.run({ n: 3 }), pool.run({ n: 4 })]);
     expect(later.map((r) => r.n)).toEqual([3, 4]);
-    expect(later[0]!.thread).not.toBe(first.thread);
+    expect(later[0].thread).not.toBe(first.thread);
   });
 
   it('retries a job once on another worker when its worker stops under it', async () => {

@@ -1,7 +1,7 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
-import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
+import { FORMAT_IDS } from '../../formats/registry.js';
 import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
 import { checkStaffFile, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
@@ -281,7 +281,7 @@ ${SIGNING_USAGE}
     try {
       gen = await generator(run, signed, workers);
       const progress = createProgress((text) => run.io.stderr(text), run.io.isTTY, total);
-      const onPerson = deliverer ? (person: PersonFiles) => deliverer!.deliver(recipientOf(person)) : undefined;
+      const onPerson = deliverer ? (person: PersonFiles) => deliverer.deliver(recipientOf(person)) : undefined;
       const summary = await runBulk({
         source: staffSource,
         formats,
@@ -291,9 +291,9 @@ ${SIGNING_USAGE}
         sink,
         onPerson,
         progress,
-        sentCount: deliverer ? () => deliverer!.sentCount : undefined,
+        sentCount: deliverer ? () => deliverer.sentCount : undefined,
         warn,
-        settle: deliverer ? () => deliverer!.idle() : undefined,
+        settle: deliverer ? () => deliverer.idle() : undefined,
       });
       if (deliverer) report = await deliverer.finish();
       if (sink) run.io.stdout(`${sink.path}\n`);

@@ -60,7 +60,7 @@ export const dnsCommand: Command = {
     'https-port': { type: 'string' },
     ...CATALOG_OPTIONS,
   },
-  async run(run) {
+  run(run) {
     const [domain, ...extra] = run.positionals;
     if (domain === undefined || extra.length > 0) {
       throw new MailsetupError('USAGE', 'give exactly one domain: mailsetup dns DOMAIN', { field: 'domain', rule: 'usage' });
@@ -83,6 +83,6 @@ export const dnsCommand: Command = {
     } else {
       run.io.stdout(snippet.zone);
     }
-    return 0;
+    return Promise.resolve(0);
   },
 };

@@ -22,7 +22,7 @@ Without options it checks the configured identity (MAILSETUP_SIGNING_*), else th
 certificate the server keeps in certs/acme/ (MAILSETUP_ACME_DOMAINS) with its next renewal and
 last renewal error, else the development one. Exit code 0 when it can sign, 6 when it cannot.`,
   options: { json: { type: 'boolean' }, ...SIGNING_OPTIONS },
-  async run(run) {
+  run(run) {
     const loaded = cliIdentity(run.values, run.io, run.config());
     const findings = loaded.findings;
     const ok = !findings.some((f) => f.severity === 'error');
@@ -34,6 +34,6 @@ last renewal error, else the development one. Exit code 0 when it can sign, 6 wh
       for (const f of findings) run.io.stdout(`${f.severity === 'info' ? '' : `${f.severity}: `}${f.message}\n`);
       run.io.stdout(ok ? 'result: this identity can sign profiles\n' : 'result: this identity cannot sign profiles\n');
     }
-    return ok ? 0 : 6;
+    return Promise.resolve(ok ? 0 : 6);
   },
 };

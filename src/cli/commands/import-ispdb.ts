@@ -125,7 +125,7 @@ export const importIspdbCommand: Command = {
     json: { type: 'boolean' },
   },
   positionals: true,
-  async run(run) {
+  run(run) {
     if (run.positionals.length === 0) {
       throw new MailsetupError('USAGE', 'name at least one ISPDB file or folder (see mailsetup import-ispdb --help)', { field: 'path', rule: 'required' });
     }
@@ -167,6 +167,6 @@ export const importIspdbCommand: Command = {
         rule: 'ispdb',
       });
     }
-    return 0;
+    return Promise.resolve(0);
   },
 };
