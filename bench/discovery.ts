@@ -112,9 +112,9 @@ async function slowProxy(target: number, delay: number): Promise<{ port: number;
 
 /** The guessed domain's DNS: its three host names and its MX; nothing is published. */
 const dns: DnsResolver = {
-  mx: async (domain) => (domain === DOMAIN ? [{ exchange: `mail.${DOMAIN}`, priority: 10 }] : []),
-  srv: async () => [],
-  addresses: async (host) => (HOSTS.includes(host) ? [{ address: '127.0.0.1', family: 4, ttl: 300 } satisfies AddressRecord] : []),
+  mx: (domain) => Promise.resolve(domain === DOMAIN ? [{ exchange: `mail.${DOMAIN}`, priority: 10 }] : []),
+  srv: () => Promise.resolve([]),
+  addresses: (host) => Promise.resolve(HOSTS.includes(host) ? [{ address: '127.0.0.1', family: 4, ttl: 300 } satisfies AddressRecord] : []),
 };
 
 function percentile(values: readonly number[], p: number): number {

@@ -411,7 +411,12 @@ export interface DiscoveryConfig {
 
 function loadDiscoveryConfig(env: Env): Readonly<DiscoveryConfig> {
   const keys = Object.keys(discoveryEnvSchema.shape);
-  const defined = Object.fromEntries(keys.map((key) => [key, env[key]]).filter(([, value]) => value !== undefined && value !== ''));
+  const defined: Record<string, string> = Object.fromEntries(
+    keys.flatMap((key) => {
+      const value = env[key];
+      return value === undefined || value === '' ? [] : [[key, value] as const];
+    }),
+  );
   const parsed = parseWith(discoveryEnvSchema, defined, { code: 'CONFIG_INVALID' });
   return Object.freeze({
     enabled: parsed.MAILSETUP_DISCOVERY,

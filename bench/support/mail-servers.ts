@@ -162,7 +162,7 @@ service stats {
   writeFileSync(join(dir, 'dovecot.conf'), config);
   const process = run('dovecot', ['-c', join(dir, 'dovecot.conf'), '-F']);
   try {
-    for (const port of Object.values(ports)) await waitForPort(port);
+    for (const port of [ports.imap, ports.imaps, ports.pop3, ports.pop3s]) await waitForPort(port);
   } catch (error) {
     await stopProcess(process.child);
     throw new Error(`dovecot did not start: ${(error as Error).message}\n${process.output()}`, { cause: error });

@@ -1,7 +1,6 @@
 // Apple configuration profile (.mobileconfig): TopLevel with one com.apple.mail.managed,
 // com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema.
 import type { PlistValue } from 'plist';
-import { MailsetupError } from '../errors.js';
 import type { Account, AuthMethod, ExchangeAccount, InternetAccount, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';

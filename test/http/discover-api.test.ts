@@ -7,6 +7,15 @@ import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { LAB_PASSWORD, LAB_USER, startLab, type Lab } from '../support/discovery-lab.js';
 import { captureLogger, testConfig } from './helpers.js';
 
+/** The JSON the discovery API answers with (only what these tests read). */
+interface DiscoverBody {
+  checks: unknown[];
+  sources: { source: string; target: string; outcome: string; detail?: string }[];
+  error: Record<string, unknown>;
+  ok: boolean;
+  warnings: unknown[];
+}
+
 let lab: Lab;
 const catalog = ProviderCatalog.load();
 
@@ -35,25 +44,30 @@ describe('GET /api/discover', () => {
       ],
       warnings: [],
     });
-    expect(response.body.checks).toHaveLength(2);
-    expect(response.body.sources).toContainEqual({ source: 'srv', target: 'SRV _imaps._tcp.srv.test', outcome: 'found', detail: 'imap.srv.test:993' });
+    expect((response.body as DiscoverBody).checks).toHaveLength(2);
+    expect((response.body as DiscoverBody).sources).toContainEqual({
+      source: 'srv',
+      target: 'SRV _imaps._tcp.srv.test',
+      outcome: 'found',
+      detail: 'imap.srv.test:993',
+    });
   });
 
   it('a domain with no mail servers: 404 with what was tried', async () => {
     const response = await request(app()).get('/api/discover?email=ivan@nomail.test').expect(404);
-    expect(response.body.error).toMatchObject({ code: 'NO_MAIL_SERVERS', field: 'email', rule: 'no-mail-servers' });
-    expect(response.body.sources.length).toBeGreaterThan(5);
+    expect((response.body as DiscoverBody).error).toMatchObject({ code: 'NO_MAIL_SERVERS', field: 'email', rule: 'no-mail-servers' });
+    expect((response.body as DiscoverBody).sources.length).toBeGreaterThan(5);
   });
 
   it('servers on a private network: 403, nothing contacted', async () => {
     const response = await request(app()).get('/api/discover?email=ivan@private.test').expect(403);
-    expect(response.body.error.code).toBe('DISCOVERY_REFUSED');
+    expect((response.body as DiscoverBody).error.code).toBe('DISCOVERY_REFUSED');
     expect(lab.watchers.every((w) => w.connections === 0)).toBe(true);
   });
 
   it('a bad address names the field and the rule', async () => {
     const response = await request(app()).get('/api/discover?email=ivan').expect(400);
-    expect(response.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'email', rule: 'email-format' });
+    expect((response.body as DiscoverBody).error).toMatchObject({ code: 'INVALID_INPUT', field: 'email', rule: 'email-format' });
   });
 
   it('is rate limited per client', async () => {
@@ -61,14 +75,14 @@ describe('GET /api/discover', () => {
     await request(limited).get('/api/discover?email=ivan@srv.test&probe=false').expect(200);
     await request(limited).get('/api/discover?email=ivan@srv.test&probe=false').expect(200);
     const response = await request(limited).get('/api/discover?email=ivan@srv.test&probe=false').expect(429);
-    expect(response.body.error).toMatchObject({ code: 'RATE_LIMITED', rule: 'discovery-rate-limit' });
+    expect((response.body as DiscoverBody).error).toMatchObject({ code: 'RATE_LIMITED', rule: 'discovery-rate-limit' });
   });
 
   it('is forbidden when discovery is off', async () => {
     const config = testConfig({ MAILSETUP_DISCOVERY: 'false' });
     const off = createApp({ config, catalog, discovery: createDiscoveryService({ config, catalog }) });
     const response = await request(off).get('/api/discover?email=ivan@srv.test').expect(403);
-    expect(response.body.error).toMatchObject({ code: 'FORBIDDEN', rule: 'discovery-off' });
+    expect((response.body as DiscoverBody).error).toMatchObject({ code: 'FORBIDDEN', rule: 'discovery-off' });
   });
 });
 
@@ -100,8 +114,8 @@ describe('POST /api/test', () => {
       .post('/api/test')
       .send({ email: 'ivan@wrongname.test', incoming: { host: 'imap.wrongname.test' }, outgoing: { host: 'smtp.guess.test', port: 465 } })
       .expect(200);
-    expect(response.body.ok).toBe(false);
-    expect(response.body.warnings).toContainEqual(expect.objectContaining({ code: 'certificate', server: 'imap.wrongname.test:993' }));
+    expect((response.body as DiscoverBody).ok).toBe(false);
+    expect((response.body as DiscoverBody).warnings).toContainEqual(expect.objectContaining({ code: 'certificate', server: 'imap.wrongname.test:993' }));
   });
 
   it('names the field a typed value breaks', async () => {
@@ -109,7 +123,7 @@ describe('POST /api/test', () => {
       .post('/api/test')
       .send({ email: 'ivan@x.test', incoming: { host: 'bad host' }, outgoing: { host: 'smtp.x.test', port: 99999 } })
       .expect(400);
-    expect(response.body.error.details).toEqual(
+    expect((response.body as DiscoverBody).error.details).toEqual(
       expect.arrayContaining([expect.objectContaining({ field: 'incoming.host', rule: 'hostname' }), expect.objectContaining({ field: 'outgoing.port' })]),
     );
   });
