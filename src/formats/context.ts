@@ -35,4 +35,6 @@ export interface FormatContext {
   outlookVersion?: OutlookVersion | undefined;
   /** Windows folder the Outlook setup pack's files are copied to; the .reg files point there. */
   outlookFolder?: string | undefined;
+  /** Declarative Device Management: the https base the MDM serves credential data under. */
+  credentialUrl?: string | undefined;
 }

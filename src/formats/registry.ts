@@ -2,6 +2,7 @@
 import type { Account } from '../model/account.js';
 import { buildAutoconfigForAccount } from './autoconfig.js';
 import { buildAutodiscoverForAccount } from './autodiscover.js';
+import { buildDdmArchive } from './ddm.js';
 import type { FormatContext } from './context.js';
 import { buildOutlookPack } from './outlook-pack.js';
 import { buildPrfForAccount } from './prf.js';
@@ -53,6 +54,13 @@ export const FORMATS = {
     contentType: 'application/octet-stream',
     signable: false,
     build: buildRegForAccount,
+  },
+  ddm: {
+    id: 'ddm',
+    extension: 'ddm.zip',
+    contentType: 'application/zip',
+    signable: false,
+    build: buildDdmArchive,
   },
   'outlook-pack': {
     id: 'outlook-pack',

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { accountKind, DEVICES, socketType } from './account.js';
 import { LANGUAGES } from './provider.js';
-import { emailAddress, hostName, identifier, loginTemplate, port, visibleText } from './rules.js';
+import { credentialBaseUrl, emailAddress, hostName, identifier, loginTemplate, port, visibleText } from './rules.js';
 
 const optionalText = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
@@ -56,6 +56,8 @@ export const generateRequestSchema = accountRequestSchema.extend({
   ),
   /** Apple profiles are signed unless this is true. */
   unsigned: z.boolean().optional(),
+  /** Declarative Device Management: the https address the MDM serves credential data under. */
+  credentialUrl: optionalText(credentialBaseUrl),
 });
 
 export type GenerateRequestInput = z.input<typeof generateRequestSchema>;

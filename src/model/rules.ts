@@ -152,3 +152,15 @@ export const httpsUrl = z.string().transform((value, ctx) => {
 });
 
 export const identifier = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'an id is 1-64 lower-case letters, digits, dots, hyphens or underscores' });
+
+/** An https base address (Apple's declarative asset DataURL "must start with https://"), no query or fragment. */
+export const credentialBaseUrl = z.string().transform((value, ctx) => {
+  try {
+    const url = new URL(value.trim());
+    if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || hasControlCharacters(value)) throw new Error('https');
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    fail(ctx, 'https-url', `"${value}" is not an https address without ? or #`);
+    return z.NEVER;
+  }
+});

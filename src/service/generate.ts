@@ -67,6 +67,7 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
     variant: resolved.variant,
     outlookVersion: request.outlook,
     outlookFolder: config.outlookFolder,
+    credentialUrl: request.credentialUrl,
   };
 }
 

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
 import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
-import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
+import { MDM_FORMATS, MDM_IDS, type MdmFormat, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
 import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
@@ -18,7 +18,7 @@ import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
 import { DEFAULTS } from '../../model/defaults.js';
-import { parseEmail } from '../../model/rules.js';
+import { credentialBaseUrl, parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
 import { wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
@@ -120,12 +120,19 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   } else {
     choices.push(...catalogChoices(catalog, { provider: run.string('provider'), variant: run.string('variant'), type, device }));
   }
-  const files = buildTemplates(choices, { mdm, config, catalog, language, domain: run.string('domain') });
+  const format = run.string('format') ?? 'mobileconfig';
+  if (!(MDM_FORMATS as readonly string[]).includes(format)) {
+    throw new MailsetupError('INVALID_INPUT', `--format: "${format}" is not one of ${MDM_FORMATS.join(', ')}`, { field: '--format', rule: 'allowed-values' });
+  }
+  const credentialUrl =
+    run.string('credential-url') === undefined ? undefined : parseWith(credentialBaseUrl, run.string('credential-url'), { prefix: '--credential-url' });
+  const files = buildTemplates(choices, { mdm, format: format as MdmFormat, credentialUrl, config, catalog, language, domain: run.string('domain') });
   const sink = openSink(resolveOutput(run.io, out));
   try {
     await writeTemplates(files, sink);
     await sink.finish();
-    run.io.stdout(`${sink.path}\n${files.length} ${mdm} template profile(s), unsigned: ${files.map((f) => f.name).join(', ')}\n`);
+    const what = format === 'ddm' ? 'template declaration set(s)' : 'template profile(s), unsigned';
+    run.io.stdout(`${sink.path}\n${files.length} ${mdm} ${what}: ${files.map((f) => f.name).join(', ')}\n`);
   } catch (error) {
     await sink.abort();
     throw error;
@@ -167,6 +174,9 @@ ${SIGNING_USAGE}
   --connections N       SMTP connections at once (default: 2)
   --mdm MDM             jamf | intune | generic: unsigned template profiles with the MDM's user
                         variables, one per provider, variant, account type and device
+  --format FORMAT       with --mdm: mobileconfig (default) | ddm (Declarative Device Management
+                        declarations, one ZIP per template)
+  --credential-url URL  with --format ddm: https address your MDM serves credential data under
   --domain DOMAIN       mail domain for MDM templates whose login contains it
   --providers PATH      add provider files or folders (repeatable)
   --default-provider ID provider for domains no provider lists
@@ -194,6 +204,8 @@ ${SIGNING_USAGE}
     connections: { type: 'string' },
     mdm: { type: 'string' },
     domain: { type: 'string' },
+    format: { type: 'string' },
+    'credential-url': { type: 'string' },
     ...SIGNING_OPTIONS,
     ...CATALOG_OPTIONS,
   },

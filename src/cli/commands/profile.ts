@@ -34,6 +34,7 @@ export const profileCommand: Command = {
   --outlook VERSION     2010 | 2013 | 2016 (also 2019, 2021, 2024, Microsoft 365): Outlook for the prf, reg and outlook-pack formats (default: 2016)
   --password-stdin      embed the password read from standard input (the device will not ask)
   --unsigned            do not sign the Apple profile (signed by default)
+  --credential-url URL  ddm: https address your MDM serves credential data under (each asset's DataURL is URL/<Identifier>.json)
 ${SIGNING_USAGE}
   --out FILE            where to write (- for standard output; default: ./<address>.<extension>)
   --incoming-host HOST, --incoming-port N, --incoming-security SOCKET,
@@ -55,6 +56,7 @@ ${SIGNING_USAGE}
     outlook: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     unsigned: { type: 'boolean' },
+    'credential-url': { type: 'string' },
     out: { type: 'string' },
     'incoming-host': { type: 'string' },
     'incoming-port': { type: 'string' },
@@ -81,6 +83,7 @@ ${SIGNING_USAGE}
       outlook: run.string('outlook'),
       password,
       unsigned: run.values.unsigned === true,
+      credentialUrl: run.string('credential-url'),
       manual: manualServers(run),
     });
     // Check the address and provider before loading the identity, so input errors come first.
