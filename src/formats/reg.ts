@@ -38,6 +38,11 @@ export function outlookKey(version: OutlookVersion, subkey: 'AutoDiscover' | 'Se
   return `HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\${OFFICE_VERSION_KEY[version]}\\Outlook\\${subkey}`;
 }
 
+/** The same setting as a user policy: Outlook reads Software\Policies before the user's own key. */
+export function outlookPolicyKey(version: OutlookVersion, subkey: 'Setup'): string {
+  return `HKEY_CURRENT_USER\\Software\\Policies\\Microsoft\\Office\\${OFFICE_VERSION_KEY[version]}\\Outlook\\${subkey}`;
+}
+
 /** A regedit string literal: quotes around, `\` and `"` escaped, nothing that ends a line. */
 export function regString(value: string, field: string): string {
   oneLineValue(value, field, '.reg');
@@ -124,12 +129,19 @@ export function autodiscoverPointerReg(options: AutodiscoverPointerOptions): Reg
   );
 }
 
-/** Brings back the classic Add Account wizard, which uses Autodiscover and the settings given. */
+/**
+ * Brings back the classic Add Account wizard, which uses Autodiscover and the settings given. Set
+ * under the Policies key as well, where a policy value wins over the user's own; the undo removes both.
+ */
 export function simplifiedAccountCreationReg(version: OutlookVersion): RegPair {
+  const values: RegValue[] = [{ name: 'DisableOffice365SimplifiedAccountCreation', type: 'dword', data: 1 }];
   return pair(
     {
       comments: ['Classic Add Account wizard instead of the simplified one (which asks a Microsoft service first).'],
-      keys: [{ path: outlookKey(version, 'Setup'), values: [{ name: 'DisableOffice365SimplifiedAccountCreation', type: 'dword', data: 1 }] }],
+      keys: [
+        { path: outlookKey(version, 'Setup'), values },
+        { path: outlookPolicyKey(version, 'Setup'), values },
+      ],
     },
     ['Brings back the simplified Add Account wizard.'],
   );
