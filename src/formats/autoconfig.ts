@@ -8,6 +8,10 @@
 // - An Exchange server is listed as an `ews` incoming server after IMAP/POP (clients without
 //   EWS support skip it).
 // - `enable` sits inside `emailProvider`, where Thunderbird reads it.
+// - Thunderbird for Android (RealAutoconfigParser) refuses the whole file when any IMAP or SMTP
+//   server lacks `<username>` or an authentication it knows (password-cleartext,
+//   password-encrypted, OAuth2): every server names a login, and a server offering only other
+//   methods (none, NTLM, GSSAPI) is left out when the same protocol has one the app can use.
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MailsetupError } from '../errors.js';
@@ -62,7 +66,6 @@ function usernameFor(template: string, options: AutoconfigOptions): string {
 }
 
 function providerEntry(server: ProviderServer, provider: Provider, options: AutoconfigOptions): ServerEntry {
-  const noAuth = server.auth.every((method) => method === 'none');
   return {
     kind: server.protocol === 'smtp' ? 'outgoingServer' : 'incomingServer',
     type: server.protocol,
@@ -70,8 +73,19 @@ function providerEntry(server: ProviderServer, provider: Provider, options: Auto
     port: server.port,
     socketType: server.socket,
     auth: server.auth,
-    username: noAuth ? undefined : usernameFor(server.login ?? provider.login, options),
+    username: usernameFor(server.login ?? provider.login, options),
   };
+}
+
+/** Methods every autoconfig client knows, Thunderbird for Android included. */
+const PORTABLE_AUTH: readonly string[] = ['password-cleartext', 'password-encrypted', 'OAuth2'];
+const portable = (entry: ServerEntry) => entry.auth.some((method) => PORTABLE_AUTH.includes(method));
+
+/** Drops IMAP/SMTP entries no portable method reaches when the same protocol has one that does. */
+function withoutUnportable(servers: readonly ServerEntry[]): ServerEntry[] {
+  return servers.filter(
+    (entry) => entry.type === 'ews' || portable(entry) || !servers.some((other) => other.kind === entry.kind && other.type === entry.type && portable(other)),
+  );
 }
 
 function accountEntry(server: MailServer, type: 'imap' | 'pop3' | 'smtp'): ServerEntry {
@@ -159,7 +173,13 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
   if (options.preferred?.outgoing) preferred.push(accountEntry(options.preferred.outgoing, 'smtp'));
   const exchangeLogin = variant.exchange ? usernameFor(variant.exchange.login ?? provider.login, options) : undefined;
   const exchange = exchangeEntry(variant, exchangeLogin);
-  const servers = [...preferred, ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))), ...(exchange ? [exchange] : [])];
+  // An account's server without a login (auth none) takes the provider's, which the entry it repeats names.
+  for (const entry of preferred) entry.username ??= fromProvider.find((p) => sameServer(p, entry))?.username;
+  const servers = withoutUnportable([
+    ...preferred,
+    ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))),
+    ...(exchange ? [exchange] : []),
+  ]);
   if (servers.length === 0) {
     throw new MailsetupError('UNSUPPORTED', `${provider.name} has no encrypted server to publish in an autoconfig file`, {
       field: 'provider',
