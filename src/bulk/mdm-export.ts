@@ -3,7 +3,7 @@
 import type { Config } from '../config.js';
 import { MailsetupError } from '../errors.js';
 import { safeFileName } from '../formats/filename.js';
-import { buildMdmDeclarations, buildMdmProfile, TEMPLATE_PERSON, type MdmFormat, type MdmId } from '../formats/mdm.js';
+import { buildMdmDeclarations, buildMdmManagedApps, buildMdmProfile, TEMPLATE_PERSON, type MdmFormat, type MdmId } from '../formats/mdm.js';
 import { translator } from '../i18n.js';
 import { DEVICES, type AccountKind, type Device } from '../model/account.js';
 import type { Language } from '../model/provider.js';
@@ -33,6 +33,8 @@ export interface MdmExportOptions {
   /** Overrides each choice's domain. */
   domain?: string | undefined;
 }
+
+const MDM_EXTENSIONS: Readonly<Record<MdmFormat, string>> = { mobileconfig: 'mobileconfig', ddm: 'ddm.zip', 'managed-apps': 'apps.zip' };
 
 function choiceKey(choice: TemplateChoice): string {
   return `${choice.provider}.${choice.variant}.${choice.kind}.${choice.device}`;
@@ -94,12 +96,12 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
   };
   const domain = options.domain ?? choice.domain;
   const template = { mdm: options.mdm, providerId: choice.provider, variantId: choice.variant, domain };
-  const ddm = options.format === 'ddm';
+  const format = options.format ?? 'mobileconfig';
   let body: Buffer;
   try {
-    body = ddm
-      ? buildMdmDeclarations(resolved.account, context, template, options.credentialUrl)
-      : Buffer.from(buildMdmProfile(resolved.account, context, template), 'utf8');
+    if (format === 'ddm') body = buildMdmDeclarations(resolved.account, context, template, options.credentialUrl);
+    else if (format === 'managed-apps') body = buildMdmManagedApps(resolved.account, context, template);
+    else body = Buffer.from(buildMdmProfile(resolved.account, context, template), 'utf8');
   } catch (error) {
     if (error instanceof RangeError) {
       throw new MailsetupError('INVALID_INPUT', `domain: ${choice.provider}'s login contains the mail domain; give it with --domain`, {
@@ -109,7 +111,7 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
     }
     throw error;
   }
-  return { name: safeFileName(`${options.mdm}-${choiceKey(choice).replaceAll('.', '-')}`, ddm ? 'ddm.zip' : 'mobileconfig'), body, choice };
+  return { name: safeFileName(`${options.mdm}-${choiceKey(choice).replaceAll('.', '-')}`, MDM_EXTENSIONS[format]), body, choice };
 }
 
 /** Every distinct template, built in memory first so that nothing is written when one fails. */

@@ -37,4 +37,6 @@ export interface FormatContext {
   outlookFolder?: string | undefined;
   /** Declarative Device Management: the https base the MDM serves credential data under. */
   credentialUrl?: string | undefined;
+  /** `https://<public host>` of this service, for links written into files; undefined: paths only. */
+  publicBaseUrl?: string | undefined;
 }

@@ -182,10 +182,7 @@ export function buildDeclarations(account: Account, context: FormatContext, opti
 export function buildDdmArchiveFrom(files: readonly DeclarationFile[], context: FormatContext, title: string): Buffer {
   const credentials = files
     .filter((f) => f.userName !== undefined)
-    .map(
-      (f) =>
-        `  ${f.declaration.Identifier}\n      ${f.declaration.Payload.Reference && (f.declaration.Payload.Reference as JsonObject).DataURL}\n      user name: ${f.userName}`,
-    )
+    .map((f) => `  ${f.declaration.Identifier}\n      ${String((f.declaration.Payload.Reference as JsonObject).DataURL)}\n      user name: ${f.userName}`)
     .join('\n');
   const readme = textTemplate('ddm/README.{lang}.txt', context.language, {
     title,

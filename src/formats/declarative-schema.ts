@@ -50,7 +50,7 @@ function checkOne(walker: Walker, declaration: unknown, path: string, os: AppleO
     return;
   }
   const support = spec.os[os];
-  if (!supports(support)) walker.report(path, 'unsupported-os', `${type} declarations are not supported on ${os}`);
+  if (!supports(support)) walker.report(path, 'unsupported-os', `${String(type)} declarations are not supported on ${os}`);
   if (isDictionary(declaration.Payload)) walker.dictionary(declaration.Payload, spec.keys, `${path}.Payload`, support);
   for (const key of ['Identifier', 'ServerToken'] as const) {
     const value = declaration[key];

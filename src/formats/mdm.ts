@@ -10,14 +10,15 @@ import type { Account } from '../model/account.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { FormatContext } from './context.js';
 import { buildDdmArchiveFrom, buildDeclarationFiles, makeDeclaration, type JsonValue } from './ddm.js';
+import { buildManagedAppsArchiveFrom, managedAppConfigs, type AppConfig } from './managed-apps.js';
 import { buildMobileconfigObject, payloadTypeFor } from './mobileconfig.js';
 import { buildPlistXml } from './plist-xml.js';
 
 export const MDM_IDS = ['jamf', 'intune', 'generic'] as const;
 export type MdmId = (typeof MDM_IDS)[number];
 
-/** What a template is written as: a configuration profile, or DDM declarations in a ZIP. */
-export const MDM_FORMATS = ['mobileconfig', 'ddm'] as const;
+/** What a template is written as: a configuration profile, DDM declarations, or mobile app configurations. */
+export const MDM_FORMATS = ['mobileconfig', 'ddm', 'managed-apps'] as const;
 export type MdmFormat = (typeof MDM_FORMATS)[number];
 
 export interface MdmVariables {
@@ -128,7 +129,8 @@ function buildMdmProfileObject(account: Account, context: FormatContext, templat
 }
 
 function withoutSamePassword(payload: Dict): Dict {
-  const { OutgoingPasswordSameAsIncomingPassword: _ignored, ...rest } = payload;
+  const rest = { ...payload };
+  delete rest.OutgoingPasswordSameAsIncomingPassword;
   return rest;
 }
 
@@ -147,7 +149,7 @@ export function buildMdmDeclarations(account: Account, context: FormatContext, t
   const replace = replacer(template);
   const files = buildDeclarationFiles(account, context, { identifier: (role) => uuidV5(namespace, `mdm-template-ddm:${name}:${role}`), credentialUrl }).map(
     (file) => {
-      const payload = substitute(file.declaration.Payload as unknown as PlistValue, replace) as unknown as Record<string, JsonValue>;
+      const payload = substitute(file.declaration.Payload, replace) as unknown as Record<string, JsonValue>;
       const userName = file.userName === undefined ? undefined : replace(file.userName);
       return {
         ...file,
@@ -157,4 +159,22 @@ export function buildMdmDeclarations(account: Account, context: FormatContext, t
     },
   );
   return buildDdmArchiveFrom(files, context, `${context.text.profileName} (${template.mdm})`);
+}
+
+/** The template as managed app configurations (Gmail, Outlook, Samsung Email); `account` must be built for TEMPLATE_PERSON. */
+export function buildMdmManagedApps(account: Account, context: FormatContext, template: MdmTemplate): Buffer {
+  const replace = replacer(template);
+  const configs = managedAppConfigs(account, context);
+  const swap = (config: AppConfig | undefined): AppConfig | undefined =>
+    config && Object.fromEntries(Object.entries(config).flatMap(([key, value]) => (replace(value) === undefined ? [] : [[key, replace(value)!]])));
+  const base = context.publicBaseUrl ?? '';
+  return buildManagedAppsArchiveFrom(
+    { gmail: swap(configs.gmail), outlook: swap(configs.outlook), samsung: configs.samsung?.map(([title, value]) => [title, replace(value) ?? '']) },
+    context,
+    {
+      title: `${context.text.profileName} (${template.mdm})`,
+      settingsUrl: `${base}/settings/${template.providerId}/${template.variantId}`,
+      setupUrl: `${base}/setup`,
+    },
+  );
 }

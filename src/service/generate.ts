@@ -68,6 +68,7 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
     outlookVersion: request.outlook,
     outlookFolder: config.outlookFolder,
     credentialUrl: request.credentialUrl,
+    publicBaseUrl: config.autodiscovery.publicHost ? `https://${config.autodiscovery.publicHost}` : undefined,
   };
 }
 

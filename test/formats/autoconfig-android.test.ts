@@ -97,7 +97,7 @@ describe('Thunderbird for Android accepts our autoconfig answers', () => {
     ['own@own.example', { manual: { incoming: { host: 'imap.own.example' }, outgoing: { host: 'smtp.own.example', socket: 'STARTTLS' } } }],
   ] as const)('the per-person file for %s', (email, extra) => {
     const { account, context } = fixture({ email, format: 'autoconfig', ...extra });
-    expect(androidProblems(FORMATS.autoconfig.build(account, context) as string, email)).toEqual([]);
+    expect(androidProblems(FORMATS.autoconfig.build(account, context), email)).toEqual([]);
   });
 
   it('a provider with an unauthenticated relay and an NTLM-only server: the answer lists only what the app can use, first', async () => {

@@ -30,7 +30,7 @@ async function unzip(body: Buffer): Promise<{ readme: string; declarations: Map<
   const entries = await readZipEntries(body);
   const declarations = new Map<string, Declaration>();
   for (const [name, data] of entries)
-    if (name.startsWith('declarations/')) declarations.set(name.slice('declarations/'.length), JSON.parse(data.toString('utf8')));
+    if (name.startsWith('declarations/')) declarations.set(name.slice('declarations/'.length), JSON.parse(data.toString('utf8')) as Declaration);
   return { readme: entries.get('README.txt')!.toString('utf8'), declarations };
 }
 
@@ -142,7 +142,7 @@ describe('--format ddm', () => {
   const nstu = fixture({ email: 'ivan.petrov@nstu.ru', format: 'ddm', password: 'never-written' });
 
   test('NSTU IMAP: valid on iOS and macOS, the model values read back, one credential per login, no password', async () => {
-    const body = FORMATS.ddm.build(nstu.account, nstu.context) as Buffer;
+    const body = FORMATS.ddm.build(nstu.account, nstu.context);
     const { readme, declarations } = await unzip(body);
     expect([...declarations.keys()]).toEqual(['credential-incoming.json', 'mail.json', 'activation.json']);
     const list = [...declarations.values()];

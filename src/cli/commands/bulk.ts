@@ -131,7 +131,9 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   try {
     await writeTemplates(files, sink);
     await sink.finish();
-    const what = format === 'ddm' ? 'template declaration set(s)' : 'template profile(s), unsigned';
+    const what = { mobileconfig: 'template profile(s), unsigned', ddm: 'template declaration set(s)', 'managed-apps': 'template app configuration set(s)' }[
+      format as MdmFormat
+    ];
     run.io.stdout(`${sink.path}\n${files.length} ${mdm} ${what}: ${files.map((f) => f.name).join(', ')}\n`);
   } catch (error) {
     await sink.abort();
@@ -175,7 +177,8 @@ ${SIGNING_USAGE}
   --mdm MDM             jamf | intune | generic: unsigned template profiles with the MDM's user
                         variables, one per provider, variant, account type and device
   --format FORMAT       with --mdm: mobileconfig (default) | ddm (Declarative Device Management
-                        declarations, one ZIP per template)
+                        declarations, one ZIP per template) | managed-apps (Gmail, Outlook and
+                        Samsung Email app configurations for Exchange)
   --credential-url URL  with --format ddm: https address your MDM serves credential data under
   --domain DOMAIN       mail domain for MDM templates whose login contains it
   --providers PATH      add provider files or folders (repeatable)
