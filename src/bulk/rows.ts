@@ -57,10 +57,11 @@ export function checkRow(row: RawRow, defaults: RowDefaults, seen: Map<string, n
   } catch (thrown) {
     return { line: row.line, ok: false, email, error: errorOf(thrown) };
   }
-  const key = request.email.toLowerCase();
+  const { address } = request.email;
+  const key = address.toLowerCase();
   const earlier = seen.get(key);
   if (earlier !== undefined) {
-    return { line: row.line, ok: false, email, error: { field: 'email', rule: 'duplicate', message: `${request.email} is already on line ${earlier}` } };
+    return { line: row.line, ok: false, email, error: { field: 'email', rule: 'duplicate', message: `${address} is already on line ${earlier}` } };
   }
   seen.set(key, row.line);
   return { line: row.line, ok: true, request, key };

@@ -93,7 +93,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
         }
         summary.ok++;
         summary.files += output.files.length;
-        report({ line: slot.line, email: slot.task.request.email, status: 'ok', files: output.files.map((f) => f.name) });
+        report({ line: slot.line, email: slot.task.request.email.address, status: 'ok', files: output.files.map((f) => f.name) });
         if (options.onPerson) await options.onPerson({ line: slot.line, request: slot.task.request, files: output.files });
       }
       options.progress?.update(counts());
@@ -125,7 +125,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
         checked.ok
           ? {
               line: checked.line,
-              email: checked.request.email,
+              email: checked.request.email.address,
               task: { line: checked.line, request: checked.request, formats: options.formats, unsigned: options.unsigned },
             }
           : { line: checked.line, email: checked.email, error: checked.error },

@@ -1,15 +1,14 @@
 // ActiveSync Autodiscover response ([MS-ASCMD] 2.2.1.1, mobilesync/responseschema/2006): where an Exchange ActiveSync client syncs.
 import { create } from 'xmlbuilder2';
 import { MailsetupError } from '../errors.js';
-import type { Account, ExchangeServer } from '../model/account.js';
+import type { Account } from '../model/account.js';
 import type { Language } from '../model/provider.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
 import { AUTODISCOVER_RESPONSE_NS } from './autodiscover.js';
 import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
+import { activeSyncUrl } from './exchange-urls.js';
 import { oneLineValue } from './value-guard.js';
 
-/** ActiveSync's fixed virtual directory on every Exchange server. */
-export const ACTIVESYNC_PATH = '/Microsoft-Server-ActiveSync';
+export { ACTIVESYNC_PATH, activeSyncUrl, ewsUrl } from './exchange-urls.js';
 
 // Exchange writes Culture as language:country.
 const CULTURES: Record<Language, string> = { en: 'en:us', ru: 'ru:ru', sv: 'sv:se' };
@@ -18,21 +17,12 @@ export interface ActiveSyncResponseOptions {
   language?: Language;
 }
 
-export function activeSyncUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl'>): string {
-  return `${exchange.ssl ? 'https' : 'http'}://${exchange.host}${ACTIVESYNC_PATH}`;
-}
-
-export function ewsUrl(exchange: Pick<ExchangeServer, 'host' | 'ssl' | 'port' | 'path'>): string {
-  const defaultPort = exchange.ssl ? 443 : 80;
-  return `${exchange.ssl ? 'https' : 'http'}://${exchange.host}${exchange.port === defaultPort ? '' : `:${exchange.port}`}${exchange.path}`;
-}
-
 /** The answer to a mobilesync Autodiscover request for an Exchange account. */
 export function buildActiveSyncAutodiscoverResponse(account: Account, options: ActiveSyncResponseOptions = {}): string {
-  if (account.kind !== 'exchange' || !account.exchange) {
+  if (account.kind !== 'exchange') {
     throw new MailsetupError('UNSUPPORTED', `ActiveSync Autodiscover needs an Exchange account, not ${account.kind}`, { field: 'type', rule: 'offered-type' });
   }
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const url = activeSyncUrl(account.exchange);
   const root = create({ version: '1.0', encoding: 'utf-8' }).ele(AUTODISCOVER_RESPONSE_NS, 'Autodiscover');
   const response = root.ele(MOBILESYNC_RESPONSE_SCHEMA, 'Response');

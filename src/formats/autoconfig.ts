@@ -17,7 +17,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MailsetupError } from '../errors.js';
 import type { Account, MailServer } from '../model/account.js';
 import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
-import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
+import { expandLogin, type EmailParts } from '../model/rules.js';
 import { ewsUrl } from './activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
 import type { FormatContext } from './context.js';
@@ -201,12 +201,12 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
 
 /**
  * The `autoconfig` format for one person: with a catalog provider, the account's own servers
- * first (with its login, even one typed by hand) and the provider's other encrypted servers as
- * alternatives (with the provider's login); without one (servers typed by hand), just the
- * account's servers.
+ * first and the provider's other encrypted servers as alternatives, all with the variant's
+ * logins (a login the person typed is already on every server of `context.variant`: resolve
+ * puts it there); without one (servers typed by hand), just the account's servers.
  */
 export function buildAutoconfigForAccount(account: Account, context: FormatContext): string {
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const realName = account.displayName;
   const incomingProtocol = account.kind === 'pop' ? 'pop3' : 'imap';
   if (context.provider && context.variant) {

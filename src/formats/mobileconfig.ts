@@ -2,10 +2,10 @@
 // com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema.
 import type { PlistValue } from 'plist';
 import { MailsetupError } from '../errors.js';
-import type { Account, AuthMethod, MailServer } from '../model/account.js';
+import type { Account, AuthMethod, ExchangeAccount, InternetAccount, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
+import type { EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
 import { buildPlistXml } from './plist-xml.js';
 
@@ -82,9 +82,8 @@ function serverKeys(prefix: 'Incoming' | 'Outgoing', server: MailServer): Dict {
   });
 }
 
-function mailPayload(account: Account, email: EmailParts, context: FormatContext): Dict {
-  const incoming = account.incoming!;
-  const outgoing = account.outgoing!;
+function mailPayload(account: InternetAccount, context: FormatContext): Dict {
+  const { email, incoming, outgoing } = account;
   const password = context.includePassword ? account.password : undefined;
   return {
     EmailAccountType: account.kind === 'pop' ? 'EmailTypePOP' : 'EmailTypeIMAP',
@@ -100,8 +99,8 @@ function mailPayload(account: Account, email: EmailParts, context: FormatContext
   };
 }
 
-function exchangePayload(account: Account, email: EmailParts, context: FormatContext, type: MobileconfigPayloadType): Dict {
-  const exchange = account.exchange!;
+function exchangePayload(account: ExchangeAccount, context: FormatContext, type: MobileconfigPayloadType): Dict {
+  const { email, exchange } = account;
   const password = context.includePassword ? account.password : undefined;
   const common = compact({ EmailAddress: email.ascii, Host: exchange.host, SSL: exchange.ssl, UserName: exchange.username, Password: password });
   if (type === 'com.apple.ews.account') {
@@ -150,10 +149,9 @@ function assertXmlText(value: PlistValue, path: string, key: string): void {
 
 /** The profile as a plist object (what the XML encodes); exported for tests and inspection. */
 export function buildMobileconfigObject(account: Account, context: FormatContext): Dict {
-  const email = parseEmail(account.email) as EmailParts;
   const payloadType = payloadTypeFor(account, context.device);
-  const ids = profileIdentity(context.organization.identifier, email, payloadType);
-  const body = account.kind === 'exchange' ? exchangePayload(account, email, context, payloadType) : mailPayload(account, email, context);
+  const ids = profileIdentity(context.organization.identifier, account.email, payloadType);
+  const body = account.kind === 'exchange' ? exchangePayload(account, context, payloadType) : mailPayload(account, context);
   const payload: Dict = {
     PayloadType: payloadType,
     PayloadVersion: 1,

@@ -5,7 +5,6 @@
 // Exchange with Outlook 2016 and later there is no PRF: the pack relies on Autodiscover alone.
 import type { Account } from '../model/account.js';
 import { textTemplate } from '../i18n.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
 import { buildAutodiscoverResponse } from './autodiscover.js';
 import type { FormatContext } from './context.js';
 import { buildPrf, DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
@@ -20,7 +19,7 @@ function windowsText(text: string): Buffer {
 /** The pack's files, in archive order. */
 function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[] {
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const files = outlookFiles(account, context);
   const withPrf = prfPossible(account, version);
   const parts = outlookRegParts(account, context, withPrf);

@@ -11,8 +11,8 @@
 // TLS, Auto) it is STARTTLS; read as a flag it is SSL, which fails to connect to a STARTTLS port
 // rather than sending the password in clear.
 import { MailsetupError } from '../errors.js';
-import type { Account, MailServer, SocketType } from '../model/account.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
+import type { Account, ExchangeAccount, InternetAccount, MailServer, SocketType } from '../model/account.js';
+import type { EmailParts } from '../model/rules.js';
 import type { FormatContext, OutlookVersion } from './context.js';
 import { oneLineValue } from './value-guard.js';
 
@@ -130,9 +130,8 @@ function serverEntries(prefix: 'IMAP' | 'POP3', server: MailServer, field: strin
   ];
 }
 
-function internetDocument(account: Account, email: EmailParts): PrfDocument {
-  const incoming = account.incoming!;
-  const outgoing = account.outgoing!;
+function internetDocument(account: InternetAccount): PrfDocument {
+  const { email, incoming, outgoing } = account;
   const pop = account.kind === 'pop';
   const accountType = pop ? 'I_Mail' : 'IMAP_I_Mail';
   const smtpAuth = outgoing.auth !== 'none';
@@ -177,7 +176,7 @@ export function prfPossible(account: Pick<Account, 'kind'>, version: OutlookVers
   return account.kind !== 'exchange' || version === '2010' || version === '2013';
 }
 
-function exchangeDocument(account: Account, email: EmailParts, version: OutlookVersion): PrfDocument {
+function exchangeDocument(account: ExchangeAccount, version: OutlookVersion): PrfDocument {
   if (!prfPossible(account, version)) {
     throw new MailsetupError(
       'UNSUPPORTED',
@@ -185,7 +184,7 @@ function exchangeDocument(account: Account, email: EmailParts, version: OutlookV
       { field: 'outlook', rule: 'prf-exchange' },
     );
   }
-  const exchange = account.exchange!;
+  const { email, exchange } = account;
   const entries: [string, string][] = [
     ['MailboxName', value(email.ascii, 'email', true)],
     ['HomeServer', value(exchange.host, 'exchange.host', true)],
@@ -225,8 +224,7 @@ function exchangeDocument(account: Account, email: EmailParts, version: OutlookV
 
 /** The PRF as data (sections of key/value pairs); exported for tests and inspection. */
 export function buildPrfDocument(account: Account, version: OutlookVersion = DEFAULT_OUTLOOK_VERSION): PrfDocument {
-  const email = parseEmail(account.email) as EmailParts;
-  return account.kind === 'exchange' ? exchangeDocument(account, email, version) : internetDocument(account, email);
+  return account.kind === 'exchange' ? exchangeDocument(account, version) : internetDocument(account);
 }
 
 /** The PRF text with CRLF line ends. */

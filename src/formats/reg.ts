@@ -5,7 +5,6 @@
 // escape `\` and `"`; line breaks and control characters cannot be written and are refused.
 import { MailsetupError } from '../errors.js';
 import type { Account } from '../model/account.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
 import type { FormatContext, OutlookVersion } from './context.js';
 import { safeFileName } from './filename.js';
 import { DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
@@ -184,7 +183,7 @@ export interface OutlookFiles {
 
 /** Where the pack's files live on the Windows machine, and their names. */
 export function outlookFiles(account: Account, context: Pick<FormatContext, 'outlookFolder' | 'organization'>): OutlookFiles {
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const folder = trimFolder(context.outlookFolder ?? defaultOutlookFolder(context.organization.name));
   const problem = windowsFolderProblem(folder);
   if (problem) throw new MailsetupError('INVALID_INPUT', `outlookFolder: use ${problem}`, { field: 'outlookFolder', rule: 'windows-folder' });
@@ -202,7 +201,7 @@ export function outlookRegParts(
   withPrf: boolean,
 ): { id: OutlookRegPart; pair: RegPair }[] {
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const files = outlookFiles(account, context);
   const parts: { id: OutlookRegPart; pair: RegPair }[] = [
     { id: 'autodiscover', pair: autodiscoverPointerReg({ version, domain: email.asciiDomain, xmlPath: files.autodiscoverPath }) },
@@ -220,7 +219,7 @@ export function outlookSetupReg(
   regParts: readonly { pair: RegPair }[] = outlookRegParts(account, context, withPrf),
 ): RegPair {
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
-  const email = parseEmail(account.email) as EmailParts;
+  const { email } = account;
   const files = outlookFiles(account, context);
   const parts = regParts.map((part) => part.pair);
   const office = OFFICE_VERSION_KEY[version];

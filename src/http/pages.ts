@@ -275,10 +275,7 @@ export function pagesRouter(kit: PageKit): Router {
     let summary: Record<string, unknown> | undefined;
     if (provider && variant && kind) {
       try {
-        const resolved = resolveAccount(
-          { email: email.address, provider: match === 'named' ? provider.id : undefined, variant: variant.id, type: kind },
-          catalog,
-        );
+        const resolved = resolveAccount({ email, provider: match === 'named' ? provider.id : undefined, variant: variant.id, type: kind }, catalog);
         summary = {
           providerName: provider.name,
           variantName: provider.variants.length > 1 ? localize(variant.name, language, variant.id) : undefined,

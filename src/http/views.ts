@@ -46,7 +46,7 @@ function exchangeRow(host: string, ssl: boolean, login: string | undefined, t: T
 
 /** The servers an account will use, as rows for the "what you will get" summary. */
 export function accountRows(account: Account, t: Translate): ServerRow[] {
-  if (account.kind === 'exchange' && account.exchange) return [exchangeRow(account.exchange.host, account.exchange.ssl, account.exchange.username, t)];
+  if (account.kind === 'exchange') return [exchangeRow(account.exchange.host, account.exchange.ssl, account.exchange.username, t)];
   const row = (role: 'incoming' | 'outgoing', server: MailServer, protocol: string): ServerRow => ({
     role,
     label: t(`web.server.${role}`, { protocol }),
@@ -58,7 +58,7 @@ export function accountRows(account: Account, t: Translate): ServerRow[] {
     insecure: server.socket === 'plain',
     login: server.username,
   });
-  return [row('incoming', account.incoming!, PROTOCOL_NAME[account.kind]!), row('outgoing', account.outgoing!, 'SMTP')];
+  return [row('incoming', account.incoming, PROTOCOL_NAME[account.kind]!), row('outgoing', account.outgoing, 'SMTP')];
 }
 
 /** A login template in words when no address is known ("name@corp.nstu.ru"). */

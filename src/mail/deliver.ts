@@ -7,13 +7,14 @@ import type { Language } from '../model/provider.js';
 import { csvLine } from '../bulk/manifest.js';
 import type { PersonFiles } from '../bulk/run.js';
 import { DEFAULTS } from '../model/defaults.js';
+import type { EmailParts } from '../model/rules.js';
 import { composeMessage, type MailMessage } from './message.js';
 import type { MailTransport } from './smtp.js';
 import type { SendLedger } from './state.js';
 
 export interface Recipient {
   line: number;
-  email: string;
+  email: EmailParts;
   name?: string | undefined;
   language: Language;
   device: string;
@@ -138,8 +139,8 @@ export class Deliverer {
   async deliver(recipient: Recipient): Promise<void> {
     if (this.fatal) throw this.fatal;
     const { state } = this.options;
-    if (state?.isSent(recipient.email)) {
-      this.outcome({ line: recipient.line, email: recipient.email, status: 'already-sent', attempts: 0 });
+    if (state?.isSent(recipient.email.address)) {
+      this.outcome({ line: recipient.line, email: recipient.email.address, status: 'already-sent', attempts: 0 });
       return;
     }
     const message = composeMessage({ ...recipient, organization: this.options.organization.name }, this.options.templatesDir);
@@ -157,13 +158,13 @@ export class Deliverer {
     const files = message.attachments.map((a) => `${a.filename} (${a.contentType}, ${a.content.length} bytes)`).join(', ');
     const to = message.to.name ? `${message.to.name} <${message.to.address}>` : message.to.address;
     this.options.log(`would send to ${to}: "${message.subject}" with ${files}\n`);
-    this.outcome({ line: recipient.line, email: recipient.email, status: 'dry-run', attempts: 0 });
+    this.outcome({ line: recipient.line, email: recipient.email.address, status: 'dry-run', attempts: 0 });
   }
 
   private async send(recipient: Recipient, message: MailMessage): Promise<void> {
     const { transport, state } = this.options;
-    const messageId = this.messageId(recipient.email);
-    const base = { email: recipient.email, messageId, line: recipient.line };
+    const messageId = this.messageId(recipient.email.address);
+    const base = { email: recipient.email.address, messageId, line: recipient.line };
     let attempts = 0;
     for (;;) {
       attempts++;
@@ -175,14 +176,14 @@ export class Deliverer {
           throw Object.assign(new Error(`recipient refused: ${result.response}`), { responseCode: 550 });
         state?.record({ ...base, status: 'sent', attempts, at: this.now().toISOString() });
         this.unreachable = 0;
-        this.outcome({ line: recipient.line, email: recipient.email, status: 'sent', attempts });
+        this.outcome({ line: recipient.line, email: recipient.email.address, status: 'sent', attempts });
         return;
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code === 'EAUTH') {
           state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: 'SMTP login refused' });
           this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server refused the login: ${describe(error)}`, { field: 'smtp-url', rule: 'smtp-auth' });
-          this.outcome({ line: recipient.line, email: recipient.email, status: 'failed', attempts, error: 'SMTP login refused' });
+          this.outcome({ line: recipient.line, email: recipient.email.address, status: 'failed', attempts, error: 'SMTP login refused' });
           return;
         }
         const permanent = isPermanent(error as { responseCode?: number });
@@ -198,7 +199,7 @@ export class Deliverer {
             });
           }
           state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: reason });
-          this.outcome({ line: recipient.line, email: recipient.email, status: 'failed', attempts, error: reason });
+          this.outcome({ line: recipient.line, email: recipient.email.address, status: 'failed', attempts, error: reason });
           return;
         }
         await this.sleep(Math.min(this.options.backoffMs * 2 ** (attempts - 1), 60_000));

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATES_DIR } from '../i18n.js';
 import type { Language } from '../model/provider.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
+import type { EmailParts } from '../model/rules.js';
 
 const MAIL_TEMPLATES_DIR = join(TEMPLATES_DIR, 'mail');
 
@@ -22,7 +22,7 @@ export interface MailMessage {
 }
 
 export interface MessageInput {
-  email: string;
+  email: EmailParts;
   name?: string | undefined;
   language: Language;
   device: string;
@@ -62,7 +62,7 @@ function stepsFor(input: MessageInput, dir: string): string {
 export function composeMessage(input: MessageInput, dir = MAIL_TEMPLATES_DIR): MailMessage {
   const source = template(input.language, 'message.txt', dir);
   if (source === undefined) throw new Error(`mail template ${join(dir, input.language, 'message.txt')} is missing`);
-  const email = parseEmail(input.email) as EmailParts;
+  const { email } = input;
   const values = {
     email: email.address,
     name: input.name ?? email.local,

@@ -1,7 +1,7 @@
 // The one account model every output format is built from. The TypeScript types are inferred
 // from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
 import { z } from 'zod';
-import { emailAddress, hostName, loginTemplate, port, visibleText } from './rules.js';
+import { emailParts, hostName, loginTemplate, port, visibleText } from './rules.js';
 
 export const ACCOUNT_KINDS = ['imap', 'pop', 'exchange'] as const;
 export const SOCKET_TYPES = ['SSL', 'STARTTLS', 'plain'] as const;
@@ -39,29 +39,62 @@ export const exchangeServerSchema = z.object({
 });
 export type ExchangeServer = z.output<typeof exchangeServerSchema>;
 
-export const accountSchema = z
-  .object({
-    kind: accountKind,
-    email: emailAddress,
-    displayName: visibleText('the display name').optional(),
-    incoming: mailServerSchema.optional(),
-    outgoing: mailServerSchema.optional(),
-    exchange: exchangeServerSchema.optional(),
-    /** Only present when the user explicitly asked for it to be embedded. */
-    password: z.string().min(1).max(1024).optional(),
-    provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
-  })
-  .superRefine((account, ctx) => {
-    const need = (field: 'incoming' | 'outgoing' | 'exchange') => {
-      if (!account[field])
-        ctx.addIssue({ code: 'custom', path: [field], message: `a ${account.kind} account needs ${field} server settings`, params: { rule: 'required' } });
-    };
-    if (account.kind === 'exchange') need('exchange');
-    else {
-      need('incoming');
-      need('outgoing');
-    }
+const identity = {
+  email: emailParts,
+  displayName: visibleText('the display name').optional(),
+};
+const extras = {
+  /** Only present when the user explicitly asked for it to be embedded. */
+  password: z.string().min(1).max(1024).optional(),
+  provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
+};
+
+/** A server this kind of account cannot do without: when it is missing, the error names the field. */
+function needs<T extends z.ZodType>(kind: AccountKind, field: string, server: T) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === undefined) ctx.addIssue({ code: 'custom', message: `a ${kind} account needs ${field} server settings`, params: { rule: 'required' } });
+    })
+    .pipe(server);
+}
+
+/** A server this kind of account does not have (so reading it on any account is allowed, and undefined). */
+function without(kind: AccountKind, field: string) {
+  return z.undefined({ error: `a ${kind} account has no ${field} server settings` }).optional();
+}
+
+function internetAccount<K extends 'imap' | 'pop'>(kind: K) {
+  return z.object({
+    kind: z.literal(kind),
+    ...identity,
+    incoming: needs(kind, 'incoming', mailServerSchema),
+    outgoing: needs(kind, 'outgoing', mailServerSchema),
+    exchange: without(kind, 'exchange'),
+    ...extras,
   });
+}
+
+/** One shape per kind, so the type says which servers exist: IMAP and POP have incoming and outgoing, Exchange has exchange. */
+export const accountSchema = z.discriminatedUnion(
+  'kind',
+  [
+    internetAccount('imap'),
+    internetAccount('pop'),
+    z.object({
+      kind: z.literal('exchange'),
+      ...identity,
+      incoming: without('exchange', 'incoming'),
+      outgoing: without('exchange', 'outgoing'),
+      exchange: needs('exchange', 'exchange', exchangeServerSchema),
+      ...extras,
+    }),
+  ],
+  { error: `the account type is one of ${ACCOUNT_KINDS.join(', ')}` },
+);
 
 export type AccountInput = z.input<typeof accountSchema>;
 export type Account = z.output<typeof accountSchema>;
+export type ExchangeAccount = Extract<Account, { kind: 'exchange' }>;
+/** An IMAP or POP account: an incoming and an outgoing (SMTP) server. */
+export type InternetAccount = Exclude<Account, ExchangeAccount>;

@@ -78,14 +78,24 @@ export function expandLogin(template: string, email: EmailParts): string {
   return template.replaceAll('%EMAILADDRESS%', email.ascii).replaceAll('%EMAILLOCALPART%', email.local).replaceAll('%EMAILDOMAIN%', email.asciiDomain);
 }
 
+/** An address as typed, checked and split into its parts: the one place a request's address is parsed. */
 export const emailAddress = z.string({ error: 'an email address is required' }).transform((value, ctx) => {
   const parts = parseEmail(value);
   if (!isEmailParts(parts)) {
     fail(ctx, parts.rule, parts.error);
     return z.NEVER;
   }
-  return parts.address;
+  return parts;
 });
+
+/** An address `emailAddress` already split: an account carries these parts instead of parsing the address again. */
+export const emailParts = z.object({
+  address: z.string(),
+  ascii: z.string(),
+  local: z.string(),
+  domain: z.string(),
+  asciiDomain: z.string(),
+}) satisfies z.ZodType<EmailParts>;
 
 export const hostName = z.string({ error: 'a host name is required' }).transform((value, ctx) => {
   const ascii = toAsciiHost(value);

@@ -19,6 +19,12 @@ const ELEMENT_NODE = 1;
 
 /** Thunderbird's older names for two methods, still accepted by its reader. */
 const AUTH_ALIASES: Readonly<Record<string, AuthMethod>> = { plain: 'password-cleartext', secure: 'password-encrypted' };
+/**
+ * Outgoing values that mean "no login": the server takes mail from the provider's own network, or
+ * after a POP3 login. Thunderbird's reader (readFromXML) sends through such a server without
+ * authentication, so they import as `none`; on incoming servers it knows neither, nor do we.
+ */
+const OUTGOING_WITHOUT_LOGIN: ReadonlySet<string> = new Set(['client-IP-address', 'smtp-after-pop']);
 const SERVER_TYPES = { incomingServer: ['imap', 'pop3'], outgoingServer: ['smtp'] } as const;
 
 export interface IspdbSource {
@@ -70,6 +76,8 @@ class Skip extends Error {
 }
 
 interface ParsedServer {
+  /** `outgoingServer #1 (smtp)`: how notes name it. */
+  label: string;
   protocol: 'imap' | 'pop3' | 'smtp';
   /** May hold %EMAILDOMAIN%, expanded per domain when the entry is built. */
   host: string;
@@ -211,10 +219,15 @@ function parseServer(element: Element, protocol: ParsedServer['protocol'], label
   const auth: AuthMethod[] = [];
   for (const el of children(element, 'authentication')) {
     const value = text(el);
-    const method = (AUTH_METHODS as readonly string[]).includes(value) ? (value as AuthMethod) : AUTH_ALIASES[value];
+    let method = (AUTH_METHODS as readonly string[]).includes(value) ? (value as AuthMethod) : AUTH_ALIASES[value];
+    if (!method && protocol === 'smtp' && OUTGOING_WITHOUT_LOGIN.has(value)) {
+      method = 'none';
+      note(`${label}: authentication "${value}" imported as none (sending needs no login, as Thunderbird reads it)`);
+    }
     if (!method) note(`${label}: authentication "${value}" left out (mailsetup knows ${AUTH_METHODS.join(', ')})`);
     else if (!auth.includes(method)) auth.push(method);
   }
+  // Thunderbird, too, drops a server none of whose methods it knows (and keeps the provider's others).
   if (auth.length === 0) return skip('no authentication method mailsetup supports');
   const usernames = children(element, 'username');
   const login = usernames.length > 0 ? text(usernames[0]) : undefined;
@@ -222,7 +235,7 @@ function parseServer(element: Element, protocol: ParsedServer['protocol'], label
     const problem = checkLogin(login);
     if (problem) return skip(`username ${problem}`);
   }
-  return { protocol, host, port, socket, auth, login: login || undefined };
+  return { label, protocol, host, port, socket, auth, login: login || undefined };
 }
 
 /** Reads one clientConfig file; throws Skip when nothing usable is in it. */
@@ -353,7 +366,11 @@ function providerLogin(servers: readonly ParsedServer[]): string {
 
 function buildEntry(config: ParsedConfig, id: string, domains: string[], note: (text: string) => void): Record<string, unknown> {
   const login = providerLogin(config.servers);
-  if (config.servers.some((s) => !s.login)) note(`servers without a username use the provider's login ${login}`);
+  // A server that needs a login but names none gets the provider's (the username its other servers
+  // use); one that takes mail without a login needs none.
+  for (const server of config.servers) {
+    if (!server.login && server.auth.some((method) => method !== 'none')) note(`${server.label} has no username: it uses the provider's login ${login}`);
+  }
   const serversFor = (domain: string | undefined) =>
     config.servers.map((s) => ({
       protocol: s.protocol,

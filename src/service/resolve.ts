@@ -5,7 +5,7 @@ import { accountSchema, type Account, type AccountKind, type AuthMethod, type So
 import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtocol } from '../model/defaults.js';
 import { exchangeEndpoint, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import type { AccountRequest } from '../model/request.js';
-import { expandLogin, parseEmail, type EmailParts } from '../model/rules.js';
+import { expandLogin, type EmailParts } from '../model/rules.js';
 import { parseWith } from '../model/validate.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
 
@@ -22,6 +22,7 @@ export interface ResolvedAccount {
   account: Account;
   provider: Provider | undefined;
   variant: ProviderVariant | undefined;
+  /** The account's address in parts (`account.email`). */
   email: EmailParts;
   warnings: ResolveWarning[];
 }
@@ -77,22 +78,36 @@ function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, 
   return first;
 }
 
+/**
+ * The variant as this person uses it. A login they gave is theirs on every server of the account,
+ * so it replaces the provider's templates here, once: the account's servers and every format that
+ * lists the variant's other servers (autoconfig's alternatives) read the same logins.
+ */
+function personalVariant(variant: ProviderVariant, login: string | undefined): ProviderVariant {
+  if (login === undefined) return variant;
+  return {
+    ...variant,
+    servers: variant.servers.map((server) => ({ ...server, login })),
+    exchange: variant.exchange && { ...variant.exchange, login },
+  };
+}
+
 function fromProvider(
   request: AccountRequest,
   email: EmailParts,
   provider: Provider,
   warnings: ResolveWarning[],
 ): { input: unknown; variant: ProviderVariant } {
-  const variant = variantOf(provider, request.variant, email.asciiDomain);
+  const variant = personalVariant(variantOf(provider, request.variant, email.asciiDomain), request.login);
   const kind = pickKind(request.type, variant, provider);
-  const login = (template: string | undefined) => expandLogin(request.login ?? template ?? provider.login, email);
+  const login = (template: string | undefined) => expandLogin(template ?? provider.login, email);
   if (kind === 'exchange') {
     const exchange = variant.exchange!;
     return {
       variant,
       input: {
         kind,
-        email: email.address,
+        email,
         displayName: request.name,
         exchange: { ...exchangeEndpoint(exchange), username: login(exchange.login) },
       },
@@ -106,7 +121,7 @@ function fromProvider(
   };
   return {
     variant,
-    input: { kind, email: email.address, displayName: request.name, incoming: server(protocolOf(kind), 'incoming'), outgoing: server('smtp', 'outgoing') },
+    input: { kind, email, displayName: request.name, incoming: server(protocolOf(kind), 'incoming'), outgoing: server('smtp', 'outgoing') },
   };
 }
 
@@ -123,7 +138,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
   };
   return {
     kind,
-    email: email.address,
+    email,
     displayName: request.name,
     incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'),
     outgoing: server('smtp', manual.outgoing, 'manual.outgoing'),
@@ -131,7 +146,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
 }
 
 export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog): ResolvedAccount {
-  const email = parseEmail(request.email) as EmailParts;
+  const { email } = request;
   const warnings: ResolveWarning[] = [];
   let input: unknown;
   let provider: Provider | undefined;
@@ -150,5 +165,6 @@ export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog
     ...(request.password ? { password: request.password } : {}),
     ...(provider && variant ? { provider: { id: provider.id, name: provider.shortName, variant: variant.id } } : {}),
   };
-  return { account: parseWith(accountSchema, withExtras), provider, variant, email, warnings };
+  const account = parseWith(accountSchema, withExtras);
+  return { account, provider, variant, email: account.email, warnings };
 }

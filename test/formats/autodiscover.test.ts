@@ -107,12 +107,17 @@ describe('Autodiscover POX response', () => {
     expect(protocols(buildAutodiscoverResponse(ntlm)).IMAP).toMatchObject({ SPA: 'on' });
   });
 
-  it("Exchange: redirectUrl to the Exchange server's own Autodiscover, or where told", () => {
+  it("Exchange: redirectUrl to the Exchange server's own Autodiscover (or where told), beside EXCH and EXPR blocks with the EWS URL", () => {
     const { account } = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange' });
-    const account_ = child(child(parse(buildAutodiscoverResponse(account)), 'Response')!, 'Account')!;
+    const xml = buildAutodiscoverResponse(account);
+    const response = child(parse(xml), 'Response')!;
+    expect(textOf(child(response, 'User'), 'AutoDiscoverSMTPAddress')).toBe('boss@customer.example');
+    const account_ = child(response, 'Account')!;
     expect(textOf(account_, 'Action')).toBe('redirectUrl');
     expect(textOf(account_, 'RedirectUrl')).toBe('https://mail.ex1.rackcorp.com/autodiscover/autodiscover.xml');
-    expect(children(account_, 'Protocol')).toHaveLength(0);
+    const ews = 'https://mail.ex1.rackcorp.com/EWS/Exchange.asmx';
+    const block = { Server: 'mail.ex1.rackcorp.com', ASUrl: ews, EwsUrl: ews, LoginName: 'boss@customer.example' };
+    expect(protocols(xml)).toEqual({ EXCH: { Type: 'EXCH', ...block }, EXPR: { Type: 'EXPR', ...block, SSL: 'on' } });
     const custom = child(
       child(parse(buildAutodiscoverResponse(account, { exchangeRedirectUrl: 'https://ex.example/autodiscover/autodiscover.xml?a=1&b=2' })), 'Response')!,
       'Account',

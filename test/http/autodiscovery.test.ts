@@ -18,7 +18,8 @@ import { opensslVerify } from '../support/openssl.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '../support/xml-check.js';
-import { billionLaughsBody, mobilesyncBody, outlookBody } from '../support/client-requests.js';
+import { billionLaughsBody, exchangelibBody, mobilesyncBody, outlookBody, thunderbirdBody } from '../support/client-requests.js';
+import { exchangelibRead, outlookRead, thunderbirdRead } from '../support/autodiscover-readers.js';
 import { captureLogger } from './helpers.js';
 
 const RNG = fileURLToPath(new URL('../fixtures/reference/autoconfig/autoconfig.rng', import.meta.url));
@@ -332,6 +333,33 @@ describe('Outlook Autodiscover (POX)', () => {
     const tree = etreeParse(res.text);
     expect(etreeFind(tree, `${R}Account`, `${R}Action`)?.text).toBe('redirectUrl');
     expect(etreeFind(tree, `${R}Account`, `${R}RedirectUrl`)?.text).toBe('https://mail.ex1.rackcorp.com/autodiscover/autodiscover.xml');
+  });
+
+  it('an Exchange-only domain, asked with each client’s own body: Outlook is redirected, Thunderbird and exchangelib get the EWS URL', async () => {
+    const address = 'boss@exchange-customer.example';
+    const ews = 'https://mail.ex1.rackcorp.com/EWS/Exchange.asmx';
+    const ask = async (body: string, userAgent: string) => {
+      const res = await postXml(strict, '/autodiscover/autodiscover.xml', body, userAgent);
+      expect(res.status).toBe(200);
+      return res.text;
+    };
+    expect(outlookRead(await ask(outlookBody(address), OUTLOOK_UA))).toEqual({
+      action: 'redirectUrl',
+      url: 'https://mail.ex1.rackcorp.com/autodiscover/autodiscover.xml',
+    });
+    expect(thunderbirdRead(await ask(thunderbirdBody(address), THUNDERBIRD_UA))).toMatchObject({
+      incoming: { type: 'exchange', hostname: 'mail.ex1.rackcorp.com', port: 443, exchangeURL: ews },
+      outgoing: 'global preferred server',
+    });
+    expect(exchangelibRead(await ask(exchangelibBody(address), 'exchangelib/4.9.0 (python-requests/2.31.0)'), address)).toEqual({
+      ewsUrl: ews,
+      protocol: 'EXPR',
+      authType: null,
+      smtpAddress: address,
+    });
+    // ActiveSync clients still get their own answer on the same path.
+    const eas = etreeParse(await ask(mobilesyncBody(address), EAS_UA));
+    expect(etreeFind(eas, `${M}Action`, `${M}Settings`, `${M}Server`, `${M}Url`)?.text).toBe('https://mail.ex1.rackcorp.com/Microsoft-Server-ActiveSync');
   });
 
   it('answers the same shape for any address of a domain', async () => {

@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeMessage } from '../../src/mail/message.js';
+import { generateRequestSchema } from '../../src/model/request.js';
+import { parseWith } from '../../src/model/validate.js';
 import { SendState } from '../../src/mail/state.js';
 import nodemailer from 'nodemailer';
 import { redactSmtpUrl, transportOptions } from '../../src/mail/smtp.js';
@@ -53,7 +55,7 @@ describe('SendState', () => {
 describe('messages', () => {
   it("fills the template in the person's language and keeps line breaks out of headers", () => {
     const message = composeMessage({
-      email: 'ivan@nstu.ru',
+      email: parseWith(generateRequestSchema, { email: 'ivan@nstu.ru' }).email,
       name: 'Иван\r\nBcc: evil@example.org',
       language: 'ru',
       device: 'macos',

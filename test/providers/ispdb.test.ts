@@ -8,6 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { normalizeProvider, ProviderCatalog, variantOf } from '../../src/providers/catalog.js';
 import { importIspdb, ispdbIdentifier, readIspdbSources, type IspdbImport } from '../../src/providers/ispdb.js';
 import { providerFileSchema, type Provider } from '../../src/model/provider.js';
+import { parseGenerateRequest } from '../../src/service/generate.js';
+import { resolveAccount } from '../../src/service/resolve.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -46,8 +48,25 @@ describe('the whole ISPDB reference folder', () => {
     const seen = [...corpus.loaded.map((item) => basename(item.file)), ...corpus.skipped.map((skip) => basename(skip.file))].sort();
     expect(seen).toEqual(XML_FILES);
     for (const skip of corpus.skipped) expect(skip.reason.trim()).not.toBe('');
-    // Measured: all 163 load (some with servers or texts left out, listed as notes).
-    expect(corpus.loaded.length).toBeGreaterThanOrEqual(160);
+    // Measured: all 163 load (some with servers or texts left out, listed as notes), before and
+    // after unknown authentication values were read as Thunderbird reads them.
+    expect(corpus.loaded.length).toBe(163);
+    expect(corpus.skipped).toEqual([]);
+  });
+
+  test('a server that needs a login but names no username: the provider’s login, with a note naming the server', () => {
+    const notesOf = (name: string) => corpus.notes.filter((n) => basename(n.file) === name).map((n) => n.note);
+    // teol.net's SMTP server has password authentication and no <username>.
+    expect(notesOf('teol.net.xml')).toContain("outgoingServer #1 (smtp) has no username: it uses the provider's login %EMAILADDRESS%");
+    const teol = byFile(corpus, 'teol.net.xml')!.provider;
+    expect(teol.variants[0]!.servers.map((s) => [s.protocol, s.login ?? teol.login])).toEqual([
+      ['imap', '%EMAILADDRESS%'],
+      ['pop3', '%EMAILADDRESS%'],
+      ['smtp', '%EMAILADDRESS%'],
+    ]);
+    // kokuyou.ne.jp's SMTP server takes mail without a login: no username is missing there.
+    expect(notesOf('kokuyou.ne.jp.xml').filter((n) => /username/.test(n))).toEqual([]);
+    expect(byFile(corpus, 'kokuyou.ne.jp.xml')!.entry.servers.find((s) => s.protocol === 'smtp')).toMatchObject({ auth: ['none'] });
   });
 
   test('loaded entries pass the provider file schema again and complete into providers', () => {
@@ -262,7 +281,7 @@ describe('mapping decisions', () => {
     const unknownOnly = server(
       'outgoingServer',
       'smtp',
-      '<hostname>smtp2.example.org</hostname><port>25</port><socketType>plain</socketType><authentication>client-IP-address</authentication>',
+      '<hostname>smtp2.example.org</hostname><port>465</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>TLS-client-cert</authentication>',
     );
     const { loaded, notes } = importOne(clientConfig(`${BASE}${auths}${unknownOnly}${SMTP}`));
     expect(loaded!.entry.servers.map((s) => [s.host, s.auth])).toEqual([
@@ -275,6 +294,61 @@ describe('mapping decisions', () => {
         expect.stringMatching(/outgoingServer #1 \(smtp\) skipped: no authentication method/),
       ]),
     );
+  });
+
+  describe('authentication values read the way Thunderbird reads them', () => {
+    const smtpWith = (...auth: string[]) =>
+      server(
+        'outgoingServer',
+        'smtp',
+        `<hostname>smtp.example.org</hostname><port>25</port><socketType>STARTTLS</socketType>${auth.map((a) => `<authentication>${a}</authentication>`).join('')}`,
+      );
+
+    test.each(['client-IP-address', 'smtp-after-pop'])('an SMTP server that only says %s: kept, sending without a login', (value) => {
+      const { loaded, skipped, notes } = importOne(clientConfig(`${BASE}${IMAP}${smtpWith(value)}`));
+      expect(skipped).toBeUndefined();
+      const smtp = loaded!.entry.servers.find((s) => s.protocol === 'smtp')!;
+      expect(smtp).toEqual({ protocol: 'smtp', host: 'smtp.example.org', port: 25, socket: 'STARTTLS', auth: ['none'] });
+      expect(notes).toContain(`outgoingServer #1 (smtp): authentication "${value}" imported as none (sending needs no login, as Thunderbird reads it)`);
+      // No login is needed, so none is missing.
+      expect(notes.filter((n) => /username/.test(n))).toEqual([]);
+      // An account made from it sends without authentication and without a username.
+      const { account } = resolveAccount(parseGenerateRequest({ email: 'anna@example.org' }), new ProviderCatalog([loaded!.provider]));
+      expect(account.outgoing).toEqual({ host: 'smtp.example.org', port: 25, socket: 'STARTTLS', auth: 'none' });
+      expect(account.incoming?.username).toBe('anna@example.org');
+    });
+
+    test('a password method first and client-IP-address after it: both, in that order', () => {
+      const { loaded } = importOne(clientConfig(`${BASE}${IMAP}${smtpWith('password-cleartext', 'client-IP-address')}`));
+      expect(loaded!.entry.servers.find((s) => s.protocol === 'smtp')!.auth).toEqual(['password-cleartext', 'none']);
+    });
+
+    test('on an incoming server client-IP-address means nothing to Thunderbird either: that server is left out, the provider kept', () => {
+      const ipOnly = imap(
+        '<hostname>imap2.example.org</hostname><port>993</port><socketType>SSL</socketType><username>%EMAILADDRESS%</username><authentication>client-IP-address</authentication>',
+      );
+      const { loaded, notes } = importOne(clientConfig(`${BASE}${ipOnly}${IMAP}${SMTP}`));
+      expect(loaded!.entry.servers.map((s) => s.host)).toEqual(['imap.example.org', 'smtp.example.org']);
+      expect(notes).toContain('incomingServer #1 (imap) skipped: no authentication method mailsetup supports');
+    });
+
+    test('TLS-client-cert alone on the only SMTP server: no account can be made, as in Thunderbird; the reason names it', () => {
+      const { skipped } = importOne(clientConfig(`${BASE}${IMAP}${smtpWith('TLS-client-cert')}`));
+      expect(skipped?.reason).toMatch(/^no usable SMTP server \(.*authentication "TLS-client-cert" left out/);
+    });
+  });
+
+  test('a server without a username that needs a login gets the provider’s login and a note; the provider is kept', () => {
+    const noUser = imap('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><authentication>password-cleartext</authentication>');
+    const smtp = server(
+      'outgoingServer',
+      'smtp',
+      '<hostname>smtp.example.org</hostname><port>465</port><socketType>SSL</socketType><username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>',
+    );
+    const { loaded, notes } = importOne(clientConfig(`${BASE}${noUser}${smtp}`));
+    expect(loaded!.entry.login).toBe('%EMAILLOCALPART%');
+    expect(loaded!.entry.servers.map((s) => s.login)).toEqual([undefined, undefined]);
+    expect(notes).toContain("incomingServer #1 (imap) has no username: it uses the provider's login %EMAILLOCALPART%");
   });
 
   test.each([

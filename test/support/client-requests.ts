@@ -15,6 +15,19 @@ export const outlookBody = requestBody('outlook', 'responseschema/2006a');
 /** The body an Exchange ActiveSync client posts ([MS-ASCMD] 4.2.1). */
 export const mobilesyncBody = requestBody('mobilesync', 'responseschema/2006');
 
+/** Thunderbird's (ExchangeAutoDiscover.sys.mjs): Outlook's schemas, indented inside a template string. */
+export const thunderbirdBody = (address: string) => `<?xml version="1.0" encoding="utf-8"?>
+    <Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+      <Request>
+        <EMailAddress>${address}</EMailAddress>
+        <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+      </Request>
+    </Autodiscover>`;
+
+/** exchangelib's (Autodiscover.payload, serialized by lxml): single-quoted declaration, no whitespace. */
+export const exchangelibBody = (address: string) =>
+  `<?xml version='1.0' encoding='utf-8'?>\n<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>${address}</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>`;
+
 /** "Billion laughs": ten levels of entities, each ten of the level below, expanding to 10^9 "lol"s; to be refused unexpanded. */
 export const billionLaughsBody = (() => {
   const entities = ['<!ENTITY lol0 "lol">'];
