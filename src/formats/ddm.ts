@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { textTemplate } from '../i18n.js';
 import type { Account, AuthMethod, MailServer } from '../model/account.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
+import type { EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
 import { buildZip, type ZipEntry } from './zip.js';
 
@@ -144,14 +144,14 @@ function mailServer(set: DeclarationSet, server: MailServer, role: 'incoming' | 
 
 /** Every declaration for one account, in file order: assets, configurations, the activation last. */
 export function buildDeclarationFiles(account: Account, context: FormatContext, options: DdmOptions = {}): DeclarationFile[] {
-  const email = parseEmail(account.email) as EmailParts;
+  const email = account.email;
   const set = new DeclarationSet(
     options.identifier ?? personIdentifier(context.organization.identifier, email),
     (options.credentialUrl ?? DEFAULT_CREDENTIAL_URL).replace(/\/+$/, ''),
   );
   const visible = context.text.accountDescription;
   if (account.kind === 'exchange') {
-    const exchange = account.exchange!;
+    const exchange = account.exchange;
     const credential = set.credential('exchange', exchange.username);
     const macos = context.device === 'macos';
     set.configuration(
@@ -166,8 +166,8 @@ export function buildDeclarationFiles(account: Account, context: FormatContext, 
       }),
     );
   } else {
-    const incoming = { ServerType: account.kind === 'pop' ? 'POP' : 'IMAP', ...mailServer(set, account.incoming!, 'incoming') };
-    const outgoing = mailServer(set, account.outgoing!, 'outgoing');
+    const incoming = { ServerType: account.kind === 'pop' ? 'POP' : 'IMAP', ...mailServer(set, account.incoming, 'incoming') };
+    const outgoing = mailServer(set, account.outgoing, 'outgoing');
     set.configuration('mail', 'com.apple.configuration.account.mail', compact({ VisibleName: visible, IncomingServer: incoming, OutgoingServer: outgoing }));
   }
   set.activate();
@@ -198,5 +198,5 @@ export function buildDdmArchiveFrom(files: readonly DeclarationFile[], context: 
 
 /** The `ddm` format: one person's declarations as a ZIP. */
 export function buildDdmArchive(account: Account, context: FormatContext): Buffer {
-  return buildDdmArchiveFrom(buildDeclarationFiles(account, context, { credentialUrl: context.credentialUrl }), context, account.email);
+  return buildDdmArchiveFrom(buildDeclarationFiles(account, context, { credentialUrl: context.credentialUrl }), context, account.email.address);
 }

@@ -21,7 +21,7 @@
 import type { PlistValue } from 'plist';
 import { textTemplate } from '../i18n.js';
 import type { Account } from '../model/account.js';
-import { parseEmail, type EmailParts } from '../model/rules.js';
+import type { EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
 import { buildPlistXml } from './plist-xml.js';
 import { buildZip, type ZipEntry } from './zip.js';
@@ -43,8 +43,8 @@ const OUTLOOK = 'com.microsoft.outlook.EmailProfile.';
 /** What each app is given for this account (nothing for IMAP and POP). */
 export function managedAppConfigs(account: Account, context: Pick<FormatContext, 'text'>): ManagedAppConfigs {
   if (account.kind !== 'exchange') return {};
-  const email = parseEmail(account.email) as EmailParts;
-  const exchange = account.exchange!;
+  const email = account.email;
+  const exchange = account.exchange;
   const hostWithPort = `${exchange.host}:${exchange.ssl ? 443 : 80}`;
   return {
     gmail: { email_address: email.ascii, exchange_host: hostWithPort },
@@ -102,6 +102,6 @@ export function personLinks(email: EmailParts, context: FormatContext): Pick<Man
 
 /** The `managed-apps` format. */
 export function buildManagedApps(account: Account, context: FormatContext): Buffer {
-  const email = parseEmail(account.email) as EmailParts;
+  const email = account.email;
   return buildManagedAppsArchiveFrom(managedAppConfigs(account, context), context, { title: email.address, ...personLinks(email, context) });
 }

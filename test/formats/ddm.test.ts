@@ -11,6 +11,7 @@ import { loadDeclarativeSchemas, validateDeclarations } from '../../src/formats/
 import { buildDeclarations, DEFAULT_CREDENTIAL_URL, serverToken, type Declaration } from '../../src/formats/ddm.js';
 import { FORMATS } from '../../src/formats/registry.js';
 import type { Problem } from '../../src/formats/apple-schema.js';
+import type { Account } from '../../src/model/account.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
 import { readZipEntries } from '../support/zip.js';
@@ -198,7 +199,7 @@ describe('--format ddm', () => {
 
   test('POP with a different SMTP login gets two credentials', () => {
     const mailru = fixture({ email: 'anna@mail.ru', type: 'pop', format: 'ddm' });
-    const account = { ...mailru.account, outgoing: { ...mailru.account.outgoing!, username: 'anna-smtp@mail.ru' } };
+    const account = { ...mailru.account, outgoing: { ...mailru.account.outgoing!, username: 'anna-smtp@mail.ru' } } as Account;
     const list = buildDeclarations(account, mailru.context);
     expect(list.map((d) => d.Type)).toEqual([
       'com.apple.asset.credential.userpassword',
