@@ -18,7 +18,7 @@ export interface RawRow {
   error?: { field: string; rule: string; message: string };
 }
 
-const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language'] as const;
+const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language', 'calendars'] as const;
 export type StaffColumn = (typeof STAFF_COLUMNS)[number];
 
 /** Header spellings people use, compared without case, spaces, dashes or underscores. */
@@ -48,6 +48,8 @@ const HEADER_ALIASES: Record<string, StaffColumn> = {
   language: 'language',
   lang: 'language',
   locale: 'language',
+  calendars: 'calendars',
+  calendar: 'calendars',
 };
 
 /** Columns that must never be in a staff file: the list travels by email and sits on disks. */

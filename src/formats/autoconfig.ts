@@ -8,6 +8,8 @@
 // - An Exchange server is listed as an `ews` incoming server after IMAP/POP (clients without
 //   EWS support skip it).
 // - `enable` sits inside `emailProvider`, where Thunderbird reads it.
+// - CalDAV and CardDAV go in `calendar` and `addressbook` sections beside `emailProvider`, as the
+//   draft's schema places them (URL, http-basic, login); Autodiscover has no place for them.
 // - Thunderbird for Android (RealAutoconfigParser) refuses the whole file when any IMAP or SMTP
 //   server lacks `<username>` or an authentication it knows (password-cleartext,
 //   password-encrypted, OAuth2): every server names a login, and a server offering only other
@@ -15,7 +17,7 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MailsetupError } from '../errors.js';
-import type { Account, MailServer } from '../model/account.js';
+import type { Account, DavServer, MailServer } from '../model/account.js';
 import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
 import { expandLogin, type EmailParts } from '../model/rules.js';
 import { ewsUrl } from './activesync-autodiscover.js';
@@ -34,6 +36,16 @@ export interface AutoconfigOptions {
   realName?: string;
   /** The person's resolved servers: written first, exactly as given, before the provider's others. */
   preferred?: { incoming?: MailServer | undefined; outgoing?: MailServer | undefined; incomingProtocol?: 'imap' | 'pop3' };
+  /** The person's calendars and contacts (possibly none: mail only) instead of the variant's. */
+  dav?: { caldav?: DavServer | undefined; carddav?: DavServer | undefined };
+}
+
+/** A `calendar` or `addressbook` section (draft-ietf-mailmaint-autoconfig): the server's URL and login. */
+interface DavEntry {
+  element: 'calendar' | 'addressbook';
+  type: 'caldav' | 'carddav';
+  url: string;
+  username: string;
 }
 
 interface ServerEntry {
@@ -122,6 +134,7 @@ function writeServer(parent: XMLBuilder, entry: ServerEntry, index: number): voi
 }
 
 interface DocumentInput {
+  dav?: readonly DavEntry[];
   id: string;
   domains: readonly string[];
   displayName: string;
@@ -152,13 +165,41 @@ function serialize(input: DocumentInput): string {
       element.ele('instruction', instruction.lang ? { lang: instruction.lang } : {}).txt(text(instruction.text, 'enable.instruction'));
     }
   }
+  (input.dav ?? []).forEach((entry, index) => {
+    const element = root.ele(entry.element, { type: entry.type });
+    element.ele('url').txt(text(entry.url, `${entry.type}.${index}.url`));
+    element.ele('authentication').txt('http-basic');
+    element.ele('username').txt(text(entry.username, `${entry.type}.username`));
+  });
   return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+}
+
+const davOrigin = (dav: { host: string; port: number; ssl: boolean }) =>
+  `${dav.ssl ? 'https' : 'http'}://${dav.host}${dav.port === (dav.ssl ? 443 : 80) ? '' : `:${dav.port}`}`;
+
+/** The variant's CalDAV/CardDAV (placeholders kept or filled, as the logins are), or the person's own. */
+function davEntries(provider: Provider, variant: ProviderVariant, options: AutoconfigOptions): DavEntry[] {
+  const kinds = [
+    ['calendar', 'caldav'],
+    ['addressbook', 'carddav'],
+  ] as const;
+  return kinds.flatMap(([element, type]): DavEntry[] => {
+    if (options.dav) {
+      const dav = options.dav[type];
+      return dav ? [{ element, type, url: dav.principalUrl ?? `${davOrigin(dav)}/`, username: dav.username }] : [];
+    }
+    const settings = variant[type];
+    if (!settings) return [];
+    const path = settings.principal ? usernameFor(settings.principal, options) : '/';
+    return [{ element, type, url: `${davOrigin(settings)}${path}`, username: usernameFor(settings.login ?? provider.login, options) }];
+  });
 }
 
 function exchangeEntry(variant: ProviderVariant, username: string | undefined): ServerEntry | undefined {
   const exchange = variant.exchange;
   if (!exchange) return undefined;
-  return { kind: 'incomingServer', type: 'ews', url: ewsUrl(exchangeEndpoint(exchange)), auth: ['http-basic'], username };
+  // Modern sign-in only (Microsoft 365): clients must not offer a password there.
+  return { kind: 'incomingServer', type: 'ews', url: ewsUrl(exchangeEndpoint(exchange)), auth: [exchange.oauth ? 'OAuth2' : 'http-basic'], username };
 }
 
 /**
@@ -188,6 +229,7 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
   }
   const domains = options.email ? [options.email.asciiDomain] : variantDomains(provider, variant);
   return serialize({
+    dav: davEntries(provider, variant, options),
     id: domains[0] ?? provider.id,
     domains,
     displayName: provider.name,
@@ -215,13 +257,20 @@ export function buildAutoconfigForAccount(account: Account, context: FormatConte
       language: context.language,
       ...(realName ? { realName } : {}),
       preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol },
+      dav: { caldav: account.caldav, carddav: account.carddav },
     });
   }
   const servers: ServerEntry[] = [];
   if (account.incoming) servers.push(accountEntry(account.incoming, incomingProtocol));
   if (account.outgoing) servers.push(accountEntry(account.outgoing, 'smtp'));
   if (account.exchange) {
-    servers.push({ kind: 'incomingServer', type: 'ews', url: ewsUrl(account.exchange), auth: ['http-basic'], username: account.exchange.username });
+    servers.push({
+      kind: 'incomingServer',
+      type: 'ews',
+      url: ewsUrl(account.exchange),
+      auth: [account.exchange.oauth ? 'OAuth2' : 'http-basic'],
+      username: account.exchange.username,
+    });
   }
   return serialize({
     id: email.asciiDomain,

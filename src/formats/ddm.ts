@@ -10,7 +10,8 @@
 //   updates the same declarations; a ServerToken is a hash of the declaration's own content, so it
 //   changes exactly when the content does.
 // - The Exchange configuration names one protocol per device: EAS on iOS, EWS (with Port and Path,
-//   which Apple defines for macOS only) on a Mac.
+//   which Apple defines for macOS only) on a Mac; with modern sign-in it carries OAuth and no credential.
+// - CalDAV and CardDAV configurations share the mail credential when their login is the same.
 import { createHash } from 'node:crypto';
 import { textTemplate } from '../i18n.js';
 import type { Account, AuthMethod, MailServer } from '../model/account.js';
@@ -152,8 +153,11 @@ export function buildDeclarationFiles(account: Account, context: FormatContext, 
   const visible = context.text.accountDescription;
   if (account.kind === 'exchange') {
     const exchange = account.exchange;
-    const credential = set.credential('exchange', exchange.username);
+    // Modern sign-in: the device signs in itself, so there is no credential to hand it.
+    const credential = exchange.oauth ? undefined : set.credential('exchange', exchange.username);
     const macos = context.device === 'macos';
+    const oauth =
+      exchange.oauth && compact({ Enabled: true, SignInURL: exchange.oauth.signInUrl, TokenRequestURL: macos ? undefined : exchange.oauth.tokenUrl });
     set.configuration(
       'exchange',
       'com.apple.configuration.account.exchange',
@@ -162,6 +166,7 @@ export function buildDeclarationFiles(account: Account, context: FormatContext, 
         EnabledProtocolTypes: [macos ? 'EWS' : 'EAS'],
         HostName: exchange.host,
         ...(macos ? { Port: exchange.port, Path: exchange.path } : {}),
+        OAuth: oauth,
         AuthenticationCredentialsAssetReference: credential,
       }),
     );
@@ -169,6 +174,23 @@ export function buildDeclarationFiles(account: Account, context: FormatContext, 
     const incoming = { ServerType: account.kind === 'pop' ? 'POP' : 'IMAP', ...mailServer(set, account.incoming, 'incoming') };
     const outgoing = mailServer(set, account.outgoing, 'outgoing');
     set.configuration('mail', 'com.apple.configuration.account.mail', compact({ VisibleName: visible, IncomingServer: incoming, OutgoingServer: outgoing }));
+    for (const [role, dav] of [
+      ['caldav', account.caldav],
+      ['carddav', account.carddav],
+    ] as const) {
+      if (!dav) continue;
+      set.configuration(
+        role,
+        `com.apple.configuration.account.${role}`,
+        compact({
+          VisibleName: visible,
+          HostName: dav.host,
+          Port: dav.port,
+          Path: dav.principalUrl ? new URL(dav.principalUrl).pathname : undefined,
+          AuthenticationCredentialsAssetReference: set.credential(role, dav.username),
+        }),
+      );
+    }
   }
   set.activate();
   return [...set.files.filter((f) => f.userName !== undefined), ...set.files.filter((f) => f.userName === undefined)];
@@ -182,7 +204,7 @@ export function buildDeclarations(account: Account, context: FormatContext, opti
 export function buildDdmArchiveFrom(files: readonly DeclarationFile[], context: FormatContext, title: string): Buffer {
   const credentials = files
     .filter((f) => f.userName !== undefined)
-    .map((f) => `  ${f.declaration.Identifier}\n      ${String((f.declaration.Payload.Reference as JsonObject).DataURL)}\n      user name: ${f.userName}`)
+    .map((f) => `  ${f.declaration.Identifier}\n      ${(f.declaration.Payload.Reference as { DataURL: string }).DataURL}\n      user name: ${f.userName}`)
     .join('\n');
   const readme = textTemplate('ddm/README.{lang}.txt', context.language, {
     title,

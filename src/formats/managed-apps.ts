@@ -46,16 +46,20 @@ export function managedAppConfigs(account: Account, context: Pick<FormatContext,
   const email = account.email;
   const exchange = account.exchange;
   const hostWithPort = `${exchange.host}:${exchange.ssl ? 443 : 80}`;
+  // Modern sign-in (Microsoft 365): Outlook's documented ModernAuth keys; it signs in itself.
+  const outlook: AppConfig = exchange.oauth
+    ? { [`${OUTLOOK}EmailAddress`]: email.ascii, [`${OUTLOOK}EmailUPN`]: exchange.username, [`${OUTLOOK}AccountType`]: 'ModernAuth' }
+    : {
+        [`${OUTLOOK}EmailAccountName`]: context.text.accountDescription,
+        [`${OUTLOOK}EmailAddress`]: email.ascii,
+        [`${OUTLOOK}EmailUPN`]: exchange.username,
+        [`${OUTLOOK}ServerAuthentication`]: 'Username and Password',
+        [`${OUTLOOK}ServerHostName`]: exchange.host,
+        [`${OUTLOOK}AccountType`]: 'BasicAuth',
+      };
   return {
     gmail: { email_address: email.ascii, exchange_host: hostWithPort },
-    outlook: {
-      [`${OUTLOOK}EmailAccountName`]: context.text.accountDescription,
-      [`${OUTLOOK}EmailAddress`]: email.ascii,
-      [`${OUTLOOK}EmailUPN`]: exchange.username,
-      [`${OUTLOOK}ServerAuthentication`]: 'Username and Password',
-      [`${OUTLOOK}ServerHostName`]: exchange.host,
-      [`${OUTLOOK}AccountType`]: 'BasicAuth',
-    },
+    outlook,
     samsung: [
       ['Email address', email.ascii],
       ['User name', exchange.username],

@@ -116,15 +116,22 @@ function buildMdmProfileObject(account: Account, context: FormatContext, templat
   const substituted = substitute(profile, replacer(template)) as Dict;
   const name = mdmTemplateName(template, account, context.device);
   const ids = templateIdentity(context.organization.identifier, name);
-  const [payload] = substituted.PayloadContent as Dict[];
-  const suffix = PAYLOAD_SUFFIX[payloadTypeFor(account, context.device)];
+  const payloads = substituted.PayloadContent as Dict[];
+  const main = PAYLOAD_SUFFIX[payloadTypeFor(account, context.device)];
+  const namespace = organizationNamespace(context.organization.identifier);
+  // Every payload keeps its role suffix; the account's own keeps the UUID templates always had.
+  const content = payloads.map((payload) => {
+    const suffix = String(payload.PayloadIdentifier).slice(String(substituted.PayloadIdentifier).length + 1);
+    const uuid = suffix === main ? ids.payloadUuid : uuidV5(namespace, `mdm-template-payload:${name}:${suffix}`);
+    return { ...withoutSamePassword(payload), PayloadIdentifier: `${ids.identifier}.${suffix}`, PayloadUUID: uuid };
+  });
   // MDMs deliver to the device type they are told to; TargetDeviceType only matters for manual installs.
   delete substituted.TargetDeviceType;
   return {
     ...substituted,
     PayloadIdentifier: ids.identifier,
     PayloadUUID: ids.uuid,
-    PayloadContent: [{ ...withoutSamePassword(payload!), PayloadIdentifier: `${ids.identifier}.${suffix}`, PayloadUUID: ids.payloadUuid }],
+    PayloadContent: content,
   };
 }
 

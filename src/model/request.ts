@@ -26,6 +26,20 @@ export const accountRequestSchema = z.strictObject({
   login: optionalText(loginTemplate),
   /** Embedded only when asked for; never logged, never stored. */
   password: optionalText(z.string().max(1024, { error: 'a password has at most 1024 characters' })),
+  /** Mail only: leave out the provider's calendars and contacts (CalDAV, CardDAV). */
+  mailOnly: z
+    .preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? ['1', 'on', 'true', 'yes'].includes(value.trim().toLowerCase())
+            ? true
+            : ['', '0', 'off', 'false', 'no'].includes(value.trim().toLowerCase())
+              ? false
+              : value
+          : value,
+      z.boolean({ error: 'mail only is yes or no' }),
+    )
+    .optional(),
   /** Server settings typed by hand, for a domain no provider in the catalog serves. */
   manual: z
     .strictObject({

@@ -79,7 +79,9 @@ function app(providers: ProviderCatalog) {
 }
 
 describe('Thunderbird for Android accepts our autoconfig answers', () => {
-  it.each(catalog.list().flatMap((provider) => provider.variants.map((variant) => [provider.id, variant.id] as const)))(
+  // Thunderbird for Android has no Exchange: a provider without IMAP and SMTP is not set up by autoconfig there.
+  const mailProviders = catalog.list().filter((provider) => provider.variants.some((variant) => variant.servers.length > 0));
+  it.each(mailProviders.flatMap((provider) => provider.variants.map((variant) => [provider.id, variant.id] as const)))(
     'the answer for a domain of %s/%s (a customer domain for a hosting provider)',
     (providerId, variantId) => {
       const provider = catalog.get(providerId);
