@@ -121,7 +121,7 @@ function buildMdmProfileObject(account: Account, context: FormatContext, templat
   const namespace = organizationNamespace(context.organization.identifier);
   // Every payload keeps its role suffix; the account's own keeps the UUID templates always had.
   const content = payloads.map((payload) => {
-    const suffix = String(payload.PayloadIdentifier).slice(String(substituted.PayloadIdentifier).length + 1);
+    const suffix = (payload.PayloadIdentifier as string).slice((substituted.PayloadIdentifier as string).length + 1);
     const uuid = suffix === main ? ids.payloadUuid : uuidV5(namespace, `mdm-template-payload:${name}:${suffix}`);
     return { ...withoutSamePassword(payload), PayloadIdentifier: `${ids.identifier}.${suffix}`, PayloadUUID: uuid };
   });
