@@ -2,7 +2,7 @@
 import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './formats/windows-path.js';
+import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './model/windows-path.js';
 import { DEFAULTS } from './model/defaults.js';
 import { hostName, identifier } from './model/rules.js';
 import { parseWith } from './model/validate.js';

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, exitCode: 9, summary: 'The operator does not allow this.' },
   SMTP_FAILED: { status: 502, exitCode: 11, summary: 'The SMTP server cannot be reached or refused the login; nothing more was sent.' },
   PARTIAL_FAILURE: { status: 422, exitCode: 10, summary: 'Some rows or messages failed; the others were done. The report names each failure.' },
+  UNAVAILABLE: { status: 503, exitCode: 12, summary: 'mailsetup cannot do this right now (its workers cannot start); try again shortly.' },
   INTERNAL: { status: 500, exitCode: 1, summary: 'Something went wrong inside mailsetup.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,7 +1,7 @@
 // The only file that listens: loads configuration, catalog and signing identity, serves the web
 // app over HTTP (or HTTPS when a certificate is configured) and shuts down gracefully.
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -10,16 +10,9 @@ import { loadConfig, type Config, type Env } from './config.js';
 import { asMailsetupError, MailsetupError } from './errors.js';
 import { createApp } from './http/app.js';
 import { startGenerationPool } from './http/generation.js';
-import type { Logger } from './http/deps.js';
+import { jsonLogger, type Logger } from './logger.js';
 import { ProviderCatalog } from './providers/catalog.js';
 import { signerFromConfig } from './signing/index.js';
-
-/** One JSON object per line: easy for journald, Docker and log shippers. */
-export function jsonLogger(write: (line: string) => void, now: () => number = Date.now): Logger {
-  const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
-    write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields })}\n`);
-  return { info: line('info'), warn: line('warn'), error: line('error') };
-}
 
 export interface StartOptions {
   env?: Env;
@@ -49,6 +42,31 @@ function readTlsFile(path: string, what: string): Buffer {
   }
 }
 
+/**
+ * Draining without dropping: once started, every response not yet begun (those in flight and any
+ * that arrive on a kept-alive connection meanwhile) says `Connection: close`, so Node closes each
+ * connection after its answer and no client sends another request into a closing server.
+ * Returns the function that starts draining.
+ */
+export function drainOnClose(server: Server): () => void {
+  const open = new Set<ServerResponse>();
+  let draining = false;
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  // Before the app's own listener, which may answer synchronously.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) return closeAfter(res);
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  });
+  return () => {
+    draining = true;
+    for (const res of open) closeAfter(res);
+    open.clear();
+  };
+}
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig(options.env ?? process.env);
   const logger = jsonLogger(options.write ?? ((line) => void process.stdout.write(line)));
@@ -61,10 +79,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // workers measured 2,100 signed downloads/s against 1,500 with one (npm run bench -- http).
   const workers = config.web.workers ?? availableParallelism();
   const pool = workers > 0 ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger }) : undefined;
-  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate } : {}) });
+  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate, health: () => pool.health() } : {}) });
   const server: Server = tlsFiles ? createHttpsServer(tlsFiles, app) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  const drain = drainOnClose(server);
   const host = options.host ?? config.web.host;
   const port = options.port ?? config.web.port;
   try {
@@ -93,12 +112,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         force.unref();
-        // Keep-alive connections become idle once their request is answered: close them then.
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        sweep.unref();
+        drain();
         server.close(() => {
           clearTimeout(force);
-          clearInterval(sweep);
           void (pool?.close() ?? Promise.resolve()).then(() => resolve());
         });
         server.closeIdleConnections();

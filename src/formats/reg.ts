@@ -9,7 +9,7 @@ import type { FormatContext, OutlookVersion } from './context.js';
 import { safeFileName } from './filename.js';
 import { DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
 import { oneLineValue } from './value-guard.js';
-import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './windows-path.js';
+import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from '../model/windows-path.js';
 
 export const REG_HEADER = 'Windows Registry Editor Version 5.00';
 

@@ -8,16 +8,16 @@ import { TEMPLATES_DIR, translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
-import type { AppDeps, Logger } from './deps.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { AppDeps } from './deps.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
+import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
 import { pagesRouter, sendPage, type LinkPayload } from './pages.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'none'"],
@@ -45,7 +45,7 @@ function generationLimiter(perMinute: number): RequestHandler {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const web = deps.config.web;
   const app = express();
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId());
-  app.use(requestLog(logger, now));
+  app.use(requestLog(logger, now, deps.config));
   app.use(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
@@ -69,7 +69,10 @@ export function createApp(deps: AppDeps): Express {
   const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
 
   app.use('/assets', express.static(join(TEMPLATES_DIR, 'assets'), { index: false, fallthrough: false, maxAge: '1h' }));
-  app.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
+  app.get('/healthz', (_req, res) => {
+    const answer = healthAnswer(deps.health?.());
+    res.status(answer.status).set('Cache-Control', 'no-store').json(answer.body);
+  });
 
   app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));
   app.use(autodiscoveryRouter(deps));

@@ -27,8 +27,10 @@ import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
 import { generate, parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
+import { readBody } from './body.js';
 import { addressFields } from './address-log.js';
-import type { AppDeps, Logger } from './deps.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { sendGeneratedFile } from './send-file.js';
 
@@ -49,8 +51,6 @@ type V2Protocol = (typeof V2_PROTOCOLS)[number];
 
 /** `GET /dns/:domain?format=`: the zone snippet as text, JSON, or the page. */
 const DNS_FORMATS = ['text', 'json', 'html'] as const;
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
 
 /** A query value as one string; repeated or nested values are refused rather than guessed at. */
 function queryValue(req: Request, name: string, { caseInsensitive = false } = {}): string | undefined {
@@ -122,7 +122,7 @@ function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
 
 export function autodiscoveryRouter(deps: AppDeps): Router {
   const { catalog, config } = deps;
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const router = Router();
   const autoconfigs = new Map<string, string>();
 
@@ -148,7 +148,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   });
 
   // Outlook (POX) and Exchange ActiveSync clients post to the same path; the request says which.
-  const rawBody = express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES });
+  const rawBody = readBody(express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES }));
   router.post('/autodiscover/autodiscover.xml', rawBody, (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const request = parseAutodiscoverRequest(body);

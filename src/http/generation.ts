@@ -1,10 +1,10 @@
 // How the web app turns a request into a file: inline (tests, small sites), or on a pool of
 // worker threads so building and signing profiles never runs on the event loop that serves HTTP.
 import type { Env } from '../config.js';
-import type { Logger } from './deps.js';
+import type { Logger } from '../logger.js';
 import type { GenerateRequest } from '../model/request.js';
 import { generate, type GeneratedFile, type ServiceDeps } from '../service/generate.js';
-import { asBuffer, startWorkerPool, workerEnv, workerScript } from '../service/worker-pool.js';
+import { asBuffer, startWorkerPool, workerEnv, workerScript, type PoolHealth } from '../service/worker-pool.js';
 
 /** What the web layer needs of a generated file (the resolved account stays in the worker). */
 export type WebFile = Pick<GeneratedFile, 'format' | 'fileName' | 'contentType' | 'body' | 'signed' | 'warnings'>;
@@ -23,6 +23,7 @@ export interface GenerationWorkerInit {
 export interface GenerationPool {
   generate: Generate;
   size: number;
+  health(): PoolHealth;
   close(): Promise<void>;
 }
 
@@ -30,7 +31,8 @@ export interface GenerationPool {
 export async function startGenerationPool(env: Env, options: { size: number; cwd: string; logger?: Logger }): Promise<GenerationPool> {
   const init: GenerationWorkerInit = { env: workerEnv(env), cwd: options.cwd };
   const { logger } = options;
-  // A worker that dies is replaced, so one bad moment does not shrink the pool for good.
+  // A worker that dies is replaced (retried with growing pauses while it cannot start, say while
+  // the key file is being replaced), so one bad moment does not shrink the pool for good.
   const pool = await startWorkerPool<GenerateRequest, WebFile>(workerScript('http/generation-worker.js'), init, {
     size: options.size,
     restartOnExit: true,
@@ -39,6 +41,7 @@ export async function startGenerationPool(env: Env, options: { size: number; cwd
   });
   return {
     size: pool.size,
+    health: () => pool.health(),
     generate: async (request) => {
       const file = await pool.run(request);
       return { ...file, body: asBuffer(file.body) };

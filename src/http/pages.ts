@@ -13,6 +13,7 @@ import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
 import { parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
+import { readBody } from './body.js';
 import { askedHost } from './autodiscovery.js';
 import type { AppDeps } from './deps.js';
 import { dnsResultView } from './dns-page.js';
@@ -152,7 +153,7 @@ export function pagesRouter(kit: PageKit): Router {
   const { config, catalog } = deps;
   const generateFile = deps.generate ?? inlineGeneration(deps);
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  const form = readBody(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
 
   function languageLinks(req: Request, language: Language, path?: string) {
     return LANGUAGES.map((code) => {

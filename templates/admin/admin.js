@@ -31,17 +31,18 @@
 
   function showRows(data) {
     $('result').hidden = false;
-    $('counts').textContent = `${data.ok} row(s) ready, ${data.failed} with problems (${data.name}).`;
+    const read = data.encoding ? `, read as ${data.encoding}` : '';
+    $('counts').textContent = `${data.ok} row(s) ready, ${data.failed} with problems (${data.name}${read}).`;
     const body = $('rows').querySelector('tbody');
     body.replaceChildren();
     for (const row of data.rows) {
       const tr = document.createElement('tr');
-      for (const text of [String(row.line), row.email, row.status, row.status === 'ok' ? row.files.join(', ') : row.error]) {
+      for (const text of [String(row.line), row.email, row.name || '', row.status, row.status === 'ok' ? row.files.join(', ') : row.error]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.appendChild(td);
       }
-      if (row.status !== 'ok') tr.className = 'error';
+      if (row.status !== 'ok') tr.className = 'failed';
       body.appendChild(tr);
     }
     showProgress(data.sending);
@@ -60,12 +61,26 @@
     }
   }
 
+  // Enter in the token field submits this form: keep the token here, never in a URL.
+  $('login').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (token()) {
+      say('');
+      $('file').focus();
+    }
+  });
+
   $('upload').addEventListener('submit', async (event) => {
     event.preventDefault();
     say('');
     const file = $('file').files[0];
     if (!file) return say('Choose a staff file first.');
-    const query = new URLSearchParams({ name: file.name, formats: $('formats').value, unsigned: $('unsigned').checked ? '1' : '0' });
+    const query = new URLSearchParams({
+      name: file.name,
+      formats: $('formats').value,
+      unsigned: $('unsigned').checked ? '1' : '0',
+      encoding: $('encoding').value,
+    });
     try {
       const response = await call('POST', `/jobs?${query}`, file, { 'Content-Type': 'application/octet-stream' });
       job = await response.json();

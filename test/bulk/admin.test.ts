@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { tokenMatches } from '../../src/http/admin.js';
+import { adminStaffSource, tokenMatches } from '../../src/http/admin.js';
 import { captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
 import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
 import { staffBuffer } from './helpers.js';
@@ -129,5 +129,89 @@ describe('admin page', () => {
       .send('email,password\na@mail.ru,x\n');
     expect(secret.status).toBe(400);
     expect(secret.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'no-passwords' });
+  });
+});
+
+describe('admin token never in a URL', () => {
+  it('refuses ?token= on the page and the API, without echoing or logging it', async () => {
+    const { app, log } = adminApp();
+    const page = await request(app).get(`/admin?token=${TOKEN}`);
+    expect(page.status).toBe(400);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('never be in a URL');
+    const api = await request(app).get(`/admin/api/jobs/x?token=${TOKEN}`).set('Authorization', `Bearer ${TOKEN}`);
+    expect(api.status).toBe(400);
+    expect(api.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'token', rule: 'token-in-url' });
+    const upload = await request(app).post(`/admin/api/jobs?access_token=${TOKEN}`).set('Authorization', `Bearer ${TOKEN}`).send('email\na@mail.ru\n');
+    expect(upload.status).toBe(400);
+    expect((await request(app).get('/admin/admin.js?Token=x')).status).toBe(400);
+    for (const res of [page, api, upload]) expect(res.text).not.toContain(TOKEN);
+    expect(log.text()).not.toContain(TOKEN);
+    expect(log.lines.filter((l) => l.message === 'request').map((l) => l.fields.path)).toEqual([
+      '/admin',
+      '/admin/api/jobs/x',
+      '/admin/api/jobs',
+      '/admin/admin.js',
+    ]);
+  });
+
+  it('has no form that could put the token in a URL, and answers a form posted without the script', async () => {
+    const { app, log } = adminApp();
+    const html = (await request(app).get('/admin').expect(200)).text;
+    const forms = html.match(/<form\b[^>]*>/g)!;
+    expect(forms.length).toBeGreaterThan(0);
+    for (const form of forms) expect(form).toMatch(/\smethod="post"/);
+    const tokenInput = /<input\b[^>]*\bid="token"[^>]*>/.exec(html)![0];
+    // Without a name the field is never part of any form submission, whatever the method.
+    expect(tokenInput).not.toMatch(/\sname=/);
+    expect(tokenInput).toMatch(/type="password"/);
+    const posted = await request(app).post('/admin').type('form').send({ token: TOKEN });
+    expect(posted.status).toBe(400);
+    expect(posted.text).toContain('JavaScript');
+    expect(log.text()).not.toContain(TOKEN);
+  });
+});
+
+describe('admin check table: names and encodings', () => {
+  it('gives each row the name from the staff file, for good and failed rows alike', async () => {
+    const { app } = adminApp();
+    const upload = await request(app)
+      .post('/admin/api/jobs?name=staff.csv')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Content-Type', 'text/csv')
+      .send(staffBuffer())
+      .expect(201);
+    const rows = upload.body.rows as { line: number; name?: string; status: string }[];
+    expect(rows.map((r) => [r.line, r.name, r.status])).toEqual([
+      [2, 'Иван Петров', 'ok'],
+      [3, 'Åsa Öberg', 'ok'],
+      [4, 'Nobody', 'error'],
+      [5, 'Björn; Ström', 'ok'],
+      [6, 'Иван Дубль', 'error'],
+      [7, 'Someone', 'error'],
+      [8, 'Ольга Смирнова', 'error'],
+      [9, 'Erik Ek', 'error'],
+      [10, 'Мария Иванова', 'ok'],
+    ]);
+  });
+
+  it('takes the staff file encoding chosen on the page, passes it to the staff reader, and refuses an unknown one', async () => {
+    const { app } = adminApp();
+    const chosen = await request(app)
+      .post('/admin/api/jobs?name=staff.csv&encoding=CP1251')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Content-Type', 'text/csv')
+      .send('email,name\nivan@nstu.ru,Ivan\n')
+      .expect(201);
+    expect(chosen.body.encoding).toBe('windows-1251');
+    const automatic = await request(app).post('/admin/api/jobs?encoding=').set('Authorization', `Bearer ${TOKEN}`).send('email\nivan@nstu.ru\n').expect(201);
+    expect(automatic.body.encoding).toBeUndefined();
+    const unknown = await request(app).post('/admin/api/jobs?encoding=klingon').set('Authorization', `Bearer ${TOKEN}`).send('email\nivan@nstu.ru\n');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'encoding', rule: 'known-encoding' });
+    expect(unknown.body.error.message).toContain('klingon');
+    const staff = Buffer.from('email\n');
+    expect(adminStaffSource({ staff, name: 'staff.csv', encoding: 'windows-1251' })).toEqual({ buffer: staff, name: 'staff.csv', encoding: 'windows-1251' });
+    expect(adminStaffSource({ staff, name: 'staff.csv', encoding: undefined })).toEqual({ buffer: staff, name: 'staff.csv' });
   });
 });

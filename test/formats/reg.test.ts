@@ -14,7 +14,7 @@ import {
   simplifiedAccountCreationReg,
   type RegSnippet,
 } from '../../src/formats/reg.js';
-import { defaultOutlookFolder } from '../../src/formats/windows-path.js';
+import { defaultOutlookFolder } from '../../src/model/windows-path.js';
 import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture } from './outlook-fixtures.js';
 import { thrown } from '../support/errors.js';

@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
-import type { AppDeps, Logger } from '../../src/http/deps.js';
+import type { AppDeps } from '../../src/http/deps.js';
+import type { Logger } from '../../src/logger.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { signerFromConfig, type Signer } from '../../src/signing/index.js';
 import { makeTempDir } from '../support/tmp.js';

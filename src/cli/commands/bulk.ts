@@ -1,12 +1,10 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
-import { mkdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
 import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
 import { MDM_FORMATS, MDM_IDS, type MdmFormat, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
-import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
+import { checkStaffFile, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
 import { openSink, type OutputSink } from '../../bulk/output.js';
 import { defaultWorkerCount, startBulkWorkers } from '../../bulk/pool.js';
@@ -49,7 +47,8 @@ function parseFormats(text: string | undefined): string[] {
 }
 
 function source(run: CommandRun, path: string): StaffSource {
-  return { path: resolveOutput(run.io, path) };
+  const encoding = run.string('encoding');
+  return { path: resolveOutput(run.io, path), ...(encoding === undefined ? {} : { encoding }) };
 }
 
 async function generator(run: CommandRun, signed: boolean, workers: number): Promise<BatchGenerator> {
@@ -97,7 +96,9 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   if (staff) {
     const seen = new Map<string, number>();
     const defaults: RowDefaults = { device, type, language, provider: run.string('provider'), variant: run.string('variant') };
-    for await (const row of readStaff(source(run, staff))) {
+    const staffSource = source(run, staff);
+    checkStaffFile(staffSource, '--encoding');
+    for await (const row of readStaff(staffSource)) {
       const checked = checkRow(row, defaults, seen);
       if (!checked.ok) {
         failures.push({ line: checked.line, error: describeRowError(checked.error) });
@@ -127,7 +128,7 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   const credentialUrl =
     run.string('credential-url') === undefined ? undefined : parseWith(credentialBaseUrl, run.string('credential-url'), { prefix: '--credential-url' });
   const files = buildTemplates(choices, { mdm, format: format as MdmFormat, credentialUrl, config, catalog, language, domain: run.string('domain') });
-  const sink = openSink(resolveOutput(run.io, out));
+  const sink = openSink(resolveOutput(run.io, out), { warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`) });
   try {
     await writeTemplates(files, sink);
     await sink.finish();
@@ -154,10 +155,12 @@ export const bulkCommand: Command = {
        mailsetup bulk [STAFF.csv] --mdm jamf|intune|generic --out OUT.zip|DIR
 
   Staff file columns (header names in any case): email (required), name, login, type, device,
-  provider, variant, security, language. CSV with , or ; (with or without BOM), a JSON array,
-  or JSON Lines (.jsonl).
+  provider, variant, security, language, calendars (yes/no). CSV with , or ; (with or without BOM), a JSON array,
+  or JSON Lines (.jsonl). UTF-8 or UTF-16 with BOM; other encodings with --encoding.
 
   --out PATH            a .zip file or a folder for everyone's files and manifest.csv
+  --encoding NAME       the staff file's encoding when it is not UTF-8, e.g. windows-1251
+                        (Russian Excel), windows-1252, koi8-r
   --formats LIST        comma-separated: ${FORMAT_IDS.join(', ')} (default: mobileconfig)
   --unsigned            do not sign Apple profiles (signed by default)
 ${SIGNING_USAGE}
@@ -189,6 +192,7 @@ ${SIGNING_USAGE}
   positionals: true,
   options: {
     out: { type: 'string' },
+    encoding: { type: 'string' },
     formats: { type: 'string' },
     unsigned: { type: 'boolean' },
     device: { type: 'string' },
@@ -240,7 +244,7 @@ ${SIGNING_USAGE}
     };
     const config = run.config();
     const staffSource = source(run, staff);
-    checkReadable(staffSource);
+    checkStaffFile(staffSource, '--encoding');
     // Every option is checked before anything is created or sent.
     const workersOption = run.string('workers') === undefined ? undefined : wholeNumber(run, 'workers', 0, 0, 64);
     const connections = wholeNumber(run, 'connections', 2, 1, 20);
@@ -262,27 +266,31 @@ ${SIGNING_USAGE}
       const statePath = run.string('state') ? resolveOutput(run.io, run.string('state')!) : `${base}.send-state.jsonl`;
       const state = dryRun ? undefined : SendState.open(statePath);
       if (state) stateNote = statePath;
-      deliverer = new Deliverer({
-        transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
-        state,
-        from,
-        organization: config.organization,
-        retries,
-        backoffMs: retryDelay * 1000,
-        concurrency: connections,
-        reportPath: dryRun ? undefined : `${base}.send-report.csv`,
-        log: (text) => run.io.stdout(text),
-      });
+      try {
+        deliverer = new Deliverer({
+          transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
+          state,
+          from,
+          organization: config.organization,
+          retries,
+          backoffMs: retryDelay * 1000,
+          concurrency: connections,
+          reportPath: dryRun ? undefined : `${base}.send-report.csv`,
+          log: (text) => run.io.stdout(text),
+        });
+      } catch (error) {
+        state?.close(); // the report cannot be written: release the state's lock
+        throw error;
+      }
       if (!dryRun) run.io.stderr(`mailsetup: sending through ${redactSmtpUrl(smtpUrl!)} as ${from}\n`);
     }
 
     const total = await estimateRows(staffSource);
     // Starting a worker (its own copy of the catalog and identity) costs more than a short list.
     const workers = workersOption ?? (total !== undefined && total <= SMALL_LIST ? 0 : defaultWorkerCount());
-    const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out)) : undefined;
+    const warn = (text: string) => run.io.stderr(`mailsetup: warning: ${text}\n`);
     // The manifest grows beside the output and joins it at the end (same disk, so a rename).
-    const manifestPath = sink ? join(dirname(sink.path), `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
-    if (manifestPath) mkdirSync(dirname(manifestPath), { recursive: true });
+    const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out), { warn }) : undefined;
     let gen: BatchGenerator | undefined;
     let report: DeliveryReport | undefined;
     try {
@@ -296,11 +304,10 @@ ${SIGNING_USAGE}
         defaults,
         generator: gen,
         sink,
-        manifestPath,
         onPerson,
         progress,
         sentCount: deliverer ? () => deliverer!.sentCount : undefined,
-        warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`),
+        warn,
         settle: deliverer ? () => deliverer!.idle() : undefined,
       });
       if (deliverer) report = await deliverer.finish();
@@ -323,9 +330,8 @@ ${SIGNING_USAGE}
       }
       return summary.failed > 0 || (report?.failed ?? 0) > 0 ? ERROR_CODES.PARTIAL_FAILURE.exitCode : 0;
     } catch (error) {
-      // Nothing half-made is left behind (the run itself cleans up what it started writing).
+      // Nothing half-written is left: an archive is removed, a folder keeps whole files and their manifest.
       await sink?.abort();
-      if (manifestPath) rmSync(manifestPath, { force: true });
       throw error;
     } finally {
       deliverer?.abort();

@@ -8,7 +8,7 @@ import type { ProviderFileEntry } from '../../model/provider.js';
 import { ProviderCatalog } from '../../providers/catalog.js';
 import { importIspdb, readIspdbSources, type IspdbImport, type IspdbLoaded } from '../../providers/ispdb.js';
 import type { Command, CommandRun } from '../command.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../../files.js';
 
 const DEFAULT_OUT = 'ispdb-providers.yaml';
 

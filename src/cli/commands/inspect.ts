@@ -2,7 +2,7 @@
 // and what it would install, before anyone sends it out. Passwords are never shown.
 import { readFileSync } from 'node:fs';
 import { MailsetupError } from '../../errors.js';
-import { inspectProfile, type CertificateSummary, type InspectReport } from '../../signing/inspect.js';
+import { inspectProfile, type CertificateSummary, type InspectReport } from '../../service/inspect.js';
 import type { Command } from '../command.js';
 import { resolveOutput } from '../io.js';
 

@@ -3,7 +3,8 @@ import { FORMAT_IDS } from '../../formats/registry.js';
 import { generate, parseGenerateRequest, wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
-import { resolveOutput, writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../../files.js';
+import { resolveOutput } from '../io.js';
 import { SIGNING_OPTIONS, SIGNING_USAGE } from '../signing.js';
 
 function manualServers(run: CommandRun) {
