@@ -200,6 +200,15 @@ export function outlookRegParts(
   context: Pick<FormatContext, 'outlookFolder' | 'organization' | 'outlookVersion'>,
   withPrf: boolean,
 ): { id: OutlookRegPart; pair: RegPair }[] {
+  // Modern sign-in (Microsoft 365): Outlook finds and signs in to such a mailbox itself; a local
+  // Autodiscover answer and the classic wizard would only stand in its way.
+  if (account.kind === 'exchange' && account.exchange.oauth) {
+    throw new MailsetupError(
+      'UNSUPPORTED',
+      'format: Outlook for Windows sets up a mailbox with modern sign-in by itself: File › Add Account, type the address and sign in',
+      { field: 'format', rule: 'oauth-outlook' },
+    );
+  }
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
   const { email } = account;
   const files = outlookFiles(account, context);

@@ -22,6 +22,7 @@ import { TestPki, opensslVerify } from '../signing/pki.js';
 import { runCli } from '../support/cli.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
+import { thrown } from '../support/errors.js';
 import { readZipEntries } from '../support/zip.js';
 
 const RNG = fileURLToPath(new URL('../fixtures/reference/autoconfig/autoconfig.rng', import.meta.url));
@@ -276,6 +277,13 @@ describe('Microsoft 365: modern sign-in, never a password profile', () => {
       'com.microsoft.outlook.EmailProfile.EmailUPN': 'anna@outlook.com',
       'com.microsoft.outlook.EmailProfile.AccountType': 'ModernAuth',
     });
+  });
+
+  it('no Outlook .reg or pack (which would point Outlook away from Microsoft 365): a clear error instead', () => {
+    for (const format of ['reg', 'outlook-pack'] as const) {
+      const { account, context } = build({ email: 'anna@outlook.com', format });
+      expect(thrown(() => FORMATS[format].build(account, context))).toMatchObject({ code: 'UNSUPPORTED', field: 'format', rule: 'oauth-outlook' });
+    }
   });
 
   it('an organisation file can give the sign-in and token URLs', () => {
