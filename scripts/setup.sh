@@ -14,6 +14,7 @@ packages=(
   "bind9-utils:named-checkzone"    # DNS zone snippets
   "chromium:chromium"              # the web form in a real headless browser
   "wrk:wrk"                        # HTTP load for npm run bench
+  "pebble:pebble"                  # ACME test server: certificate issuance and renewal
 )
 
 missing=()

@@ -24,6 +24,7 @@ import { ewsUrl } from './activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
 import type { FormatContext } from './context.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export const AUTOCONFIG_VERSION = '1.1';
 
@@ -35,7 +36,12 @@ export interface AutoconfigOptions {
   /** Replaces `%REALNAME%` where a provider's login template uses it. */
   realName?: string;
   /** The person's resolved servers: written first, exactly as given, before the provider's others. */
-  preferred?: { incoming?: MailServer | undefined; outgoing?: MailServer | undefined; incomingProtocol?: 'imap' | 'pop3' };
+  preferred?: {
+    incoming?: MailServer | undefined;
+    outgoing?: MailServer | undefined;
+    incomingProtocol?: 'imap' | 'pop3';
+    exchangeUsername?: string | undefined;
+  };
   /** The person's calendars and contacts (possibly none: mail only) instead of the variant's. */
   dav?: { caldav?: DavServer | undefined; carddav?: DavServer | undefined };
 }
@@ -65,6 +71,25 @@ function text(value: string, field: string): string {
   return oneLineValue(value, field, FORMAT);
 }
 
+// Clients fill these in wherever they appear in a `username`, so a file for one person must not
+// carry them as text: `%EMAILDOMAIN%@mail.ru` would log in as `mail.ru@mail.ru`. The format has
+// no way to escape them, so such a login is refused.
+const CLIENT_PLACEHOLDER = /%(?:EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN|REALNAME)%/;
+
+function refuseClientPlaceholders(servers: readonly ServerEntry[], email: EmailParts): void {
+  for (const entry of servers) {
+    if (entry.username === undefined || !CLIENT_PLACEHOLDER.test(entry.username)) continue;
+    // Named after where the text came from: the address, or the login the account was given.
+    const role = entry.kind === 'outgoingServer' ? 'outgoing' : entry.type === 'ews' ? 'exchange' : 'incoming';
+    const field = CLIENT_PLACEHOLDER.test(email.ascii) ? 'email' : `${role}.username`;
+    throw new MailsetupError(
+      'INVALID_INPUT',
+      `${field}: the login "${entry.username}" holds text mail clients read as an autoconfig placeholder (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%, %REALNAME%) and would replace`,
+      { field, rule: 'autoconfig-placeholder' },
+    );
+  }
+}
+
 /** Domains whose addresses resolve to this variant (the same rule as the catalog's lookup). */
 export function variantDomains(provider: Provider, variant: ProviderVariant): string[] {
   const claimed = (domain: string) => provider.variants.find((v) => v.domains.includes(domain));
@@ -73,8 +98,7 @@ export function variantDomains(provider: Provider, variant: ProviderVariant): st
 }
 
 function usernameFor(template: string, options: AutoconfigOptions): string {
-  const filled = options.email ? expandLogin(template, options.email) : template;
-  return options.realName === undefined ? filled : filled.replaceAll('%REALNAME%', options.realName);
+  return options.email ? expandLogin(template, options.email, options.realName) : template;
 }
 
 function providerEntry(server: ProviderServer, provider: Provider, options: AutoconfigOptions): ServerEntry {
@@ -171,7 +195,7 @@ function serialize(input: DocumentInput): string {
     element.ele('authentication').txt('http-basic');
     element.ele('username').txt(text(entry.username, `${entry.type}.username`));
   });
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, FORMAT);
 }
 
 const davOrigin = (dav: { host: string; port: number; ssl: boolean }) =>
@@ -212,7 +236,7 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
   const preferred: ServerEntry[] = [];
   if (options.preferred?.incoming) preferred.push(accountEntry(options.preferred.incoming, options.preferred.incomingProtocol ?? 'imap'));
   if (options.preferred?.outgoing) preferred.push(accountEntry(options.preferred.outgoing, 'smtp'));
-  const exchangeLogin = variant.exchange ? usernameFor(variant.exchange.login ?? provider.login, options) : undefined;
+  const exchangeLogin = variant.exchange ? (options.preferred?.exchangeUsername ?? usernameFor(variant.exchange.login ?? provider.login, options)) : undefined;
   const exchange = exchangeEntry(variant, exchangeLogin);
   // An account's server without a login (auth none) takes the provider's, which the entry it repeats names.
   for (const entry of preferred) entry.username ??= fromProvider.find((p) => sameServer(p, entry))?.username;
@@ -227,6 +251,7 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
       rule: 'offered-security',
     });
   }
+  if (options.email) refuseClientPlaceholders(servers, options.email);
   const domains = options.email ? [options.email.asciiDomain] : variantDomains(provider, variant);
   return serialize({
     dav: davEntries(provider, variant, options),
@@ -256,7 +281,7 @@ export function buildAutoconfigForAccount(account: Account, context: FormatConte
       email,
       language: context.language,
       ...(realName ? { realName } : {}),
-      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol },
+      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol, exchangeUsername: account.exchange?.username },
       dav: { caldav: account.caldav, carddav: account.carddav },
     });
   }
@@ -272,6 +297,7 @@ export function buildAutoconfigForAccount(account: Account, context: FormatConte
       username: account.exchange.username,
     });
   }
+  refuseClientPlaceholders(servers, email);
   return serialize({
     id: email.asciiDomain,
     domains: [email.asciiDomain],

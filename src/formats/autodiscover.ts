@@ -21,6 +21,7 @@ import type { Account, ExchangeServer, MailServer, SocketType } from '../model/a
 import type { FormatContext } from './context.js';
 import { ewsUrl } from './exchange-urls.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export const AUTODISCOVER_RESPONSE_NS = 'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006';
 export const AUTODISCOVER_OUTLOOK_RESPONSE_NS = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a';
@@ -106,7 +107,7 @@ export function buildAutodiscoverResponse(account: Account, options: Autodiscove
     const samePerson = outgoing.auth !== 'none' && incoming.auth !== 'none' && outgoing.username === incoming.username;
     protocol(element, 'SMTP', outgoing, 'outgoing', samePerson);
   }
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, FORMAT);
 }
 
 /** The `autodiscover` format: the response Outlook would get for this person. */

@@ -101,10 +101,12 @@ function replacer(template: MdmTemplate): (text: string) => string | undefined {
   const variables = MDM_VARIABLES[template.mdm];
   return (text) => {
     if (text === TEMPLATE_PERSON.name) return variables.fullName;
-    let out = text.replaceAll(TEMPLATE_PERSON.email, variables.email).replaceAll(TEMPLATE_PERSON.local, variables.localPart);
+    // Function replacers: a `$` in what is put in (Jamf's `$EMAIL`) is text, not a pattern.
+    let out = text.replaceAll(TEMPLATE_PERSON.email, () => variables.email).replaceAll(TEMPLATE_PERSON.local, () => variables.localPart);
     if (out.includes(TEMPLATE_PERSON.domain)) {
-      if (!template.domain) throw new RangeError('the login uses the mail domain; a domain is needed');
-      out = out.replaceAll(TEMPLATE_PERSON.domain, template.domain);
+      const domain = template.domain;
+      if (!domain) throw new RangeError('the login uses the mail domain; a domain is needed');
+      out = out.replaceAll(TEMPLATE_PERSON.domain, () => domain);
     }
     return out;
   };

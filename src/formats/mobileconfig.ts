@@ -136,15 +136,16 @@ function exchangePayload(account: ExchangeAccount, context: FormatContext, type:
   };
 }
 
-// XML 1.0 `Char`: the plist writer throws a bare error on anything else (U+FFFF, a lone surrogate,
-// a control character in a password), so such values are refused here, naming the request field.
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+// The account field behind each key the person's input reaches, for refusals from the plist writer.
 const FIELD_OF_KEY: Readonly<Record<string, string>> = {
-  EmailAccountName: 'name',
+  EmailAccountName: 'displayName',
   EmailAddress: 'email',
-  IncomingMailServerUsername: 'login',
-  OutgoingMailServerUsername: 'login',
-  UserName: 'login',
+  IncomingMailServerUsername: 'incoming.username',
+  OutgoingMailServerUsername: 'outgoing.username',
+  IncomingMailServerHostName: 'incoming.host',
+  OutgoingMailServerHostName: 'outgoing.host',
+  UserName: 'exchange.username',
+  Host: 'exchange.host',
   CalDAVUsername: 'login',
   CardDAVUsername: 'login',
   IncomingPassword: 'password',
@@ -154,21 +155,7 @@ const FIELD_OF_KEY: Readonly<Record<string, string>> = {
   CardDAVPassword: 'password',
 };
 
-function assertXmlText(value: PlistValue, path: string, key: string): void {
-  if (typeof value === 'string') {
-    if (NOT_XML_CHAR.test(value)) {
-      const field = FIELD_OF_KEY[key] ?? path;
-      throw new MailsetupError('INVALID_INPUT', `${field}: contains a character an Apple profile cannot carry (control character or invalid Unicode)`, {
-        field,
-        rule: 'xml-character',
-      });
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => assertXmlText(item, `${path}[${i}]`, key));
-  } else if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
-    for (const [name, item] of Object.entries(value as Dict)) assertXmlText(item, path ? `${path}.${name}` : name, name);
-  }
-}
+const fieldOf = (key: string, path: string) => FIELD_OF_KEY[key] ?? path;
 
 /** A payload beside the account's own: its identifier suffix and UUID name are stable per person and role. */
 function extraPayload(organizationIdentifier: string, email: EmailParts, type: string, suffix: string, organization: string, body: Dict): Dict {
@@ -268,11 +255,10 @@ export function buildMobileconfigObject(account: Account, context: FormatContext
     ...(context.device === 'macos' ? { PayloadScope: 'User' } : {}),
     PayloadContent: [...trustPayloads(account, context), payload, ...davPayloads(account, context)],
   };
-  assertXmlText(profile, '', '');
   return profile;
 }
 
 /** The unsigned profile: UTF-8 XML plist text. */
 export function buildMobileconfig(account: Account, context: FormatContext): string {
-  return buildPlistXml(buildMobileconfigObject(account, context));
+  return buildPlistXml(buildMobileconfigObject(account, context), { fieldOf });
 }

@@ -1,7 +1,7 @@
 // The one account model every output format is built from. The TypeScript types are inferred
 // from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
 import { z } from 'zod';
-import { emailParts, hostName, httpsUrl, loginTemplate, port, visibleText } from './rules.js';
+import { emailParts, hostName, httpsUrl, loginValue, port, secretText, visibleText } from './rules.js';
 import { trustedCertificateSchema } from './trust.js';
 
 export const ACCOUNT_KINDS = ['imap', 'pop', 'exchange'] as const;
@@ -25,8 +25,8 @@ export const mailServerSchema = z.object({
   port,
   socket: socketType,
   auth: authMethod,
-  /** The login sent to this server, already expanded for the person; absent when auth is none. */
-  username: loginTemplate.optional(),
+  /** The login sent to this server, already expanded for the person (a value, not a template); absent when auth is none. */
+  username: loginValue.optional(),
 });
 export type MailServer = z.output<typeof mailServerSchema>;
 
@@ -36,7 +36,7 @@ export const exchangeServerSchema = z.object({
   /** EWS endpoint for macOS; iOS ActiveSync has no port or path. */
   port,
   path: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'an EWS path starts with / and has no spaces' }),
-  username: loginTemplate,
+  username: loginValue,
   /** Modern sign-in: the device signs in with OAuth (URLs when discovery does not give them) and no password is written. */
   oauth: z.object({ signInUrl: httpsUrl.optional(), tokenUrl: httpsUrl.optional() }).optional(),
 });
@@ -49,7 +49,7 @@ export const davServerSchema = z.object({
   ssl: z.boolean(),
   /** The whole principal URL (`https://dav.example.org/dav/anna@example.org/`), when the provider names one. */
   principalUrl: httpsUrl.optional(),
-  username: loginTemplate,
+  username: loginValue,
 });
 export type DavServer = z.output<typeof davServerSchema>;
 
@@ -59,7 +59,7 @@ const identity = {
 };
 const extras = {
   /** Only present when the user explicitly asked for it to be embedded. */
-  password: z.string().min(1).max(1024).optional(),
+  password: secretText.min(1).optional(),
   provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
   /** Calendars and contacts beside mail (IMAP and POP only: Exchange syncs them itself). */
   caldav: davServerSchema.optional(),

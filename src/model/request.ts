@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { accountKind, DEVICES, socketType } from './account.js';
 import { LANGUAGES } from './provider.js';
-import { credentialBaseUrl, emailAddress, hostName, identifier, loginTemplate, port, visibleText } from './rules.js';
+import { credentialBaseUrl, emailAddress, hostName, identifier, loginTemplate, port, secretText, visibleText } from './rules.js';
 
 const optionalText = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
@@ -25,7 +25,7 @@ export const accountRequestSchema = z.strictObject({
   /** A login that replaces the provider's template, e.g. a username that differs from the address. */
   login: optionalText(loginTemplate),
   /** Embedded only when asked for; never logged, never stored. */
-  password: optionalText(z.string().max(1024, { error: 'a password has at most 1024 characters' })),
+  password: optionalText(secretText),
   /** Mail only: leave out the provider's calendars and contacts (CalDAV, CardDAV). */
   mailOnly: z
     .preprocess(

@@ -6,7 +6,7 @@ import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtoc
 import { exchangeEndpoint, type DavSettings, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import type { AccountRequest } from '../model/request.js';
 import { expandLogin, type EmailParts } from '../model/rules.js';
-import { parseWith } from '../model/validate.js';
+import { parseWith, renameFields, requestFieldOf } from '../model/validate.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
 
 /** Methods a device profile can carry; OAuth2 and GSSAPI need an interactive sign-in instead. */
@@ -222,7 +222,13 @@ export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog
     ...(request.password && !oauth ? { password: request.password } : {}),
     ...(provider && variant ? { provider: { id: provider.id, name: provider.shortName, variant: variant.id } } : {}),
   };
-  const account = parseWith(accountSchema, withExtras);
+  let account: Account;
+  try {
+    account = parseWith(accountSchema, withExtras);
+  } catch (thrown) {
+    // The account schema names its own fields; the person filled in the request's.
+    throw renameFields(thrown, (field) => requestFieldOf(field, request.login !== undefined));
+  }
   const unique = warnings.filter((w, i) => warnings.findIndex((o) => o.key === w.key && JSON.stringify(o.values) === JSON.stringify(w.values)) === i);
   return { account, provider, variant, email: account.email, warnings: unique };
 }

@@ -15,6 +15,11 @@ interface WorkerJob<Job> {
   job: Job;
 }
 
+/** A message to every worker, outside the job protocol (a new signing identity). */
+interface WorkerControl {
+  control: unknown;
+}
+
 /**
  * Workers run compiled JavaScript: `path` is relative to dist/ (`bulk/worker.js`). From dist/ the
  * entry is beside this module's folder; loaded from the TypeScript sources (tests), the built copy.
@@ -68,6 +73,11 @@ export interface WorkerPool<Job, Result> {
   readonly size: number;
   run(job: Job): Promise<Result>;
   health(): PoolHealth;
+  /**
+   * Posts `message` to every worker, starting ones included; each handles it after the jobs
+   * already sent to it and before any sent later.
+   */
+  broadcast(message: unknown): void;
   close(): Promise<void>;
 }
 
@@ -103,6 +113,7 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
   /** Jobs waiting for a worker: every worker stopped and a replacement is starting. */
   const queue: Task<Job, Result>[] = [];
   const slots: Slot[] = [];
+  const workers = new Set<Worker>();
   const pauses = new Set<() => void>();
   let replacing = 0;
   let nextId = 1;
@@ -183,6 +194,7 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
     new Promise<Slot>((resolve, reject) => {
       const worker = new Worker(entry, { workerData: data, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
       const slot: Slot = { worker, busy: 0 };
+      workers.add(worker);
       let ready = false;
       let failure: Error | undefined;
       worker.on('message', (reply: WorkerReply<Result>) => {
@@ -209,6 +221,7 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
         reject(error);
       });
       worker.on('exit', (code) => {
+        workers.delete(worker);
         const index = slots.indexOf(slot);
         if (index >= 0) slots.splice(index, 1);
         if (!ready) return reject(failure ?? new MailsetupError('INTERNAL', `a worker thread stopped while starting (exit code ${code})`));
@@ -254,6 +267,9 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
     health() {
       return { size: options.size, running: slots.length, ...(cause && slots.length < options.size ? { cause } : {}) };
     },
+    broadcast(message) {
+      for (const worker of workers) worker.postMessage({ control: message } satisfies WorkerControl);
+    },
     close: stopAll,
   };
 }
@@ -264,13 +280,25 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
  */
 export async function serveWorkerJobs<Data, Job, Result>(
   setup: (data: Data, log: (message: string) => void) => Promise<(job: Job) => Result> | ((job: Job) => Result),
+  /** Receives what the pool broadcasts; what it throws is reported as a log line. */
+  onControl?: (message: unknown, log: (message: string) => void) => void,
 ): Promise<void> {
   const port = parentPort;
   if (!port) throw new MailsetupError('INTERNAL', 'serveWorkerJobs runs only in a worker thread');
   const post = (reply: WorkerReply<Result>) => port.postMessage(reply);
+  const log = (message: string) => post({ log: message });
   try {
-    const handle = await setup(workerData as Data, (message) => post({ log: message }));
-    port.on('message', ({ id, job }: WorkerJob<Job>) => {
+    const handle = await setup(workerData as Data, log);
+    port.on('message', (message: WorkerJob<Job> | WorkerControl) => {
+      if ('control' in message) {
+        try {
+          onControl?.(message.control, log);
+        } catch (thrown) {
+          log(serializeError(thrown).message);
+        }
+        return;
+      }
+      const { id, job } = message;
       try {
         post({ id, result: handle(job) });
       } catch (thrown) {

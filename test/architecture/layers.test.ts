@@ -25,6 +25,7 @@ const FLOORS: Record<string, number> = {
   mail: 7,
   http: 8,
   server: 9,
+  'server-identity': 9,
   cli: 9,
 };
 

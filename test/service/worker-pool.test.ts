@@ -7,7 +7,7 @@ import { asBuffer, startWorkerPool, workerScript, type WorkerPool, type WorkerPo
 import { makeTempDir } from '../support/tmp.js';
 
 type Job = { n: number; kind?: 'fail' | 'exit' | 'exit-once'; ms?: number; marker?: string };
-type Result = { n: number; thread: number; body: Uint8Array };
+type Result = { n: number; thread: number; body: Uint8Array; tag: string };
 
 const entry = new URL('../fixtures/worker-pool/worker.mjs', import.meta.url);
 const open: WorkerPool<Job, Result>[] = [];
@@ -139,6 +139,21 @@ describe('startWorkerPool', () => {
     writeFileSync(keyFile, 'key');
     await until(() => pool.health().running === 2, 'the pool is whole again');
     expect(pool.health().cause).toBeUndefined();
+  });
+
+  it('broadcasts to every worker after the jobs already sent: a running job finishes as it began, later ones see the message', async () => {
+    const logs: string[] = [];
+    const pool = await start(2, { logs });
+    const running = [pool.run({ n: 1, ms: 200 }), pool.run({ n: 2, ms: 200 })];
+    pool.broadcast('renewed');
+    const later = await Promise.all([pool.run({ n: 3 }), pool.run({ n: 4 }), pool.run({ n: 5 }), pool.run({ n: 6 })]);
+    expect((await Promise.all(running)).map((r) => r.tag)).toEqual(['initial', 'initial']);
+    expect(later.map((r) => r.tag)).toEqual(['renewed', 'renewed', 'renewed', 'renewed']);
+    expect(new Set(later.map((r) => r.thread)).size).toBe(2);
+    // A message the worker cannot take is reported, and the worker keeps working.
+    pool.broadcast('throw');
+    await expect(pool.run({ n: 7 })).resolves.toMatchObject({ tag: 'renewed' });
+    expect(logs).toContain('control: control refused');
   });
 
   it('without restartOnExit, a dying worker fails every pending and later job', async () => {
