@@ -27,7 +27,7 @@ export interface RawRow {
   error?: { field: string; rule: string; message: string };
 }
 
-export type StaffColumn = 'email' | 'name' | 'login' | 'type' | 'device' | 'provider' | 'variant' | 'security' | 'language';
+export type StaffColumn = 'email' | 'name' | 'login' | 'type' | 'device' | 'provider' | 'variant' | 'security' | 'language' | 'calendars';
 
 /** Header spellings people use, compared without case, spaces, dashes or underscores. */
 const HEADER_ALIASES: Record<string, StaffColumn> = {
@@ -56,6 +56,8 @@ const HEADER_ALIASES: Record<string, StaffColumn> = {
   language: 'language',
   lang: 'language',
   locale: 'language',
+  calendars: 'calendars',
+  calendar: 'calendars',
 };
 
 /** Columns that must never be in a staff file: the list travels by email and sits on disks. */

@@ -20,7 +20,7 @@ export const APPLE_SCHEMA_REPOSITORY = 'https://github.com/apple/device-manageme
 
 // Fields of a key object we deliberately drop: prose, defaults the device applies itself, and
 // string sub-formats that none of the mail payloads use. Anything else is a format change: fail.
-const IGNORED_KEY_FIELDS = new Set(['title', 'content', 'default', 'valuetype', 'subtype', 'assettypes', 'combinetype', 'subkeytype']);
+const IGNORED_KEY_FIELDS = new Set(['title', 'content', 'default', 'valuetype', 'subtype', 'assettypes', 'asset-content-types', 'combinetype', 'subkeytype']);
 const CARRIED_KEY_FIELDS = new Set(['key', 'type', 'presence', 'rangelist', 'format', 'range', 'repetition', 'supportedOS', 'subkeys']);
 
 type Yaml = Record<string, unknown>;
@@ -39,7 +39,7 @@ function scalar(value: unknown, where: string, what: string): string {
   return String(value);
 }
 
-function supportedOs(value: unknown, where: string): SupportedOs | undefined {
+export function supportedOs(value: unknown, where: string): SupportedOs | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) fail(where, 'supportedOS is not a mapping');
   const out: SupportedOs = {};
@@ -67,7 +67,13 @@ function bounds(value: unknown, where: string): { min?: number; max?: number } {
   return out;
 }
 
-function keySpec(raw: unknown, where: string): KeySpec {
+export interface KeySpecOptions {
+  /** Keep `assettypes` (declarative schemas: which asset types a reference may name). */
+  assetTypes?: boolean;
+}
+
+/** One YAML key object as the compact facts the validators check; unknown schema fields fail. */
+export function keySpec(raw: unknown, where: string, options: KeySpecOptions = {}): KeySpec {
   if (!isObject(raw) || typeof raw.key !== 'string') fail(where, 'a payload key needs a key name');
   const here = `${where} ${raw.key}`;
   for (const field of Object.keys(raw)) {
@@ -91,9 +97,13 @@ function keySpec(raw: unknown, where: string): KeySpec {
   if (raw.repetition !== undefined) spec.repetition = bounds(raw.repetition, `${here} repetition`);
   const os = supportedOs(raw.supportedOS, here);
   if (os) spec.os = os;
+  if (options.assetTypes && raw.assettypes !== undefined) {
+    if (!Array.isArray(raw.assettypes) || !raw.assettypes.every((v) => typeof v === 'string')) fail(here, 'assettypes is not a list of strings');
+    spec.assetTypes = raw.assettypes as string[];
+  }
   if (raw.subkeys !== undefined) {
     if (!Array.isArray(raw.subkeys)) fail(here, 'subkeys is not a list');
-    let subkeys = raw.subkeys.map((sub, i) => keySpec(sub, `${here}.subkeys[${i}]`));
+    let subkeys = raw.subkeys.map((sub, i) => keySpec(sub, `${here}.subkeys[${i}]`, options));
     // Apple writes a free-form map (ConsentText: language code -> text) as a dictionary holding
     // one `<Key>Item` dictionary; devices read the map itself, so describe the inner one.
     const only = subkeys[0];

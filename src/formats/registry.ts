@@ -3,6 +3,8 @@ import type { Account } from '../model/account.js';
 import { renameFields, requestFieldOf } from '../model/validate.js';
 import { buildAutoconfigForAccount } from './autoconfig.js';
 import { buildAutodiscoverForAccount } from './autodiscover.js';
+import { buildDdmArchive } from './ddm.js';
+import { buildManagedApps } from './managed-apps.js';
 import type { FormatContext } from './context.js';
 import { buildOutlookPack } from './outlook-pack.js';
 import { buildPrfForAccount } from './prf.js';
@@ -68,6 +70,20 @@ export const FORMATS = {
     contentType: 'application/octet-stream',
     signable: false,
     build: forPeople(buildRegForAccount),
+  },
+  ddm: {
+    id: 'ddm',
+    extension: 'ddm.zip',
+    contentType: 'application/zip',
+    signable: false,
+    build: buildDdmArchive,
+  },
+  'managed-apps': {
+    id: 'managed-apps',
+    extension: 'apps.zip',
+    contentType: 'application/zip',
+    signable: false,
+    build: buildManagedApps,
   },
   'outlook-pack': {
     id: 'outlook-pack',

@@ -8,6 +8,7 @@ import type { AccountKind } from '../model/account.js';
 import { DEFAULT_PORTS } from '../model/defaults.js';
 import { LANGUAGES, localize, type Language, type Provider } from '../model/provider.js';
 import { parseEmail } from '../model/rules.js';
+import { derOf, pemOf } from '../model/trust.js';
 import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
 import { parseGenerateRequest } from '../service/generate.js';
@@ -21,7 +22,7 @@ import type { LinkTokens } from './link-token.js';
 import { locals } from './middleware.js';
 import { qrSvg } from './qr.js';
 import type { Renderer } from './render.js';
-import { sendGeneratedFile } from './send-file.js';
+import { contentDisposition, sendGeneratedFile } from './send-file.js';
 import { clientInfo, isWebDevice, likelyDevice, WEB_DEVICES, type WebDevice } from './user-agent.js';
 import {
   accountRows,
@@ -111,6 +112,7 @@ const SETUP_FIELDS = [
   'outgoing_host',
   'outgoing_port',
   'outgoing_security',
+  'mail_only',
 ] as const;
 
 /** Messages next to fields, in the page's language when the locale has words for the rule. */
@@ -364,6 +366,7 @@ export function pagesRouter(kit: PageKit): Router {
         manualValues: values,
         manualServers: provider || useDiscovered ? undefined : manualServers(values, byField, t),
         extras: provider ? providerExtras(provider, variant, language) : undefined,
+        hasCalendars: Boolean(kind !== 'exchange' && (variant?.caldav || variant?.carddav)),
         settingsHref,
         name: values.name ?? '',
         fileAvailable,
@@ -433,6 +436,7 @@ export function pagesRouter(kit: PageKit): Router {
       format,
       language,
       manual,
+      mailOnly: v.mail_only,
       ...(FORMATS[format].id === 'mobileconfig' ? { device } : {}),
       ...(device === 'outlook' && v.outlook ? { outlook: v.outlook } : {}),
     };
@@ -625,6 +629,24 @@ export function pagesRouter(kit: PageKit): Router {
       extras: providerExtras(provider, variant, language),
     });
   };
+  // A provider's trusted CA certificate: .cer is DER (what Windows and Apple double-click), .crt PEM (Android).
+  router.get('/certificates/:provider/:variant/:file', (req, res) => {
+    const match = /^([0-9a-f]{16})\.(cer|crt)$/.exec(String(req.params.file));
+    const provider = catalog.get(String(req.params.provider));
+    const variant = variantOf(provider, String(req.params.variant));
+    const certificate = match ? variant.trust.find((c) => c.sha256.slice(0, 16).toLowerCase() === match[1]) : undefined;
+    if (!match || !certificate) throw new MailsetupError('NOT_FOUND', 'certificate: no such certificate', { field: 'certificate', rule: 'known-certificate' });
+    const der = match[2] === 'cer';
+    res
+      .status(200)
+      .set({
+        'Content-Type': der ? 'application/pkix-cert' : 'application/x-pem-file',
+        'Content-Disposition': contentDisposition(`${certificate.name}.${match[2]}`),
+        'Cache-Control': 'public, max-age=3600',
+      })
+      .send(der ? derOf(certificate) : pemOf(certificate));
+  });
+
   router.get('/settings/:provider', settingsPage);
   router.get('/settings/:provider/:variant', settingsPage);
 

@@ -1,7 +1,8 @@
 // The one account model every output format is built from. The TypeScript types are inferred
 // from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
 import { z } from 'zod';
-import { emailParts, hostName, loginValue, port, secretText, visibleText } from './rules.js';
+import { emailParts, hostName, httpsUrl, loginValue, port, secretText, visibleText } from './rules.js';
+import { trustedCertificateSchema } from './trust.js';
 
 export const ACCOUNT_KINDS = ['imap', 'pop', 'exchange'] as const;
 export const SOCKET_TYPES = ['SSL', 'STARTTLS', 'plain'] as const;
@@ -36,8 +37,21 @@ export const exchangeServerSchema = z.object({
   port,
   path: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'an EWS path starts with / and has no spaces' }),
   username: loginValue,
+  /** Modern sign-in: the device signs in with OAuth (URLs when discovery does not give them) and no password is written. */
+  oauth: z.object({ signInUrl: httpsUrl.optional(), tokenUrl: httpsUrl.optional() }).optional(),
 });
 export type ExchangeServer = z.output<typeof exchangeServerSchema>;
+
+/** A CalDAV or CardDAV server for the same person, login expanded. */
+export const davServerSchema = z.object({
+  host: hostName,
+  port,
+  ssl: z.boolean(),
+  /** The whole principal URL (`https://dav.example.org/dav/anna@example.org/`), when the provider names one. */
+  principalUrl: httpsUrl.optional(),
+  username: loginValue,
+});
+export type DavServer = z.output<typeof davServerSchema>;
 
 const identity = {
   email: emailParts,
@@ -47,6 +61,11 @@ const extras = {
   /** Only present when the user explicitly asked for it to be embedded. */
   password: secretText.min(1).optional(),
   provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
+  /** Calendars and contacts beside mail (IMAP and POP only: Exchange syncs them itself). */
+  caldav: davServerSchema.optional(),
+  carddav: davServerSchema.optional(),
+  /** CA certificates the device must trust to reach these servers, installed with the account. */
+  trust: z.array(trustedCertificateSchema).optional(),
 };
 
 /** A server this kind of account cannot do without: when it is missing, the error names the field. */

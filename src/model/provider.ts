@@ -2,8 +2,9 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { authMethod, socketType, type ExchangeServer } from './account.js';
+import type { TrustedCertificate } from './trust.js';
 import { DEFAULTS } from './defaults.js';
-import { hostName, httpsUrl, identifier, loginTemplate, port, toAsciiHost, visibleText } from './rules.js';
+import { hostName, httpsUrl, identifier, loginTemplate, port, principalPath, toAsciiHost, visibleText } from './rules.js';
 
 export const LANGUAGES = ['en', 'ru', 'sv'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -46,6 +47,14 @@ export const exchangeSettingsSchema = z.strictObject({
     .optional(),
   owa: httpsUrl.optional(),
   login: loginTemplate.optional(),
+  /**
+   * Modern sign-in (OAuth) instead of a password: `true`, or the sign-in and token URLs when the
+   * server's own discovery does not give them. A profile then carries OAuth keys and no password.
+   */
+  oauth: z
+    .union([z.literal(true), z.strictObject({ signIn: httpsUrl.optional(), token: httpsUrl.optional() })])
+    .transform((value) => (value === true ? {} : value))
+    .optional(),
 });
 export type ExchangeSettings = z.output<typeof exchangeSettingsSchema>;
 
@@ -67,6 +76,24 @@ const caCertificates = z.string().transform((value, ctx) => {
   return `${blocks.join('\n')}\n`;
 });
 
+/** A CalDAV or CardDAV server (RFC 4791, RFC 6352), as a provider file names it. */
+export const davSettingsSchema = z.strictObject({
+  host: hostName,
+  port: port.default(443),
+  ssl: z.boolean().default(true),
+  /** The principal URL's path, e.g. `/SOGo/dav/%EMAILADDRESS%/`; placeholders as in logins. */
+  principal: principalPath.optional(),
+  /** Overrides the provider's login template for this server. */
+  login: loginTemplate.optional(),
+});
+export type DavSettings = z.output<typeof davSettingsSchema>;
+
+/**
+ * Root or intermediate CA certificates devices must trust to reach the servers: each entry is a
+ * PEM file (relative to the provider file) or PEM text. Checked when the catalog loads.
+ */
+export const trustSchema = z.array(z.string().min(1, { error: 'a trust entry is a PEM file name or PEM text' })).min(1);
+
 const variantFields = {
   name: localizedText.optional(),
   /** Mail domains that pick this variant by default. */
@@ -74,6 +101,9 @@ const variantFields = {
   servers: z.array(providerServerSchema).optional(),
   exchange: exchangeSettingsSchema.optional(),
   webmail: httpsUrl.optional(),
+  caldav: davSettingsSchema.optional(),
+  carddav: davSettingsSchema.optional(),
+  trust: trustSchema.optional(),
 };
 
 export const providerVariantSchema = z.strictObject({ id: identifier, ...variantFields });
@@ -90,6 +120,9 @@ export const providerFileEntrySchema = z.strictObject({
   servers: z.array(providerServerSchema).default([]),
   exchange: exchangeSettingsSchema.optional(),
   webmail: httpsUrl.optional(),
+  caldav: davSettingsSchema.optional(),
+  carddav: davSettingsSchema.optional(),
+  trust: trustSchema.optional(),
   variants: z.array(providerVariantSchema).default([]),
   documentation: z.array(z.strictObject({ url: httpsUrl, description: localizedText })).default([]),
   /** A step the user must take before any client can connect (e.g. enable IMAP). */
@@ -113,6 +146,10 @@ export interface ProviderVariant {
   servers: ProviderServer[];
   exchange: ExchangeSettings | undefined;
   webmail: string | undefined;
+  caldav: DavSettings | undefined;
+  carddav: DavSettings | undefined;
+  /** Parsed and checked at load; empty when the servers' certificates chain to public roots. */
+  trust: TrustedCertificate[];
 }
 
 /** A provider as loaded: every variant complete, inheriting what it does not override. */

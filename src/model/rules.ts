@@ -250,4 +250,31 @@ export const httpsUrl = z.string().transform((value, ctx) => {
   }
 });
 
+/** A URL path with login placeholders (`/dav/%EMAILADDRESS%/`): starts with /, no spaces or controls. */
+export const principalPath = z.string().transform((value, ctx) => {
+  const text = value.trim();
+  if (!/^\/[\x21-\x7e]*$/.test(text)) {
+    fail(ctx, 'url-path', `"${value}" is not a URL path (it starts with / and has no spaces)`);
+    return z.NEVER;
+  }
+  const unknown = (text.match(/%[A-Z]+%/g) ?? []).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    fail(ctx, 'login-placeholder', `unknown placeholder ${unknown[0]} (known: ${PLACEHOLDERS.join(', ')})`);
+    return z.NEVER;
+  }
+  return text;
+});
+
 export const identifier = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'an id is 1-64 lower-case letters, digits, dots, hyphens or underscores' });
+
+/** An https base address (Apple's declarative asset DataURL "must start with https://"), no query or fragment. */
+export const credentialBaseUrl = z.string().transform((value, ctx) => {
+  try {
+    const url = new URL(value.trim());
+    if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || hasControlCharacters(value)) throw new Error('https');
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    fail(ctx, 'https-url', `"${value}" is not an https address without ? or #`);
+    return z.NEVER;
+  }
+});

@@ -68,7 +68,10 @@ describe('GET /api/lookup', () => {
   it('says when a domain is unknown, offering the hosting providers', async () => {
     const res = await request(app).get('/api/lookup').query({ email: 'anna@example.se' }).expect(200);
     expect(res.body).toMatchObject({ known: false, manualRequired: true, provider: null });
-    expect((res.body as LookupBody).hostingProviders).toEqual([{ id: 'rackcorp', name: 'RackCorp' }]);
+    expect((res.body as LookupBody).hostingProviders).toEqual([
+      { id: 'microsoft365', name: 'Microsoft 365' },
+      { id: 'rackcorp', name: 'RackCorp' },
+    ]);
   });
 
   it('uses the default provider for unknown domains when one is configured', async () => {
@@ -99,7 +102,7 @@ describe('GET /api/providers', () => {
     const res = await request(app).get('/api/providers').expect(200);
     const body = res.body as ProvidersBody;
     const ids = body.providers.map((p: { id: string }) => p.id).sort();
-    expect(ids).toEqual(['mailru', 'nstu', 'rackcorp', 'yandex']);
+    expect(ids).toEqual(['mailru', 'microsoft365', 'nstu', 'rackcorp', 'yandex']);
     const rackcorp = body.providers.find((p: { id: string }) => p.id === 'rackcorp')!;
     expect(rackcorp.variants.map((v: { id: string }) => v.id)).toEqual(['global', 'us', 'mn']);
     expect(rackcorp.variants[2]!.incoming[0]!.host).toBe('mail.mn.rackcorp.com');

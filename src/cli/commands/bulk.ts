@@ -1,8 +1,8 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
-import { FORMAT_IDS } from '../../formats/registry.js';
-import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
+import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
+import { MDM_FORMATS, MDM_IDS, type MdmFormat, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
 import { checkStaffFile, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
@@ -16,7 +16,7 @@ import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
 import { DEFAULTS } from '../../model/defaults.js';
-import { parseEmail } from '../../model/rules.js';
+import { credentialBaseUrl, parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
 import { wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
@@ -121,12 +121,21 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   } else {
     choices.push(...catalogChoices(catalog, { provider: run.string('provider'), variant: run.string('variant'), type, device }));
   }
-  const files = buildTemplates(choices, { mdm, config, catalog, language, domain: run.string('domain') });
+  const format = run.string('format') ?? 'mobileconfig';
+  if (!(MDM_FORMATS as readonly string[]).includes(format)) {
+    throw new MailsetupError('INVALID_INPUT', `--format: "${format}" is not one of ${MDM_FORMATS.join(', ')}`, { field: '--format', rule: 'allowed-values' });
+  }
+  const credentialUrl =
+    run.string('credential-url') === undefined ? undefined : parseWith(credentialBaseUrl, run.string('credential-url'), { prefix: '--credential-url' });
+  const files = buildTemplates(choices, { mdm, format: format as MdmFormat, credentialUrl, config, catalog, language, domain: run.string('domain') });
   const sink = openSink(resolveOutput(run.io, out), { warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`) });
   try {
     await writeTemplates(files, sink);
     await sink.finish();
-    run.io.stdout(`${sink.path}\n${files.length} ${mdm} template profile(s), unsigned: ${files.map((f) => f.name).join(', ')}\n`);
+    const what = { mobileconfig: 'template profile(s), unsigned', ddm: 'template declaration set(s)', 'managed-apps': 'template app configuration set(s)' }[
+      format as MdmFormat
+    ];
+    run.io.stdout(`${sink.path}\n${files.length} ${mdm} ${what}: ${files.map((f) => f.name).join(', ')}\n`);
   } catch (error) {
     await sink.abort();
     throw error;
@@ -146,7 +155,7 @@ export const bulkCommand: Command = {
        mailsetup bulk [STAFF.csv] --mdm jamf|intune|generic --out OUT.zip|DIR
 
   Staff file columns (header names in any case): email (required), name, login, type, device,
-  provider, variant, security, language. CSV with , or ; (with or without BOM), a JSON array,
+  provider, variant, security, language, calendars (yes/no). CSV with , or ; (with or without BOM), a JSON array,
   or JSON Lines (.jsonl). UTF-8 or UTF-16 with BOM; other encodings with --encoding.
 
   --out PATH            a .zip file or a folder for everyone's files and manifest.csv
@@ -170,6 +179,10 @@ ${SIGNING_USAGE}
   --connections N       SMTP connections at once (default: 2)
   --mdm MDM             jamf | intune | generic: unsigned template profiles with the MDM's user
                         variables, one per provider, variant, account type and device
+  --format FORMAT       with --mdm: mobileconfig (default) | ddm (Declarative Device Management
+                        declarations, one ZIP per template) | managed-apps (Gmail, Outlook and
+                        Samsung Email app configurations for Exchange)
+  --credential-url URL  with --format ddm: https address your MDM serves credential data under
   --domain DOMAIN       mail domain for MDM templates whose login contains it
   --providers PATH      add provider files or folders (repeatable)
   --default-provider ID provider for domains no provider lists
@@ -198,6 +211,8 @@ ${SIGNING_USAGE}
     connections: { type: 'string' },
     mdm: { type: 'string' },
     domain: { type: 'string' },
+    format: { type: 'string' },
+    'credential-url': { type: 'string' },
     ...SIGNING_OPTIONS,
     ...CATALOG_OPTIONS,
   },
