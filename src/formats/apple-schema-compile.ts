@@ -99,7 +99,7 @@ export function keySpec(raw: unknown, where: string, options: KeySpecOptions = {
   if (os) spec.os = os;
   if (options.assetTypes && raw.assettypes !== undefined) {
     if (!Array.isArray(raw.assettypes) || !raw.assettypes.every((v) => typeof v === 'string')) fail(here, 'assettypes is not a list of strings');
-    spec.assetTypes = raw.assettypes as string[];
+    spec.assetTypes = raw.assettypes;
   }
   if (raw.subkeys !== undefined) {
     if (!Array.isArray(raw.subkeys)) fail(here, 'subkeys is not a list');

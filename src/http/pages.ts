@@ -89,7 +89,7 @@ function text(value: unknown): string | undefined {
 
 /** A query string from the named fields that have a value. */
 function queryOf(values: Fields, names: readonly string[]): URLSearchParams {
-  return new URLSearchParams(names.flatMap((name): [string, string][] => (values[name] === undefined ? [] : [[name, values[name]!]])));
+  return new URLSearchParams(names.flatMap((name): [string, string][] => (values[name] === undefined ? [] : [[name, values[name]]])));
 }
 
 function fieldsOf(source: unknown, names: readonly string[]): Fields {
@@ -233,7 +233,7 @@ export function pagesRouter(kit: PageKit): Router {
         iosNotSafari: info.iosNotSafari,
         canDiscover: Boolean(deps.discovery?.enabled),
       },
-      { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) })}` : undefined },
+      { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) }).toString()}` : undefined },
     );
   }
 
@@ -282,7 +282,7 @@ export function pagesRouter(kit: PageKit): Router {
     const device: WebDevice = isWebDevice(values.device) ? values.device : likelyDevice(info);
     const problems: MailsetupError[] = error ? [error] : [];
     let provider: Provider | undefined;
-    let match: string = 'none';
+    let match: string;
     try {
       ({ provider, match } = lookupEmail(catalog, email, values.provider));
     } catch (thrown) {
@@ -337,7 +337,7 @@ export function pagesRouter(kit: PageKit): Router {
     }
     const status = problems.length ? Math.max(...problems.map((p) => p.status)) : 200;
     const settingsHref =
-      provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language })}` : undefined;
+      provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language }).toString()}` : undefined;
     page(
       req,
       res,
@@ -347,7 +347,7 @@ export function pagesRouter(kit: PageKit): Router {
         email: email.address,
         device,
         deviceLabel: t(`web.device.${device}`),
-        changeHref: `/?${new URLSearchParams({ email: email.address, device, lang: language })}`,
+        changeHref: `/?${new URLSearchParams({ email: email.address, device, lang: language }).toString()}`,
         known: provider !== undefined,
         viaDefault: match === 'default',
         providerId: match === 'named' ? provider?.id : undefined,
@@ -360,7 +360,7 @@ export function pagesRouter(kit: PageKit): Router {
         hostingProviders: hosting.length && !useDiscovered ? hosting : undefined,
         manual: provider === undefined && !useDiscovered,
         discovery: discovered?.view,
-        discovered: useDiscovered ? discovered!.hidden : undefined,
+        discovered: useDiscovered ? discovered.hidden : undefined,
         tested: tested ? testResultsView(tested, t) : undefined,
         canTest: Boolean(deps.discovery?.enabled) && provider === undefined && !useDiscovered,
         manualValues: values,
@@ -391,7 +391,7 @@ export function pagesRouter(kit: PageKit): Router {
               : undefined,
         ...instructionView(device),
       },
-      { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type'])}` },
+      { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type']).toString()}` },
     );
   }
 
@@ -521,9 +521,9 @@ export function pagesRouter(kit: PageKit): Router {
         email: email.address,
         qr: await qrFor(req, payload, t),
         passwordTyped,
-        backHref: `/setup?${new URLSearchParams({ email: email.address, device, lang: language })}`,
+        backHref: `/setup?${new URLSearchParams({ email: email.address, device, lang: language }).toString()}`,
       },
-      { languagePath: `/setup?${new URLSearchParams({ email: email.address, device })}` },
+      { languagePath: `/setup?${new URLSearchParams({ email: email.address, device }).toString()}` },
     );
   });
 
@@ -585,7 +585,7 @@ export function pagesRouter(kit: PageKit): Router {
       const { provider } = lookupEmail(catalog, email);
       if (provider) {
         const variant = variantOf(provider, undefined, email.asciiDomain);
-        return res.redirect(303, `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address })}`);
+        return res.redirect(303, `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address }).toString()}`);
       }
     }
     const language = locals(res).language;
@@ -619,7 +619,7 @@ export function pagesRouter(kit: PageKit): Router {
       otherVariants:
         provider.variants.length > 1
           ? provider.variants.map((v) => ({
-              href: `/settings/${provider.id}/${v.id}${email ? `?${new URLSearchParams({ email: email.address })}` : ''}`,
+              href: `/settings/${provider.id}/${v.id}${email ? `?${new URLSearchParams({ email: email.address }).toString()}` : ''}`,
               label: localize(v.name, language, v.id),
               current: v.id === variant.id,
             }))
@@ -684,7 +684,7 @@ export function pagesRouter(kit: PageKit): Router {
         const plain = queryOf(values, ['host', 'provider', 'variant']);
         plain.set('format', 'text');
         plain.set('lang', language);
-        view.result = dnsResultView(snippet, t, `/dns/${encodeURIComponent(snippet.domain)}?${plain}`);
+        view.result = dnsResultView(snippet, t, `/dns/${encodeURIComponent(snippet.domain)}?${plain.toString()}`);
       } catch (thrown) {
         if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
         // The catalog names the address's field; here the domain is the field.

@@ -66,7 +66,7 @@ describe('bulk --mdm', () => {
 
   // Intune's token list (app-configuration-policies-use-ios, which custom-settings-ios points to):
   // {{username}} is the person's display name ("John Doe") and {{partialupn}} the UPN before @.
-  it('writes Intune templates with {{mail}}, {{partialupn}} in logins and {{username}} as the sender name', async () => {
+  it('writes Intune templates with {{mail}}, {{partialupn}} in logins and {{username}} as the sender name', () => {
     const { xml, profile } = load('intune', 'intune-nstu-default-imap-ios.mobileconfig');
     expect(readdirSync(join(tmp.path, 'intune'))).toEqual(['intune-nstu-default-imap-ios.mobileconfig']);
     expect(profile.PayloadContent[0]).toMatchObject({

@@ -121,7 +121,7 @@ describe('trusted roots in the same install', () => {
 
   it('the Outlook pack carries the certificates and the certutil step', async () => {
     const { account, context } = build({ email: 'ivan.petrov@nstu.ru', format: 'outlook-pack' });
-    const entries = await readZipEntries(FORMATS['outlook-pack'].build(account, context) as Buffer);
+    const entries = await readZipEntries(FORMATS['outlook-pack'].build(account, context));
     expect(entries.get('certificates/NSTU-Test-Root-CA.cer')!.equals(derOfPem(rootPem))).toBe(true);
     expect(entries.get('README.txt')!.toString('utf8')).toContain('certutil -user -addstore Root');
   });
@@ -130,7 +130,7 @@ describe('trusted roots in the same install', () => {
 describe('calendars and contacts', () => {
   it('a CalDAV/CardDAV provider: both payloads beside mail, the model values, distinct identifiers that stay the same', () => {
     const first = build({ email: 'anna@groupware.example' });
-    const profile = plistlibParse(FORMATS.mobileconfig.build(first.account, first.context) as string) as Profile;
+    const profile = plistlibParse(FORMATS.mobileconfig.build(first.account, first.context)) as Profile;
     const [mail, caldav, carddav] = profile.PayloadContent as [Payload, Payload, Payload];
     expect(profile.PayloadContent.map((p) => p.PayloadType)).toEqual(['com.apple.mail.managed', 'com.apple.caldav.account', 'com.apple.carddav.account']);
     expect(caldav).toMatchObject({
@@ -145,7 +145,7 @@ describe('calendars and contacts', () => {
     expect(new Set(profile.PayloadContent.map((p) => p.PayloadIdentifier)).size).toBe(3);
     expect(caldav.PayloadIdentifier).toBe(`${profile.PayloadIdentifier}.caldav`);
     const again = build({ email: 'anna@groupware.example' });
-    expect((plistlibParse(FORMATS.mobileconfig.build(again.account, again.context) as string) as Profile).PayloadContent.map((p) => p.PayloadUUID)).toEqual(
+    expect((plistlibParse(FORMATS.mobileconfig.build(again.account, again.context)) as Profile).PayloadContent.map((p) => p.PayloadUUID)).toEqual(
       profile.PayloadContent.map((p) => p.PayloadUUID),
     );
     expect(mail.PayloadType).toBe('com.apple.mail.managed');
@@ -184,7 +184,7 @@ describe('calendars and contacts', () => {
 
   it('autoconfig carries calendar and addressbook sections, valid against the RELAX NG schema', () => {
     const { account, context } = build({ email: 'anna@groupware.example', format: 'autoconfig' });
-    const xml = FORMATS.autoconfig.build(account, context) as string;
+    const xml = FORMATS.autoconfig.build(account, context);
     const file = join(tmp.path, 'groupware-autoconfig.xml');
     writeFileSync(file, xml);
     execFileSync('xmllint', ['--noout', '--nonet', '--relaxng', RNG, file], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,7 +1,7 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
-import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
+import { FORMAT_IDS } from '../../formats/registry.js';
 import { MDM_FORMATS, MDM_IDS, type MdmFormat, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
 import { checkStaffFile, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
