@@ -233,7 +233,10 @@ export function pagesRouter(kit: PageKit): Router {
         iosNotSafari: info.iosNotSafari,
         canDiscover: Boolean(deps.discovery?.enabled),
       },
-      { status: error?.status ?? 200, languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) }).toString()}` : undefined },
+      {
+        status: error?.status ?? 200,
+        languagePath: error ? `/?${new URLSearchParams({ ...(values.email ? { email: values.email } : {}) }).toString()}` : undefined,
+      },
     );
   }
 
@@ -391,7 +394,11 @@ export function pagesRouter(kit: PageKit): Router {
               : undefined,
         ...instructionView(device),
       },
-      { status, manualHref: settingsHref, languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type']).toString()}` },
+      {
+        status,
+        manualHref: settingsHref,
+        languagePath: `/setup?${queryOf({ ...values, device }, ['email', 'device', 'provider', 'variant', 'type']).toString()}`,
+      },
     );
   }
 
