@@ -52,10 +52,13 @@ for my $job (@$jobs) {
         die "no UTF-16LE byte order mark\n" unless substr($bytes, 0, 2) eq "\xff\xfe";
         my $text = decode('UTF-16LE', substr($bytes, 2), Encode::FB_CROAK);
         my $h = Win::Hivex->open($hive_file, write => 1);
-        # The keys an Office installation has; the files add their own below them.
+        # The keys an Office installation has (and its policy keys: regedit creates missing parent
+        # keys itself, hivex does not); the files add their own below them.
         for my $version ('14.0', '15.0', '16.0') {
             my $node = $h->root();
             $node = child($h, $node, $_) for ('Software', 'Microsoft', 'Office', $version, 'Outlook');
+            $node = $h->root();
+            $node = child($h, $node, $_) for ('Software', 'Policies', 'Microsoft', 'Office', $version, 'Outlook');
         }
         my $utf8 = encode('UTF-8', $text);
         open(my $fh, '<:encoding(UTF-8)', \$utf8) or die "cannot read the text\n";
