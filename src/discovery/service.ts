@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { MailsetupError } from '../errors.js';
 import { DEFAULTS, type MailProtocol } from '../model/defaults.js';
 import type { SocketType } from '../model/account.js';
-import { expandLogin, isEmailParts, parseEmail, type EmailParts } from '../model/rules.js';
+import { expandLogin, type EmailParts } from '../model/rules.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import { addressPolicy, type AddressPolicy } from './address-policy.js';
 import { createTtlCache } from './cache.js';
@@ -29,8 +29,8 @@ export interface DiscoveryServiceOptions {
 }
 
 export interface DiscoverRequest {
-  /** As typed; checked here (field `email`). */
-  email: string;
+  /** The address, already split where it came in. */
+  email: EmailParts;
   /** Connect to check and guess (default true). */
   probe?: boolean;
   /** Also try logging in to the servers found; never cached, never logged. */
@@ -59,12 +59,6 @@ export interface DiscoveryService {
   network(options?: { extraPorts?: readonly number[] }): Network;
   readonly policy: AddressPolicy;
   readonly dns: DnsResolver;
-}
-
-export function emailField(value: string, field = 'email'): EmailParts {
-  const parts = parseEmail(value);
-  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
-  return parts;
 }
 
 function readCa(path: string): string {
@@ -162,7 +156,7 @@ export function createDiscoveryService(options: DiscoveryServiceOptions): Discov
       if (!settings.enabled) {
         throw new MailsetupError('FORBIDDEN', 'discovery is turned off here (MAILSETUP_DISCOVERY=false)', { field: 'email', rule: 'discovery-off' });
       }
-      const email = emailField(request.email);
+      const { email } = request;
       const probing = request.probe ?? true;
       const key = `${email.asciiDomain} ${probing ? 'probe' : 'no-probe'}`;
       let result = cache.get(key);

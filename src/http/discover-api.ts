@@ -7,6 +7,7 @@ import { notFoundError } from '../discovery/explain.js';
 import { discoveryJson } from '../discovery/json.js';
 import type { DiscoveryService } from '../discovery/service.js';
 import { testSettings } from '../discovery/settings-test.js';
+import { emailPartsOf } from '../model/rules.js';
 import type { AppDeps } from './deps.js';
 import { webError } from './web-error.js';
 
@@ -35,7 +36,7 @@ export function discoverApiRouter(deps: AppDeps, limit: RequestHandler): Router 
   router.get('/discover', limit, async (req, res) => {
     if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) throw webError('INVALID_INPUT', 'password', 'password-in-url');
     const service = requireDiscovery(deps);
-    const email = typeof req.query.email === 'string' ? req.query.email : '';
+    const email = emailPartsOf(typeof req.query.email === 'string' ? req.query.email : '');
     const result = await service.discover({ email, probe: req.query.probe !== 'false' });
     res.set('Cache-Control', 'no-store');
     if (result.found) {

@@ -269,7 +269,7 @@ export function pagesRouter(kit: PageKit): Router {
     if (!deps.discovery?.enabled) return undefined;
     const refusal = await limited(req, res);
     if (refusal) return { found: false, view: { notFound: t('web.error.discovery-rate-limit'), warnings: [] }, hidden: [], settingsRows: undefined };
-    return discoveredPage(await deps.discovery.discover({ email: email.address }), email, t);
+    return discoveredPage(await deps.discovery.discover({ email }), email, t);
   }
 
   async function setupPage(req: Request, res: Response, values: Fields, error?: MailsetupError, tested?: SettingsTestResult) {

@@ -3,6 +3,7 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { MailsetupError } from '../errors.js';
 
 /** Adds a custom issue carrying a stable rule name, which error mapping turns into `rule`. */
 function fail(ctx: z.RefinementCtx, rule: string, message: string): void {
@@ -105,6 +106,13 @@ export function parseEmail(value: string): EmailParts | { error: string; rule: s
 
 export function isEmailParts(value: EmailParts | { error: string }): value is EmailParts {
   return !('error' in value);
+}
+
+/** The parts of an address given as text, or INVALID_INPUT naming `field` and the rule it broke. */
+export function emailPartsOf(value: string, field = 'email'): EmailParts {
+  const parts = parseEmail(value);
+  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
+  return parts;
 }
 
 const PLACEHOLDER = /%[A-Z]+%/g;

@@ -1,5 +1,6 @@
 // Each discovery path against real servers (dnsmasq, dovecot, smtp-server, https/http answers):
 // the right servers, where each came from, whether a connection verified it; and the refusals.
+import { emailPartsOf } from '../../src/model/rules.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import { notFoundError } from '../../src/discovery/explain.js';
@@ -31,7 +32,7 @@ const brief = (result: DiscoveryResult) =>
 
 describe('each path finds the right servers and says where they came from', () => {
   it("the domain's own autoconfig over https", async () => {
-    const result = await service.discover({ email: 'ivan@autoconfig.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@autoconfig.test') });
     expect(result.found).toBe(true);
     expect(result.source).toBe('autoconfig');
     expect(brief(result)).toEqual(['imap imap.autoconfig.test:993 SSL autoconfig verified', 'smtp smtp.autoconfig.test:587 STARTTLS autoconfig verified']);
@@ -44,7 +45,7 @@ describe('each path finds the right servers and says where they came from', () =
   });
 
   it('autoconfig over http is used, marked less trusted', async () => {
-    const result = await service.discover({ email: 'ivan@httponly.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@httponly.test') });
     expect(result.source).toBe('autoconfig-http');
     expect(brief(result)).toEqual(['imap imap.httponly.test:993 SSL autoconfig-http verified', 'smtp smtp.httponly.test:465 SSL autoconfig-http verified']);
     expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'less-trusted' }));
@@ -55,7 +56,7 @@ describe('each path finds the right servers and says where they came from', () =
   });
 
   it('MX → catalog provider: a company domain whose MX is a RackCorp host gets RackCorp', async () => {
-    const result = await service.discover({ email: 'boss@mxcorp.test', probe: false });
+    const result = await service.discover({ email: emailPartsOf('boss@mxcorp.test'), probe: false });
     expect(result.source).toBe('mx-provider');
     expect(result.provider).toEqual({ id: 'rackcorp', name: 'RackCorp', variant: 'global' });
     expect(result.servers[0]).toMatchObject({ host: 'mail.rackcorp.com', port: 993, socket: 'SSL', origin: 'MX mx1.rackcorp.com → RackCorp' });
@@ -64,13 +65,13 @@ describe('each path finds the right servers and says where they came from', () =
   });
 
   it("MX → the MX domain's autoconfig", async () => {
-    const result = await service.discover({ email: 'ivan@mxauto.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@mxauto.test') });
     expect(result.source).toBe('mx-autoconfig');
     expect(brief(result)).toEqual(['imap imap.hoster.test:993 SSL mx-autoconfig verified', 'smtp smtp.hoster.test:465 SSL mx-autoconfig verified']);
   });
 
   it('RFC 6186 SRV records, "." meaning not offered', async () => {
-    const result = await service.discover({ email: 'ivan@srv.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@srv.test') });
     expect(result.source).toBe('srv');
     expect(brief(result)).toEqual(['imap imap.srv.test:993 SSL srv verified', 'smtp smtp.srv.test:587 STARTTLS srv verified']);
     expect(result.attempts).toContainEqual(
@@ -79,7 +80,7 @@ describe('each path finds the right servers and says where they came from', () =
   });
 
   it('Autodiscover POX', async () => {
-    const result = await service.discover({ email: 'ivan@autodiscover.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@autodiscover.test') });
     expect(result.source).toBe('autodiscover');
     expect(brief(result)).toEqual([
       'imap imap.autodiscover.test:993 SSL autodiscover verified',
@@ -94,7 +95,7 @@ describe('each path finds the right servers and says where they came from', () =
   });
 
   it("guessing finds dovecot's IMAPS and the submission port and verifies them", async () => {
-    const result = await service.discover({ email: 'ivan@guess.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@guess.test') });
     expect(result.found).toBe(true);
     expect(result.source).toBe('guess');
     // mail.guess.test also answers POP3 (dovecot serves both); pop. and pop3. do not exist.
@@ -113,13 +114,13 @@ describe('each path finds the right servers and says where they came from', () =
       catalog,
       dialPort: (port) => (port === 465 ? closed : lab.dialPort(port)),
     });
-    const result = await only587.discover({ email: 'ivan@guess.test' });
+    const result = await only587.discover({ email: emailPartsOf('ivan@guess.test') });
     expect(brief(result)).toContain('smtp smtp.guess.test:587 STARTTLS guess verified');
     expect(result.checks.find((c) => c.port === 587)).toMatchObject({ ok: true, starttls: true, mechanisms: ['PLAIN', 'LOGIN'], size: 10 * 1024 * 1024 });
   });
 
   it('tries a login on the servers found when a password is given', async () => {
-    const result = await service.discover({ email: LAB_USER, password: LAB_PASSWORD });
+    const result = await service.discover({ email: emailPartsOf(LAB_USER), password: LAB_PASSWORD });
     expect(result.checks.map((c) => [c.host, c.login?.ok])).toEqual([
       ['imap.guess.test', true],
       ['mail.guess.test', true],
@@ -130,7 +131,7 @@ describe('each path finds the right servers and says where they came from', () =
 
 describe('certificates', () => {
   it('an expired certificate is reported, and the guess is not used', async () => {
-    const result = await service.discover({ email: 'ivan@expired.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@expired.test') });
     expect(result.found).toBe(false);
     expect(result.servers).toEqual([]);
     expect(result.warnings).toContainEqual(
@@ -139,7 +140,7 @@ describe('certificates', () => {
   });
 
   it('a certificate for another name is reported', async () => {
-    const result = await service.discover({ email: 'ivan@wrongname.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@wrongname.test') });
     expect(result.found).toBe(false);
     expect(result.warnings).toContainEqual(
       expect.objectContaining({ code: 'certificate', server: 'imap.wrongname.test:993', message: expect.stringContaining('not imap.wrongname.test') }),
@@ -150,7 +151,7 @@ describe('certificates', () => {
 describe('refusals', () => {
   it('a domain whose records point at private addresses is refused, and the server on that address sees nothing', async () => {
     const before = lab.watchers.reduce((n, w) => n + w.connections, 0);
-    const result = await service.discover({ email: 'ivan@private.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@private.test') });
     expect(result.found).toBe(false);
     expect(lab.watchers.reduce((n, w) => n + w.connections, 0)).toBe(before);
     const refused = result.attempts.filter((a) => a.outcome === 'refused').map((a) => a.detail);
@@ -168,12 +169,12 @@ describe('refusals', () => {
 
   it('the same domain with its network allowed by the operator is contacted (so the watcher would have seen it)', async () => {
     const before = lab.watchers.reduce((n, w) => n + w.connections, 0);
-    await serviceWith({ MAILSETUP_DISCOVERY_ALLOW: '127.0.0.0/8' }).discover({ email: 'ivan@private.test' });
+    await serviceWith({ MAILSETUP_DISCOVERY_ALLOW: '127.0.0.0/8' }).discover({ email: emailPartsOf('ivan@private.test') });
     expect(lab.watchers.reduce((n, w) => n + w.connections, 0)).toBeGreaterThan(before);
   });
 
   it('ports that are not mail or web ports are refused', async () => {
-    const result = await service.discover({ email: 'ivan@ports.test', probe: false });
+    const result = await service.discover({ email: emailPartsOf('ivan@ports.test'), probe: false });
     expect(result.attempts).toContainEqual(
       expect.objectContaining({ outcome: 'refused', detail: expect.stringContaining('port 2222 is not a mail or web port') }),
     );
@@ -181,7 +182,7 @@ describe('refusals', () => {
   });
 
   it('a domain with no mail servers says what was tried', async () => {
-    const result = await service.discover({ email: 'ivan@nomail.test' });
+    const result = await service.discover({ email: emailPartsOf('ivan@nomail.test') });
     expect(result.found).toBe(false);
     const error = notFoundError(result);
     expect(error.code).toBe('NO_MAIL_SERVERS');
@@ -196,10 +197,10 @@ describe('refusals', () => {
 describe('caching', () => {
   it('keeps an answer as long as DNS allows, at most an hour', async () => {
     const fresh = serviceWith();
-    const first = await fresh.discover({ email: 'anna@srv.test' });
+    const first = await fresh.discover({ email: emailPartsOf('anna@srv.test') });
     expect(first.cached).toBe(false);
     expect(first.ttlSeconds).toBe(120);
-    const second = await fresh.discover({ email: 'boris@srv.test' });
+    const second = await fresh.discover({ email: emailPartsOf('boris@srv.test') });
     expect(second.cached).toBe(true);
     expect(second.email).toBe('boris@srv.test');
   });

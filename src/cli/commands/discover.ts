@@ -1,6 +1,7 @@
 // `mailsetup discover ADDRESS`: finds the servers of an address's domain (catalog, autoconfig,
 // MX, SRV, Autodiscover, guessing), checks them by connecting, and says where each came from.
 import { MailsetupError } from '../../errors.js';
+import { emailPartsOf } from '../../model/rules.js';
 import { notFoundError, SOURCE_NAMES } from '../../discovery/explain.js';
 import { discoveryJson } from '../../discovery/json.js';
 import type { DiscoveryResult } from '../../discovery/result.js';
@@ -53,7 +54,7 @@ export const discoverCommand: Command = {
       });
     }
     const password = run.values['password-stdin'] ? (await run.io.readStdin()).replace(/\r?\n$/, '') : undefined;
-    const result = await cliDiscovery(run).discover({ email: address, probe, password, login: run.string('login') });
+    const result = await cliDiscovery(run).discover({ email: emailPartsOf(address), probe, password, login: run.string('login') });
     run.io.stdout(run.values.json ? `${JSON.stringify(discoveryJson(result), null, 2)}\n` : text(result));
     if (!result.found) throw notFoundError(result);
     return 0;
