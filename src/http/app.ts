@@ -1,7 +1,6 @@
 // The web app: pages, JSON API, autodiscovery and admin mounted behind security headers, request
 // ids, body limits and per-client rate limits. createApp never listens: src/server.ts does.
-import express, { type Express, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { TEMPLATES_DIR, translator } from '../i18n.js';
@@ -11,6 +10,7 @@ import { autodiscoveryRouter } from './autodiscovery.js';
 import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { discoverApiRouter, discoveryLimiter } from './discover-api.js';
+import { perMinuteLimit } from './guards.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
@@ -32,19 +32,6 @@ export const CONTENT_SECURITY_POLICY = {
   objectSrc: ["'none'"],
 };
 
-function generationLimiter(perMinute: number): RequestHandler {
-  if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    // Behind a proxy without MAILSETUP_TRUST_PROXY every client shares one address; the README says so.
-    validate: { xForwardedForHeader: false },
-    handler: (_req, _res, next) => next(webError('RATE_LIMITED', 'client', 'rate-limit')),
-  });
-}
-
 export function createApp(deps: AppDeps): Express {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
@@ -65,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  const generationLimit = generationLimiter(web.rateLimitPerMinute);
+  const generationLimit = perMinuteLimit(web.rateLimitPerMinute, () => webError('RATE_LIMITED', 'client', 'rate-limit'));
   const renderer = createRenderer();
   const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
 

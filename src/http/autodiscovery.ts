@@ -12,7 +12,7 @@
 // may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
 // (no-store); profiles are per person (no-store); DNS records as text or JSON are public for 5 minutes.
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { perMinuteLimit } from './guards.js';
 import { isIP } from 'node:net';
 import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
@@ -194,19 +194,10 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   });
 
   // Apple devices: a signed profile without password (the device asks for it at install).
-  const perMinute = config.web.rateLimitPerMinute;
-  const profileLimit =
-    perMinute === 0
-      ? (_req: Request, _res: Response, next: () => void) => next()
-      : rateLimit({
-          windowMs: 60_000,
-          limit: perMinute,
-          standardHeaders: 'draft-8',
-          legacyHeaders: false,
-          validate: { xForwardedForHeader: false },
-          handler: (_req, _res, next) =>
-            next(new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' })),
-        });
+  const profileLimit = perMinuteLimit(
+    config.web.rateLimitPerMinute,
+    () => new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' }),
+  );
   router.get('/email.mobileconfig', profileLimit, (req, res) => {
     if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) {
       throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', {

@@ -2,26 +2,18 @@
 // checks and warnings. POST /api/test: servers typed by hand checked for real (a password, if
 // any, only in the JSON body). Both per-client rate limited: each request makes connections.
 import express, { Router, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { notFoundError } from '../discovery/explain.js';
 import { discoveryJson } from '../discovery/json.js';
 import type { DiscoveryService } from '../discovery/service.js';
 import { testSettings } from '../discovery/settings-test.js';
 import { emailPartsOf } from '../model/rules.js';
 import type { AppDeps } from './deps.js';
+import { perMinuteLimit } from './guards.js';
 import { webError } from './web-error.js';
 
 /** Discoveries per client per minute; 0 turns the limit off. */
 export function discoveryLimiter(perMinute: number): RequestHandler {
-  if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    validate: { xForwardedForHeader: false },
-    handler: (_req, _res, next) => next(webError('RATE_LIMITED', 'client', 'discovery-rate-limit')),
-  });
+  return perMinuteLimit(perMinute, () => webError('RATE_LIMITED', 'client', 'discovery-rate-limit'));
 }
 
 export function requireDiscovery(deps: AppDeps): DiscoveryService {
