@@ -12,6 +12,14 @@ export default tseslint.config(
       globals: { ...globals.node },
       parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'test/fixtures/*/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
+    rules: {
+      // A leading underscore marks a name kept on purpose: express knows an error handler by its four
+      // parameters, a builder keeps the shared signature, a destructuring leaves a key out.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

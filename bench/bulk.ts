@@ -42,7 +42,7 @@ async function child(args: string[]): Promise<void> {
     stdout: () => {},
     stderr: (text) => void (stderr += text),
     stdoutBytes: () => {},
-    readStdin: async () => '',
+    readStdin: () => Promise.resolve(''),
     env: process.env,
     cwd: process.cwd(),
     isTTY: false,

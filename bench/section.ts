@@ -15,7 +15,7 @@ export interface BenchOptions {
   /** Shorter runs (for a smoke test); figures are noisier. */
   quick: boolean;
   /** Progress lines for people (stderr); never part of the figures. */
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface BenchSection {

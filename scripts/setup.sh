@@ -4,8 +4,8 @@
 # it names what to install and stops.
 set -euo pipefail
 
-# Debian package → a command it provides (checked first, so a machine that has the tool some other
-# way is not asked to install anything).
+# Debian package → a command it provides, or a file it installs (checked first, so a machine that
+# has the tool some other way is not asked to install anything).
 packages=(
   "openssl:openssl"                # signatures: openssl cms -verify
   "python3:python3"                # plistlib, zipfile and xml readers
@@ -14,13 +14,21 @@ packages=(
   "bind9-utils:named-checkzone"    # DNS zone snippets
   "chromium:chromium"              # the web form in a real headless browser
   "wrk:wrk"                        # HTTP load for npm run bench
+  "pebble:pebble"                  # ACME test server: certificate issuance and renewal
+  "dovecot-imapd:dovecot"          # a real IMAP server for discovery and connection checks
+  "dovecot-pop3d:/usr/lib/dovecot/pop3" # and POP3 (no command of its own: the file is checked)
+  "dnsmasq-base:dnsmasq"           # a real DNS server (MX, SRV, A records) for discovery
 )
 
 missing=()
 for entry in "${packages[@]}"; do
   package=${entry%%:*}
   command=${entry#*:}
-  command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+  if [[ $command == /* ]]; then
+    [ -e "$command" ] || missing+=("$package")
+  else
+    command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+  fi
 done
 
 if [ ${#missing[@]} -eq 0 ]; then

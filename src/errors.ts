@@ -22,8 +22,14 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, exitCode: 8, summary: 'Too many requests; try again shortly.' },
   NOT_FOUND: { status: 404, exitCode: 3, summary: 'Nothing is at that address.' },
   FORBIDDEN: { status: 403, exitCode: 9, summary: 'The operator does not allow this.' },
+  ACME_FAILED: { status: 502, exitCode: 13, summary: 'The ACME certificate authority could not be reached or did not issue a certificate.' },
   SMTP_FAILED: { status: 502, exitCode: 11, summary: 'The SMTP server cannot be reached or refused the login; nothing more was sent.' },
   PARTIAL_FAILURE: { status: 422, exitCode: 10, summary: 'Some rows or messages failed; the others were done. The report names each failure.' },
+  UNAVAILABLE: { status: 503, exitCode: 12, summary: 'mailsetup cannot do this right now (its workers cannot start); try again shortly.' },
+  NO_MAIL_SERVERS: { status: 404, exitCode: 14, summary: 'No mail servers were found for the domain; the answer lists what was tried.' },
+  DISCOVERY_REFUSED: { status: 403, exitCode: 15, summary: "The domain's servers are on networks or ports this service does not connect to." },
+  DISCOVERY_TIMEOUT: { status: 504, exitCode: 16, summary: 'Finding or checking the servers took longer than allowed.' },
+  CHECK_FAILED: { status: 502, exitCode: 17, summary: 'A server check failed; the report names each failure.' },
   INTERNAL: { status: 500, exitCode: 1, summary: 'Something went wrong inside mailsetup.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,24 +1,43 @@
-// The only file that listens: loads configuration, catalog and signing identity, serves the web
-// app over HTTP (or HTTPS when a certificate is configured) and shuts down gracefully.
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+// The only file that listens: loads configuration, catalog and identity (server-identity.ts),
+// serves the web app over HTTP (or HTTPS with configured or ACME certificates) and shuts down
+// gracefully.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type Env } from './config.js';
-import { asMailsetupError, MailsetupError } from './errors.js';
+import { asMailsetupError } from './errors.js';
+import { createDiscoveryService } from './discovery/service.js';
 import { createApp } from './http/app.js';
 import { startGenerationPool } from './http/generation.js';
-import type { Logger } from './http/deps.js';
+import { jsonLogger, type Logger } from './logger.js';
 import { ProviderCatalog } from './providers/catalog.js';
-import { signerFromConfig } from './signing/index.js';
+import { openServerIdentity, type ServerIdentity, type ServerIdentityOptions } from './server-identity.js';
 
-/** One JSON object per line: easy for journald, Docker and log shippers. */
-export function jsonLogger(write: (line: string) => void, now: () => number = Date.now): Logger {
-  const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
-    write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...fields })}\n`);
-  return { info: line('info'), warn: line('warn'), error: line('error') };
+/**
+ * Draining without dropping: once started, every response not yet begun (those in flight and any
+ * that arrive on a kept-alive connection meanwhile) says `Connection: close`, so Node closes each
+ * connection after its answer and no client sends another request into a closing server.
+ * Returns the function that starts draining.
+ */
+export function drainOnClose(server: Server): () => void {
+  const open = new Set<ServerResponse>();
+  let draining = false;
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  // Before the app's own listener, which may answer synchronously.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) return closeAfter(res);
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  });
+  return () => {
+    draining = true;
+    for (const res of open) closeAfter(res);
+    open.clear();
+  };
 }
 
 export interface StartOptions {
@@ -30,6 +49,8 @@ export interface StartOptions {
   /** Overrides for HOST and PORT (the serve command's --host and --port). */
   host?: string;
   port?: number;
+  /** The renewal schedule's clock and timers, backoff and ACME request retries (tests pin them). */
+  identity?: Partial<Pick<ServerIdentityOptions, 'clock' | 'random' | 'backoff' | 'acme'>>;
 }
 
 export interface RunningServer {
@@ -37,36 +58,41 @@ export interface RunningServer {
   url: string;
   config: Readonly<Config>;
   logger: Logger;
+  /** The certificate and signing identity, their renewal and reloading. */
+  identity: ServerIdentity;
   /** Stops accepting connections, lets requests in flight finish, then resolves. */
   close(graceMs?: number): Promise<void>;
-}
-
-function readTlsFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new MailsetupError('CONFIG_INVALID', `${what} ${path} cannot be read: ${(error as Error).message}`, { field: what, rule: 'readable', cause: error });
-  }
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig(options.env ?? process.env);
   const logger = jsonLogger(options.write ?? ((line) => void process.stdout.write(line)));
   const catalog = ProviderCatalog.load({ paths: config.providerPaths, defaultProvider: config.defaultProvider });
-  const tls = config.web.tls;
-  // Everything that can fail is read before worker threads start, so a failure leaves nothing running.
-  const tlsFiles = tls ? { cert: readTlsFile(tls.certFile, 'MAILSETUP_TLS_CERT'), key: readTlsFile(tls.keyFile, 'MAILSETUP_TLS_KEY') } : undefined;
-  const signer = await signerFromConfig(config, { log: (line) => logger.warn({}, line), ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const host = options.host ?? config.web.host;
+  const port = options.port ?? config.web.port;
+  // Everything that can fail is read (and a first ACME certificate ordered) before worker threads
+  // start, so a failure leaves nothing running.
+  const identity = await openServerIdentity(config, { logger, cwd: options.cwd ?? process.cwd(), host, port, ...options.identity });
+  const signer = identity.signer;
+  // Discovery's configured CA file is read here too, before anything starts.
+  const discovery = config.discovery.enabled ? createDiscoveryService({ config, catalog }) : undefined;
   // As many workers as cores: the thread serving HTTP mostly waits, and on 2 cores two signing
   // workers measured 2,100 signed downloads/s against 1,500 with one (npm run bench -- http).
   const workers = config.web.workers ?? availableParallelism();
-  const pool = workers > 0 ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger }) : undefined;
-  const app = createApp({ config, catalog, signer, logger, ...(pool ? { generate: pool.generate } : {}) });
-  const server: Server = tlsFiles ? createHttpsServer(tlsFiles, app) : createHttpServer(app);
+  const pool =
+    workers > 0
+      ? await startGenerationPool(options.env ?? process.env, { size: workers, cwd: options.cwd ?? process.cwd(), logger, identity: identity.holder }).catch(
+          async (error: unknown) => {
+            await identity.close();
+            throw error;
+          },
+        )
+      : undefined;
+  const app = createApp({ config, catalog, signer, logger, discovery, ...(pool ? { generate: pool.generate, health: () => pool.health() } : {}) });
+  const server: Server = identity.tls ? identity.tls.attach(createHttpsServer(identity.tls.serverOptions(), app)) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const host = options.host ?? config.web.host;
-  const port = options.port ?? config.web.port;
+  const drain = drainOnClose(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -75,31 +101,42 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         resolve();
       });
     });
+    await identity.start(app, (server.address() as AddressInfo).port);
   } catch (error) {
     await pool?.close();
+    await identity.close();
+    server.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
-  logger.info({ url, workers, signer: signer.description?.subject, developmentSigner: signer.description?.development ?? false }, 'listening');
+  const url = `${identity.tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
+  const plainPort = (identity.plain?.address() as AddressInfo | null)?.port;
+  logger.info(
+    {
+      url,
+      ...(plainPort ? { httpPort: plainPort } : {}),
+      workers,
+      signer: signer.description?.subject,
+      developmentSigner: signer.description?.development ?? false,
+    },
+    'listening',
+  );
   let closing: Promise<void> | undefined;
   return {
     server,
     url,
     config,
     logger,
+    identity,
     close(graceMs = 10_000) {
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         force.unref();
-        // Keep-alive connections become idle once their request is answered: close them then.
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        sweep.unref();
+        drain();
         server.close(() => {
           clearTimeout(force);
-          clearInterval(sweep);
-          void (pool?.close() ?? Promise.resolve()).then(() => resolve());
+          void Promise.all([pool?.close(), identity.close()]).then(() => resolve());
         });
         server.closeIdleConnections();
       });
@@ -123,10 +160,20 @@ export function closeOnSignals(running: RunningServer, signals: NodeJS.EventEmit
   });
 }
 
+/** SIGHUP reloads the configured certificate and key files (a bad replacement is refused); returns the unhook. */
+export function reloadOnHangup(running: RunningServer, signals: NodeJS.EventEmitter = process): () => void {
+  const reload = () => running.identity.reload('SIGHUP');
+  signals.on('SIGHUP', reload);
+  return () => void signals.off('SIGHUP', reload);
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   startServer()
-    .then((running) => closeOnSignals(running))
+    .then((running) => {
+      reloadOnHangup(running);
+      return closeOnSignals(running);
+    })
     .catch((error: unknown) => {
       const failure = asMailsetupError(error);
       process.stderr.write(`mailsetup: error: ${failure.message}\n`);

@@ -83,7 +83,7 @@ export function generateRow(task: RowTask, deps: GeneratorDeps): RowOutput {
 export function inlineGenerator(deps: GeneratorDeps): BatchGenerator {
   return {
     parallelism: 1,
-    run: async (tasks) => tasks.map((task) => generateRow(task, deps)),
+    run: (tasks) => Promise.resolve(tasks.map((task) => generateRow(task, deps))),
     close: async () => {},
   };
 }

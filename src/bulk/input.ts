@@ -1,14 +1,23 @@
 // Staff files (RFC 4180 CSV as Excel writes it, JSON arrays, JSON Lines), read as a stream of raw
-// rows with their line numbers; nothing here knows about accounts.
+// rows with their line numbers; nothing here knows about accounts. Text is UTF-8, UTF-16 with its
+// byte order mark, or in the encoding given; bytes that are none of these are refused, not replaced.
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
 import { MailsetupError } from '../errors.js';
+import { chooseDecoding, isUnicode, notInEncoding, notUtf8, Utf8Check, utf8Given, type Decoding } from './encoding.js';
 
 export type StaffFormat = 'csv' | 'json' | 'jsonl';
 
-export type StaffSource = { path: string; format?: StaffFormat } | { buffer: Buffer; format?: StaffFormat; name?: string };
+export type StaffSource = ({ path: string } | { buffer: Buffer; name?: string }) & {
+  format?: StaffFormat;
+  /**
+   * The file's text encoding when it is not UTF-8, as a WHATWG label (`windows-1251`, `koi8-r`):
+   * the admin page's choice, `--encoding` on the command line. UTF-16 is known by its byte order mark.
+   */
+  encoding?: string | undefined;
+};
 
 /** One row as read: known columns only, values as text, or the reason the row could not be read. */
 export interface RawRow {
@@ -18,8 +27,7 @@ export interface RawRow {
   error?: { field: string; rule: string; message: string };
 }
 
-const STAFF_COLUMNS = ['email', 'name', 'login', 'type', 'device', 'provider', 'variant', 'security', 'language'] as const;
-export type StaffColumn = (typeof STAFF_COLUMNS)[number];
+export type StaffColumn = 'email' | 'name' | 'login' | 'type' | 'device' | 'provider' | 'variant' | 'security' | 'language' | 'calendars';
 
 /** Header spellings people use, compared without case, spaces, dashes or underscores. */
 const HEADER_ALIASES: Record<string, StaffColumn> = {
@@ -48,6 +56,8 @@ const HEADER_ALIASES: Record<string, StaffColumn> = {
   language: 'language',
   lang: 'language',
   locale: 'language',
+  calendars: 'calendars',
+  calendar: 'calendars',
 };
 
 /** Columns that must never be in a staff file: the list travels by email and sits on disks. */
@@ -132,9 +142,7 @@ function staffFormatOf(source: StaffSource): StaffFormat {
   if (/\.(jsonl|ndjson)$/i.test(name)) return 'jsonl';
   if (/\.json$/i.test(name)) return 'json';
   if ('buffer' in source) {
-    const start = source.buffer
-      .subarray(0, 64)
-      .toString('utf8')
+    const start = headOf(source, 64)
       .replace(/^\uFEFF/, '')
       .trimStart();
     if (start.startsWith('[')) return 'json';
@@ -143,20 +151,139 @@ function staffFormatOf(source: StaffSource): StaffFormat {
   return 'csv';
 }
 
-function headOf(source: StaffSource, bytes = 65536): string {
-  if ('buffer' in source) return source.buffer.subarray(0, bytes).toString('utf8');
+function headBytes(source: StaffSource, bytes: number): Buffer {
+  if ('buffer' in source) return source.buffer.subarray(0, bytes);
   const fd = openSync(source.path, 'r');
   try {
     const buffer = Buffer.alloc(bytes);
-    const read = readSync(fd, buffer, 0, bytes, 0);
-    return buffer.subarray(0, read).toString('utf8');
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
   } finally {
     closeSync(fd);
   }
 }
 
-function streamOf(source: StaffSource): Readable {
+/** The start of the file as text (a character cut off at the end does not matter to sniffing). */
+function headOf(source: StaffSource, bytes = 65536): string {
+  return new TextDecoder(decodingOf(source).encoding).decode(headBytes(source, bytes));
+}
+
+/** Every byte of the file, a chunk at a time, without holding it whole. */
+function eachChunk(source: StaffSource, visit: (chunk: Buffer) => void): void {
+  if ('buffer' in source) return visit(source.buffer);
+  const fd = openSync(source.path, 'r');
+  try {
+    const buffer = Buffer.alloc(1024 * 1024);
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) visit(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The raw bytes as a stream. */
+function byteStream(source: StaffSource): Readable {
   return 'buffer' in source ? Readable.from([source.buffer]) : createReadStream(source.path, { highWaterMark: 256 * 1024 });
+}
+
+/** The text as a stream of UTF-8 bytes, whatever the file's encoding (the parsers read UTF-8). */
+function streamOf(source: StaffSource): Readable {
+  const { encoding } = decodingOf(source);
+  if (encoding === 'utf-8') return byteStream(source);
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  const transcode = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      done(null, Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8'));
+    },
+    flush(done) {
+      done(null, Buffer.from(decoder.decode(), 'utf8'));
+    },
+  });
+  return byteStream(source).pipe(transcode);
+}
+
+const decodings = new WeakMap<StaffSource, Decoding>();
+
+/** Bytes a single-byte code page has no character for; undefined for encodings of several bytes per character. */
+function unmappedBytes(encoding: string): Set<number> | undefined {
+  const high = Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i);
+  if (new TextDecoder(encoding).decode(high).length !== high.length) return undefined; // bytes combined into characters
+  const unmapped = new Set<number>();
+  for (const byte of high) {
+    try {
+      new TextDecoder(encoding, { fatal: true }).decode(Uint8Array.of(byte));
+    } catch {
+      unmapped.add(byte);
+    }
+  }
+  return unmapped;
+}
+
+/** The line (from 1) where a file stops being text in `encoding`, when that can be told cheaply. */
+function failingLine(source: StaffSource, encoding: string): number | undefined {
+  let line = 1;
+  let found: number | undefined;
+  if (encoding.startsWith('utf-16')) {
+    // UTF-16 fails only on a surrogate without its partner (or an odd last byte).
+    const le = encoding === 'utf-16le';
+    let odd: number | undefined;
+    let high = false;
+    eachChunk(source, (chunk) => {
+      for (let i = 0; i < chunk.length && found === undefined; i++) {
+        if (odd === undefined) {
+          odd = chunk[i]!;
+          continue;
+        }
+        const unit = le ? odd | (chunk[i]! << 8) : (odd << 8) | chunk[i]!;
+        odd = undefined;
+        const isHigh = unit >= 0xd800 && unit <= 0xdbff;
+        const isLow = unit >= 0xdc00 && unit <= 0xdfff;
+        if ((high && !isLow) || (!high && isLow)) found = line;
+        high = isHigh;
+        if (unit === 0x0a) line++;
+      }
+    });
+    return found ?? line;
+  }
+  const unmapped = unmappedBytes(encoding);
+  if (!unmapped) return undefined;
+  eachChunk(source, (chunk) => {
+    for (let i = 0; i < chunk.length && found === undefined; i++) {
+      if (unmapped.has(chunk[i]!)) found = line;
+      else if (chunk[i] === 0x0a) line++;
+    }
+  });
+  return found;
+}
+
+/**
+ * How the file is to be decoded, checked over the whole file before any row is read (so a bad byte
+ * on the last line refuses the file before anything is written). `field` names the choice in errors.
+ */
+function decodingOf(source: StaffSource, field = 'encoding'): Decoding {
+  const known = decodings.get(source);
+  if (known) return known;
+  const decoding = chooseDecoding(headBytes(source, 4), source.encoding, field);
+  if (decoding.encoding === 'utf-8' || !isUnicode(decoding.encoding)) {
+    const check = new Utf8Check();
+    let bad: ReturnType<Utf8Check['push']>;
+    eachChunk(source, (chunk) => {
+      bad ??= check.push(chunk);
+    });
+    bad ??= check.end();
+    if (decoding.encoding === 'utf-8' && bad) throw notUtf8(bad, headBytes(source, 1024 * 1024), field);
+    // Text in a code page is almost never valid UTF-8 with letters beyond ASCII; UTF-8 read as a code page would be mangled.
+    if (decoding.encoding !== 'utf-8' && !bad && check.nonAscii) throw utf8Given(decoding.encoding, field);
+  }
+  if (decoding.encoding !== 'utf-8') {
+    const decoder = new TextDecoder(decoding.encoding, { fatal: true });
+    try {
+      eachChunk(source, (chunk) => void decoder.decode(chunk, { stream: true }));
+      decoder.decode();
+    } catch {
+      throw notInEncoding(decoding.encoding, failingLine(source, decoding.encoding), field);
+    }
+  }
+  decodings.set(source, decoding);
+  return decoding;
 }
 
 /** Throws an IO error naming the file when a staff file cannot be read. */
@@ -167,6 +294,15 @@ export function checkReadable(source: StaffSource): void {
   } catch {
     throw new MailsetupError('IO', `staff file ${source.path} cannot be read`, { field: 'staff-file', rule: 'readable' });
   }
+}
+
+/**
+ * Checks that the staff file can be read and is text in its encoding, before anything is written;
+ * `field` is what the person set the encoding with (`--encoding`, or the admin page's `encoding`).
+ */
+export function checkStaffFile(source: StaffSource, field = 'encoding'): Decoding {
+  checkReadable(source);
+  return decodingOf(source, field);
 }
 
 function valuesFrom(record: readonly unknown[], header: StaffHeader): RawRow['values'] {
@@ -282,7 +418,7 @@ async function* readJson(source: StaffSource, format: 'json' | 'jsonl', onHeader
   };
   if (format === 'json') {
     // A JSON array is read whole; lists too large for memory belong in CSV or JSON Lines.
-    const text = 'buffer' in source ? source.buffer.toString('utf8') : await streamText(streamOf(source));
+    const text = await streamText(streamOf(source));
     let data: unknown;
     try {
       data = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -328,7 +464,7 @@ async function streamText(stream: Readable): Promise<string> {
 
 /** Rows of a staff file in order. `onHeader` hears which headers were ignored. */
 export function readStaff(source: StaffSource, onHeader: (header: StaffHeader) => void = () => {}): AsyncGenerator<RawRow> {
-  checkReadable(source);
+  checkStaffFile(source);
   const format = staffFormatOf(source);
   return format === 'csv' ? readCsv(source, onHeader) : readJson(source, format, onHeader);
 }
@@ -338,7 +474,7 @@ export async function estimateRows(source: StaffSource): Promise<number | undefi
   const format = staffFormatOf(source);
   if (format === 'json') return undefined;
   let count = 0;
-  for await (const chunk of streamOf(source)) {
+  for await (const chunk of byteStream(source)) {
     const buffer = chunk as Buffer;
     for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) count++;
   }

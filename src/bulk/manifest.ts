@@ -1,5 +1,7 @@
 // manifest.csv (RFC 4180): one line per staff row, so an operator can see what became of each.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { csvLine } from '../csv.js';
+import { appendWhole, writeError, type WriteFn } from '../files.js';
 
 export const MANIFEST_NAME = 'manifest.csv';
 const MANIFEST_HEADER = ['line', 'email', 'status', 'files', 'error'] as const;
@@ -12,52 +14,72 @@ export interface ManifestEntry {
   error?: string | undefined;
 }
 
-/**
- * A CSV cell: quoted when needed, and a leading = + - @ defused with an apostrophe, because
- * spreadsheet programs run such cells as formulas (CSV injection).
- */
-export function csvCell(value: string | number): string {
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function csvLine(values: readonly (string | number)[]): string {
-  return `${values.map(csvCell).join(',')}\r\n`;
-}
-
 function manifestLine(entry: ManifestEntry): string {
   return csvLine([entry.line, entry.email, entry.status, entry.files.join(' '), entry.error ?? '']);
 }
 
+export interface ManifestFile {
+  /** Where the lines go while the run lasts. */
+  path: string;
+  /** The file errors name (the manifest the person will look for). */
+  label: string;
+  /** Every line on disk as soon as it is added, not in blocks. */
+  eachLine: boolean;
+  write?: WriteFn | undefined;
+}
+
 /**
  * Appends manifest lines to a file as rows complete, so memory stays flat whatever the row count;
- * without a path (the admin page's bounded lists) the manifest is kept in memory.
+ * without a file (the admin page's bounded lists) the manifest is kept in memory. A write that
+ * fails is undone (the file is cut back to its last whole line) and reported as an IO error.
  */
 export class ManifestWriter {
   private readonly fd: number | undefined;
   private pending = '';
   private readonly kept: string[] = [];
+  private size = 0;
+  private broken = false;
+  private closed = false;
+  readonly path: string | undefined;
 
-  constructor(readonly path?: string | undefined) {
-    this.fd = path === undefined ? undefined : openSync(path, 'w', 0o644);
+  constructor(private readonly file?: ManifestFile | undefined) {
+    this.path = file?.path;
+    try {
+      this.fd = file === undefined ? undefined : openSync(file.path, 'w', 0o644);
+    } catch (error) {
+      throw writeError(file!.label, error);
+    }
     this.pending = `\uFEFF${csvLine([...MANIFEST_HEADER])}`;
   }
 
   add(entry: ManifestEntry): void {
+    if (this.broken) throw writeError(this.file!.label, new Error('an earlier write failed'));
     this.pending += manifestLine(entry);
-    if (this.pending.length > 65536) this.flush();
+    if (this.file?.eachLine || this.pending.length > 65536) this.flush();
   }
 
   private flush(): void {
-    if (this.fd === undefined) this.kept.push(this.pending);
-    else if (this.pending) writeSync(this.fd, this.pending);
+    const text = this.pending;
     this.pending = '';
+    if (this.fd === undefined) return void this.kept.push(text);
+    if (!text) return;
+    try {
+      this.size = appendWhole(this.fd, text, this.size, this.file!.write);
+    } catch (error) {
+      this.broken = true; // and the file keeps its whole lines
+      throw writeError(this.file!.label, error);
+    }
   }
 
+  /** Writes what is left; after a failed write, keeps the whole lines already there. Safe to call twice. */
   close(): void {
-    this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (!this.broken) this.flush();
+    } finally {
+      if (this.fd !== undefined) closeSync(this.fd);
+    }
   }
 
   /** The whole manifest, when kept in memory. */

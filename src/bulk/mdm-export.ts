@@ -3,7 +3,7 @@
 import type { Config } from '../config.js';
 import { MailsetupError } from '../errors.js';
 import { safeFileName } from '../formats/filename.js';
-import { buildMdmProfile, TEMPLATE_PERSON, type MdmId } from '../formats/mdm.js';
+import { buildMdmDeclarations, buildMdmManagedApps, buildMdmProfile, TEMPLATE_PERSON, type MdmFormat, type MdmId } from '../formats/mdm.js';
 import { translator } from '../i18n.js';
 import { DEVICES, type AccountKind, type Device } from '../model/account.js';
 import type { Language } from '../model/provider.js';
@@ -23,12 +23,18 @@ export interface TemplateChoice {
 
 export interface MdmExportOptions {
   mdm: MdmId;
+  /** A configuration profile (default) or Declarative Device Management declarations. */
+  format?: MdmFormat;
+  /** DDM: the https address the MDM serves credential data under. */
+  credentialUrl?: string | undefined;
   config: Readonly<Config>;
   catalog: ProviderCatalog;
   language: Language;
   /** Overrides each choice's domain. */
   domain?: string | undefined;
 }
+
+const MDM_EXTENSIONS: Readonly<Record<MdmFormat, string>> = { mobileconfig: 'mobileconfig', ddm: 'ddm.zip', 'managed-apps': 'apps.zip' };
 
 function choiceKey(choice: TemplateChoice): string {
   return `${choice.provider}.${choice.variant}.${choice.kind}.${choice.device}`;
@@ -89,9 +95,13 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
     accountDescription: provider,
   };
   const domain = options.domain ?? choice.domain;
-  let xml: string;
+  const template = { mdm: options.mdm, providerId: choice.provider, variantId: choice.variant, domain };
+  const format = options.format ?? 'mobileconfig';
+  let body: Buffer;
   try {
-    xml = buildMdmProfile(resolved.account, context, { mdm: options.mdm, providerId: choice.provider, variantId: choice.variant, domain });
+    if (format === 'ddm') body = buildMdmDeclarations(resolved.account, context, template, options.credentialUrl);
+    else if (format === 'managed-apps') body = buildMdmManagedApps(resolved.account, context, template);
+    else body = Buffer.from(buildMdmProfile(resolved.account, context, template), 'utf8');
   } catch (error) {
     if (error instanceof RangeError) {
       throw new MailsetupError('INVALID_INPUT', `domain: ${choice.provider}'s login contains the mail domain; give it with --domain`, {
@@ -101,7 +111,7 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
     }
     throw error;
   }
-  return { name: safeFileName(`${options.mdm}-${choiceKey(choice).replaceAll('.', '-')}`, 'mobileconfig'), body: Buffer.from(xml, 'utf8'), choice };
+  return { name: safeFileName(`${options.mdm}-${choiceKey(choice).replaceAll('.', '-')}`, MDM_EXTENSIONS[format]), body, choice };
 }
 
 /** Every distinct template, built in memory first so that nothing is written when one fails. */

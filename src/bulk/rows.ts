@@ -21,6 +21,9 @@ export interface RowDefaults {
 
 export type CheckedRow = { line: number; ok: true; request: GenerateRequest; key: string } | { line: number; ok: false; email: string; error: RowError };
 
+/** A `calendars` cell as mail-only: "no" means mail only. */
+const YES_NO: Readonly<Record<string, boolean>> = { yes: false, y: false, true: false, '1': false, no: true, n: true, false: true, '0': true };
+
 export function errorOf(thrown: unknown): RowError {
   const error = asMailsetupError(thrown);
   if (error.code === 'INTERNAL') return { field: 'row', rule: 'internal', message: 'could not be processed (internal error)' };
@@ -42,6 +45,17 @@ export function checkRow(row: RawRow, defaults: RowDefaults, seen: Map<string, n
   const email = row.values.email ?? '';
   if (row.error) return { line: row.line, ok: false, email, error: row.error };
   let request: GenerateRequest;
+  // `calendars`: yes (the default where the provider has them) or no (mail only).
+  const calendars = row.values.calendars?.trim().toLowerCase();
+  const mailOnly = calendars === undefined || calendars === '' ? undefined : YES_NO[calendars];
+  if (calendars && mailOnly === undefined) {
+    return {
+      line: row.line,
+      ok: false,
+      email,
+      error: { field: 'calendars', rule: 'allowed-values', message: `calendars: "${row.values.calendars}" is not yes or no` },
+    };
+  }
   try {
     request = parseGenerateRequest({
       email,
@@ -53,6 +67,7 @@ export function checkRow(row: RawRow, defaults: RowDefaults, seen: Map<string, n
       variant: row.values.variant?.toLowerCase() ?? defaults.variant,
       security: row.values.security ?? undefined,
       language: row.values.language?.toLowerCase() ?? defaults.language,
+      mailOnly,
     });
   } catch (thrown) {
     return { line: row.line, ok: false, email, error: errorOf(thrown) };

@@ -5,10 +5,10 @@ import { rmSync } from 'node:fs';
 import type { GenerateRequest } from '../model/request.js';
 import type { BatchGenerator, OutputFile, RowOutput, RowTask } from './generator.js';
 import { readStaff, type StaffSource } from './input.js';
-import { ManifestWriter, MANIFEST_NAME, type ManifestEntry } from './manifest.js';
-import type { OutputSink } from './output.js';
+import { ManifestWriter, MANIFEST_NAME, type ManifestEntry, type ManifestFile } from './manifest.js';
+import type { ExtraFile, OutputSink } from './output.js';
 import type { Progress, ProgressCounts } from './progress.js';
-import { checkRow, describeRowError, type RowDefaults, type RowError } from './rows.js';
+import { checkRow, describeRowError, errorOf, type RowDefaults, type RowError } from './rows.js';
 
 export interface PersonFiles {
   line: number;
@@ -24,8 +24,11 @@ export interface BulkRunOptions {
   generator: BatchGenerator;
   /** Absent: nothing is written (sending or a dry run only). */
   sink?: OutputSink | undefined;
-  /** Where the manifest is assembled before it joins the output; `memory` keeps it in memory. */
-  manifestPath?: string | 'memory' | undefined;
+  /**
+   * Where the manifest is assembled before it joins the output; `memory` keeps it in memory.
+   * Default: where the sink keeps it (beside a ZIP or folder), none without a sink.
+   */
+  manifestPath?: string | undefined;
   /** Called for every row, in input order, with its manifest line (the admin page's row list). */
   onRow?: ((entry: ManifestEntry) => void) | undefined;
   /** Called for each good row, in input order, after its files are written (delivery). */
@@ -63,10 +66,20 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
   const batchSize = options.batchSize ?? 32;
   const window: { slots: Slot[]; outputs: Promise<RowOutput[]> }[] = [];
   const maxInFlight = Math.max(2, options.generator.parallelism * 2);
-  const manifest = options.manifestPath ? new ManifestWriter(options.manifestPath === 'memory' ? undefined : options.manifestPath) : undefined;
+  const manifestFile: ManifestFile | 'memory' | undefined =
+    options.manifestPath === undefined
+      ? options.sink?.manifest
+      : options.manifestPath === 'memory'
+        ? 'memory'
+        : { path: options.manifestPath, label: options.manifestPath, eachLine: false };
+  const manifest = manifestFile ? new ManifestWriter(manifestFile === 'memory' ? undefined : manifestFile) : undefined;
+  const manifestExtra = (): ExtraFile | undefined =>
+    !manifest ? undefined : manifest.path ? { name: MANIFEST_NAME, path: manifest.path } : { name: MANIFEST_NAME, body: manifest.contents() };
   const summary: BulkSummary = { rows: 0, ok: 0, failed: 0, files: 0, failures: [], ignoredColumns: [] };
   const counts = (): ProgressCounts => ({ done: summary.rows, ok: summary.ok, failed: summary.failed, sent: options.sentCount?.() });
   const seen = new Map<string, number>();
+  /** File names given so far (lower case: a disk or an unzip that ignores case must not merge two people). */
+  const names = new Map<string, number>();
 
   const report = (entry: ManifestEntry) => {
     manifest?.add(entry);
@@ -88,15 +101,39 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
       if (error || !output || !slot.task) {
         fail(slot.line, slot.email, error ?? { field: 'row', rule: 'internal', message: 'produced no files' });
       } else {
-        for (const file of output.files) {
-          if (options.sink) await options.sink.add(file.name, file.body);
+        const taken = output.files.map((file) => names.get(file.name.toLowerCase())).find((line) => line !== undefined);
+        if (taken !== undefined) {
+          // Names carry a hash of the address, so this takes two addresses made to collide; refused, never overwritten.
+          fail(slot.line, slot.email, { field: 'email', rule: 'file-name-taken', message: `its file name is already used for line ${taken}` });
+        } else {
+          for (const file of output.files) names.set(file.name.toLowerCase(), slot.line);
+          await write(slot.line, slot.task.request.email.address, output.files);
+          summary.ok++;
+          summary.files += output.files.length;
+          if (options.onPerson) await options.onPerson({ line: slot.line, request: slot.task.request, files: output.files });
         }
-        summary.ok++;
-        summary.files += output.files.length;
-        report({ line: slot.line, email: slot.task.request.email.address, status: 'ok', files: output.files.map((f) => f.name) });
-        if (options.onPerson) await options.onPerson({ line: slot.line, request: slot.task.request, files: output.files });
       }
       options.progress?.update(counts());
+    }
+  };
+
+  /** A row's files and then its manifest line; if either cannot be written, the row's files are taken back. */
+  const write = async (line: number, email: string, files: readonly OutputFile[]) => {
+    const written: string[] = [];
+    try {
+      for (const file of files) {
+        if (options.sink) await options.sink.add(file.name, file.body);
+        written.push(file.name);
+      }
+      report({ line, email, status: 'ok', files: files.map((f) => f.name) });
+    } catch (error) {
+      options.sink?.remove(written);
+      try {
+        report({ line, email, status: 'error', files: [], error: describeRowError(errorOf(error)) });
+      } catch {
+        // the manifest cannot be written either; it keeps the rows before this one
+      }
+      throw error;
     }
   };
 
@@ -139,16 +176,18 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkSummary> {
     while (window.length > 0) await drainOne();
     await options.settle?.();
     manifest?.close();
-    if (options.sink) {
-      const extra = !manifest ? undefined : manifest.path ? { name: MANIFEST_NAME, path: manifest.path } : { name: MANIFEST_NAME, body: manifest.contents() };
-      await options.sink.finish(extra);
-    }
+    if (options.sink) await options.sink.finish(manifestExtra());
     options.progress?.end(counts());
     return summary;
   } catch (error) {
-    manifest?.close();
-    if (manifest?.path) rmSync(manifest.path, { force: true });
-    await options.sink?.abort();
+    // A folder keeps what was done, with the manifest of it; an archive is removed whole.
+    try {
+      manifest?.close();
+    } catch {
+      // it keeps its whole lines
+    }
+    if (options.sink) await options.sink.abort(manifestExtra());
+    else if (manifest?.path) rmSync(manifest.path, { force: true });
     throw error;
   }
 }

@@ -1,6 +1,5 @@
-// What a command may touch besides its arguments; tests pass their own.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// What a command may touch besides its arguments (tests pass their own).
+import { resolve } from 'node:path';
 import type { Env } from '../config.js';
 
 export interface CliIo {
@@ -30,27 +29,7 @@ export function processIo(): CliIo {
   };
 }
 
-/** Writes a file whole or not at all: a temporary file beside it, then a rename. */
-export function writeFileAtomic(path: string, data: Buffer | string, options: { mode?: number; fsync?: boolean } = {}): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${Date.now()}.part`;
-  try {
-    if (options.fsync) {
-      // On disk before the rename, so a crash leaves the old file or the new one, never an empty one.
-      const fd = openSync(temporary, 'w', options.mode ?? 0o644);
-      try {
-        writeFileSync(fd, data);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } else writeFileSync(temporary, data, { mode: options.mode ?? 0o644 });
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}
+/** fs.writeSync's shape: how many bytes of `length` from `offset` went to the file. Tests hand in failing ones. */
 
 export function resolveOutput(io: CliIo, path: string): string {
   return resolve(io.cwd, path);

@@ -14,6 +14,7 @@ export const SIGNING_OPTIONS: OptionSpec = {
   'signing-chain': { type: 'string' },
   'signing-p12': { type: 'string' },
   'signing-p12-password-env': { type: 'string' },
+  'signing-key-password-env': { type: 'string' },
 };
 
 export const SIGNING_USAGE = `  --signing-key FILE    private key (PEM) to sign with, e.g. Let's Encrypt privkey.pem
@@ -22,14 +23,17 @@ export const SIGNING_USAGE = `  --signing-key FILE    private key (PEM) to sign 
   --signing-p12 FILE    a PKCS #12 (.p12/.pfx) file instead of key and certificate
   --signing-p12-password-env VAR
                         name of the environment variable holding the .p12 passphrase
-                        (default MAILSETUP_SIGNING_P12_PASSWORD; never give a password as an argument)`;
+                        (default MAILSETUP_SIGNING_P12_PASSWORD; never give a password as an argument)
+  --signing-key-password-env VAR
+                        name of the environment variable holding an encrypted key's passphrase
+                        (default MAILSETUP_SIGNING_KEY_PASSWORD, or the file MAILSETUP_SIGNING_KEY_PASSWORD_FILE)`;
 
 /** The configured signing settings with the command line's flags laid over them. */
 export function signingSettings(
   values: ParsedValues,
   io: CliIo,
   config: Readonly<Config>,
-): { config: Pick<Config, 'organization' | 'signing'>; options: SigningOptions } {
+): { config: Pick<Config, 'organization' | 'signing' | 'acme'>; options: SigningOptions } {
   const flag = (name: string) => values[name] as string | undefined;
   const names: NonNullable<SigningOptions['names']> = {};
   let signing: SigningConfig = config.signing;
@@ -42,20 +46,27 @@ export function signingSettings(
     signing = { ...signing, chainFile: flag('signing-chain') };
     names.chain = '--signing-chain';
   }
-  const passwordVariable = flag('signing-p12-password-env');
-  if (passwordVariable !== undefined) {
-    const password = io.env[passwordVariable];
+  const fromVariable = (option: string): { variable: string; password: string } | undefined => {
+    const variable = flag(option);
+    if (variable === undefined) return undefined;
+    const password = io.env[variable];
     if (password === undefined) {
-      throw new MailsetupError('USAGE', `--signing-p12-password-env: the environment variable ${passwordVariable} is not set`, {
-        field: '--signing-p12-password-env',
-        rule: 'variable-set',
-      });
+      throw new MailsetupError('USAGE', `--${option}: the environment variable ${variable} is not set`, { field: `--${option}`, rule: 'variable-set' });
     }
-    signing = { ...signing, p12Password: password };
-    names.p12Password = passwordVariable;
+    return { variable, password };
+  };
+  const p12Password = fromVariable('signing-p12-password-env');
+  if (p12Password) {
+    signing = { ...signing, p12Password: p12Password.password };
+    names.p12Password = p12Password.variable;
+  }
+  const keyPassword = fromVariable('signing-key-password-env');
+  if (keyPassword) {
+    signing = { ...signing, keyPassword: keyPassword.password, keyPasswordFile: undefined };
+    names.keyPassword = keyPassword.variable;
   }
   return {
-    config: { organization: config.organization, signing },
+    config: { organization: config.organization, signing, acme: config.acme },
     options: { names, cwd: io.cwd, log: (line) => io.stderr(`mailsetup: warning: ${line}\n`) },
   };
 }

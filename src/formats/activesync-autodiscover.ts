@@ -7,6 +7,7 @@ import { AUTODISCOVER_RESPONSE_NS } from './autodiscover.js';
 import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
 import { activeSyncUrl } from './exchange-urls.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export { ACTIVESYNC_PATH, activeSyncUrl, ewsUrl } from './exchange-urls.js';
 
@@ -35,5 +36,5 @@ export function buildActiveSyncAutodiscoverResponse(account: Account, options: A
   server.ele('Url').txt(url);
   // Exchange repeats the URL as the server's Name; clients that show a server name read it.
   server.ele('Name').txt(url);
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, 'activesync-autodiscover');
 }

@@ -20,7 +20,7 @@ export const APPLE_SCHEMA_REPOSITORY = 'https://github.com/apple/device-manageme
 
 // Fields of a key object we deliberately drop: prose, defaults the device applies itself, and
 // string sub-formats that none of the mail payloads use. Anything else is a format change: fail.
-const IGNORED_KEY_FIELDS = new Set(['title', 'content', 'default', 'valuetype', 'subtype', 'assettypes', 'combinetype', 'subkeytype']);
+const IGNORED_KEY_FIELDS = new Set(['title', 'content', 'default', 'valuetype', 'subtype', 'assettypes', 'asset-content-types', 'combinetype', 'subkeytype']);
 const CARRIED_KEY_FIELDS = new Set(['key', 'type', 'presence', 'rangelist', 'format', 'range', 'repetition', 'supportedOS', 'subkeys']);
 
 type Yaml = Record<string, unknown>;
@@ -33,7 +33,13 @@ function fail(where: string, message: string): never {
   throw new Error(`${where}: ${message}`);
 }
 
-function supportedOs(value: unknown, where: string): SupportedOs | undefined {
+/** A YAML scalar as text (a version may come unquoted, as a number); a mapping or list is a format change. */
+function scalar(value: unknown, where: string, what: string): string {
+  if (typeof value === 'object' && value !== null) fail(where, `${what} is not a single value`);
+  return String(value);
+}
+
+export function supportedOs(value: unknown, where: string): SupportedOs | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) fail(where, 'supportedOS is not a mapping');
   const out: SupportedOs = {};
@@ -42,8 +48,8 @@ function supportedOs(value: unknown, where: string): SupportedOs | undefined {
     if (entry === undefined) continue;
     if (!isObject(entry)) fail(where, `supportedOS.${os} is not a mapping`);
     const picked: { introduced?: string; removed?: string } = {};
-    if (entry.introduced !== undefined) picked.introduced = String(entry.introduced);
-    if (entry.removed !== undefined) picked.removed = String(entry.removed);
+    if (entry.introduced !== undefined) picked.introduced = scalar(entry.introduced, where, `supportedOS.${os}.introduced`);
+    if (entry.removed !== undefined) picked.removed = scalar(entry.removed, where, `supportedOS.${os}.removed`);
     if (Object.keys(picked).length > 0) out[os] = picked;
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -61,7 +67,13 @@ function bounds(value: unknown, where: string): { min?: number; max?: number } {
   return out;
 }
 
-function keySpec(raw: unknown, where: string): KeySpec {
+export interface KeySpecOptions {
+  /** Keep `assettypes` (declarative schemas: which asset types a reference may name). */
+  assetTypes?: boolean;
+}
+
+/** One YAML key object as the compact facts the validators check; unknown schema fields fail. */
+export function keySpec(raw: unknown, where: string, options: KeySpecOptions = {}): KeySpec {
   if (!isObject(raw) || typeof raw.key !== 'string') fail(where, 'a payload key needs a key name');
   const here = `${where} ${raw.key}`;
   for (const field of Object.keys(raw)) {
@@ -71,7 +83,7 @@ function keySpec(raw: unknown, where: string): KeySpec {
   if (!(VALUE_TYPES as readonly string[]).includes(type)) fail(here, `unknown type ${String(raw.type)}`);
   const spec: KeySpec = { key: raw.key, type: type as ValueType };
   if (raw.presence === 'required') spec.required = true;
-  else if (raw.presence !== undefined && raw.presence !== 'optional') fail(here, `unknown presence ${String(raw.presence)}`);
+  else if (raw.presence !== undefined && raw.presence !== 'optional') fail(here, `unknown presence ${scalar(raw.presence, here, 'presence')}`);
   if (raw.rangelist !== undefined) {
     if (!Array.isArray(raw.rangelist) || !raw.rangelist.every((v) => ['string', 'number', 'boolean'].includes(typeof v)))
       fail(here, 'rangelist is not a list of scalars');
@@ -85,9 +97,13 @@ function keySpec(raw: unknown, where: string): KeySpec {
   if (raw.repetition !== undefined) spec.repetition = bounds(raw.repetition, `${here} repetition`);
   const os = supportedOs(raw.supportedOS, here);
   if (os) spec.os = os;
+  if (options.assetTypes && raw.assettypes !== undefined) {
+    if (!Array.isArray(raw.assettypes) || !raw.assettypes.every((v) => typeof v === 'string')) fail(here, 'assettypes is not a list of strings');
+    spec.assetTypes = raw.assettypes;
+  }
   if (raw.subkeys !== undefined) {
     if (!Array.isArray(raw.subkeys)) fail(here, 'subkeys is not a list');
-    let subkeys = raw.subkeys.map((sub, i) => keySpec(sub, `${here}.subkeys[${i}]`));
+    let subkeys = raw.subkeys.map((sub, i) => keySpec(sub, `${here}.subkeys[${i}]`, options));
     // Apple writes a free-form map (ConsentText: language code -> text) as a dictionary holding
     // one `<Key>Item` dictionary; devices read the map itself, so describe the inner one.
     const only = subkeys[0];

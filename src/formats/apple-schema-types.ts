@@ -27,6 +27,8 @@ export interface KeySpec {
   repetition?: { min?: number; max?: number };
   /** Only what the key itself overrides; the rest is inherited from the payload or parent key. */
   os?: SupportedOs;
+  /** Declarations only: the asset types an asset reference (an Identifier string) may point at. */
+  assetTypes?: string[];
   /** Dictionary: its keys. Array: one entry describing every item. */
   subkeys?: KeySpec[];
 }
@@ -41,4 +43,14 @@ export interface AppleSchemas {
   source: { repository: string; revision: string; license: string; notice: string };
   /** Keyed by payload type, plus `TopLevel` and `CommonPayloadKeys`. */
   payloads: Record<string, PayloadSpec>;
+}
+
+/** What the declarative validator keeps of Apple's declarative/declarations YAML. */
+export interface DeclarativeSchemas {
+  format: 1;
+  source: AppleSchemas['source'];
+  /** declarationbase.yaml: Type, Identifier, ServerToken, Payload. */
+  base: PayloadSpec;
+  /** Keyed by declaration type (`com.apple.configuration.account.mail`, …): the Payload's keys. */
+  declarations: Record<string, PayloadSpec>;
 }

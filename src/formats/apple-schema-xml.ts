@@ -87,7 +87,7 @@ export function readPlistXml(xml: string | Buffer): unknown {
   let root: DomNode | null = null;
   try {
     const text = (typeof xml === 'string' ? xml : xml.toString('utf8')).replace(/^\ufeff/, '');
-    root = parser.parseFromString(text, 'text/xml').documentElement as unknown as DomNode | null;
+    root = parser.parseFromString(text, 'text/xml').documentElement;
   } catch {
     // onError has kept the parser's own first message; its wrapping adds nothing.
   }

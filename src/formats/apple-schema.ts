@@ -19,7 +19,9 @@ export interface Problem {
     | 'unknown-key'
     | 'unsupported-os'
     | 'unknown-payload-type'
-    | 'unique';
+    | 'unique'
+    | 'reference'
+    | 'length';
   message: string;
 }
 
@@ -49,7 +51,7 @@ type PlistType = Exclude<ValueType, 'any'>;
 
 function isDictionary(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -89,7 +91,7 @@ function show(value: unknown): string {
 }
 
 /** Whether one OS entry allows the key: introduced in some version and not removed. */
-function supports(support: OsSupport | undefined): boolean {
+export function supports(support: OsSupport | undefined): boolean {
   return support?.introduced !== undefined && support.introduced !== 'n/a' && (support.removed === undefined || support.removed === 'n/a');
 }
 
@@ -100,12 +102,14 @@ function inherit(parent: OsSupport | undefined, own: OsSupport | undefined): OsS
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-class Walker {
+/** Walks values against key specs, collecting problems; shared with the declarative validator. */
+export class Walker {
   readonly problems: Problem[] = [];
 
   constructor(
     private readonly os: AppleOs,
-    private readonly schemas: AppleSchemas,
+    /** Needed only to check profile payloads by their PayloadType. */
+    private readonly schemas?: AppleSchemas,
   ) {}
 
   report(path: string, rule: Problem['rule'], message: string): void {
@@ -200,8 +204,9 @@ class Walker {
       return;
     }
     const type = item.PayloadType;
-    const common = this.schemas.payloads.CommonPayloadKeys!;
-    const spec = typeof type === 'string' && type !== 'TopLevel' && type !== 'CommonPayloadKeys' ? this.schemas.payloads[type] : undefined;
+    const payloads = this.schemas!.payloads;
+    const common = payloads.CommonPayloadKeys!;
+    const spec = typeof type === 'string' && type !== 'TopLevel' && type !== 'CommonPayloadKeys' ? payloads[type] : undefined;
     if (!spec) {
       if (typeof type === 'string') this.report(join(path, 'PayloadType'), 'unknown-payload-type', `${type} is not a payload type this checker knows`);
       // Still check what every payload must carry.
@@ -209,7 +214,7 @@ class Walker {
       return;
     }
     const support = spec.os[this.os];
-    if (supports(parentSupport) && !supports(support)) this.report(path, 'unsupported-os', `${type} payloads are not supported on ${this.os}`);
+    if (supports(parentSupport) && !supports(support)) this.report(path, 'unsupported-os', `${String(type)} payloads are not supported on ${this.os}`);
     const own = new Set(spec.keys.map((k) => k.key));
     this.dictionary(item, [...common.keys.filter((k) => !own.has(k.key)), ...spec.keys], path, support);
   }

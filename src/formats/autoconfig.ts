@@ -8,16 +8,23 @@
 // - An Exchange server is listed as an `ews` incoming server after IMAP/POP (clients without
 //   EWS support skip it).
 // - `enable` sits inside `emailProvider`, where Thunderbird reads it.
+// - CalDAV and CardDAV go in `calendar` and `addressbook` sections beside `emailProvider`, as the
+//   draft's schema places them (URL, http-basic, login); Autodiscover has no place for them.
+// - Thunderbird for Android (RealAutoconfigParser) refuses the whole file when any IMAP or SMTP
+//   server lacks `<username>` or an authentication it knows (password-cleartext,
+//   password-encrypted, OAuth2): every server names a login, and a server offering only other
+//   methods (none, NTLM, GSSAPI) is left out when the same protocol has one the app can use.
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { MailsetupError } from '../errors.js';
-import type { Account, MailServer } from '../model/account.js';
+import type { Account, DavServer, MailServer } from '../model/account.js';
 import type { Language, LocalizedText, Provider, ProviderServer, ProviderVariant } from '../model/provider.js';
 import { expandLogin, type EmailParts } from '../model/rules.js';
 import { ewsUrl } from './activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
 import type { FormatContext } from './context.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export const AUTOCONFIG_VERSION = '1.1';
 
@@ -29,7 +36,22 @@ export interface AutoconfigOptions {
   /** Replaces `%REALNAME%` where a provider's login template uses it. */
   realName?: string;
   /** The person's resolved servers: written first, exactly as given, before the provider's others. */
-  preferred?: { incoming?: MailServer | undefined; outgoing?: MailServer | undefined; incomingProtocol?: 'imap' | 'pop3' };
+  preferred?: {
+    incoming?: MailServer | undefined;
+    outgoing?: MailServer | undefined;
+    incomingProtocol?: 'imap' | 'pop3';
+    exchangeUsername?: string | undefined;
+  };
+  /** The person's calendars and contacts (possibly none: mail only) instead of the variant's. */
+  dav?: { caldav?: DavServer | undefined; carddav?: DavServer | undefined };
+}
+
+/** A `calendar` or `addressbook` section (draft-ietf-mailmaint-autoconfig): the server's URL and login. */
+interface DavEntry {
+  element: 'calendar' | 'addressbook';
+  type: 'caldav' | 'carddav';
+  url: string;
+  username: string;
 }
 
 interface ServerEntry {
@@ -49,6 +71,25 @@ function text(value: string, field: string): string {
   return oneLineValue(value, field, FORMAT);
 }
 
+// Clients fill these in wherever they appear in a `username`, so a file for one person must not
+// carry them as text: `%EMAILDOMAIN%@mail.ru` would log in as `mail.ru@mail.ru`. The format has
+// no way to escape them, so such a login is refused.
+const CLIENT_PLACEHOLDER = /%(?:EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN|REALNAME)%/;
+
+function refuseClientPlaceholders(servers: readonly ServerEntry[], email: EmailParts): void {
+  for (const entry of servers) {
+    if (entry.username === undefined || !CLIENT_PLACEHOLDER.test(entry.username)) continue;
+    // Named after where the text came from: the address, or the login the account was given.
+    const role = entry.kind === 'outgoingServer' ? 'outgoing' : entry.type === 'ews' ? 'exchange' : 'incoming';
+    const field = CLIENT_PLACEHOLDER.test(email.ascii) ? 'email' : `${role}.username`;
+    throw new MailsetupError(
+      'INVALID_INPUT',
+      `${field}: the login "${entry.username}" holds text mail clients read as an autoconfig placeholder (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%, %REALNAME%) and would replace`,
+      { field, rule: 'autoconfig-placeholder' },
+    );
+  }
+}
+
 /** Domains whose addresses resolve to this variant (the same rule as the catalog's lookup). */
 export function variantDomains(provider: Provider, variant: ProviderVariant): string[] {
   const claimed = (domain: string) => provider.variants.find((v) => v.domains.includes(domain));
@@ -57,12 +98,10 @@ export function variantDomains(provider: Provider, variant: ProviderVariant): st
 }
 
 function usernameFor(template: string, options: AutoconfigOptions): string {
-  const filled = options.email ? expandLogin(template, options.email) : template;
-  return options.realName === undefined ? filled : filled.replaceAll('%REALNAME%', options.realName);
+  return options.email ? expandLogin(template, options.email, options.realName) : template;
 }
 
 function providerEntry(server: ProviderServer, provider: Provider, options: AutoconfigOptions): ServerEntry {
-  const noAuth = server.auth.every((method) => method === 'none');
   return {
     kind: server.protocol === 'smtp' ? 'outgoingServer' : 'incomingServer',
     type: server.protocol,
@@ -70,8 +109,19 @@ function providerEntry(server: ProviderServer, provider: Provider, options: Auto
     port: server.port,
     socketType: server.socket,
     auth: server.auth,
-    username: noAuth ? undefined : usernameFor(server.login ?? provider.login, options),
+    username: usernameFor(server.login ?? provider.login, options),
   };
+}
+
+/** Methods every autoconfig client knows, Thunderbird for Android included. */
+const PORTABLE_AUTH: readonly string[] = ['password-cleartext', 'password-encrypted', 'OAuth2'];
+const portable = (entry: ServerEntry) => entry.auth.some((method) => PORTABLE_AUTH.includes(method));
+
+/** Drops IMAP/SMTP entries no portable method reaches when the same protocol has one that does. */
+function withoutUnportable(servers: readonly ServerEntry[]): ServerEntry[] {
+  return servers.filter(
+    (entry) => entry.type === 'ews' || portable(entry) || !servers.some((other) => other.kind === entry.kind && other.type === entry.type && portable(other)),
+  );
 }
 
 function accountEntry(server: MailServer, type: 'imap' | 'pop3' | 'smtp'): ServerEntry {
@@ -108,6 +158,7 @@ function writeServer(parent: XMLBuilder, entry: ServerEntry, index: number): voi
 }
 
 interface DocumentInput {
+  dav?: readonly DavEntry[];
   id: string;
   domains: readonly string[];
   displayName: string;
@@ -138,13 +189,41 @@ function serialize(input: DocumentInput): string {
       element.ele('instruction', instruction.lang ? { lang: instruction.lang } : {}).txt(text(instruction.text, 'enable.instruction'));
     }
   }
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  (input.dav ?? []).forEach((entry, index) => {
+    const element = root.ele(entry.element, { type: entry.type });
+    element.ele('url').txt(text(entry.url, `${entry.type}.${index}.url`));
+    element.ele('authentication').txt('http-basic');
+    element.ele('username').txt(text(entry.username, `${entry.type}.username`));
+  });
+  return serializeXml(root, FORMAT);
+}
+
+const davOrigin = (dav: { host: string; port: number; ssl: boolean }) =>
+  `${dav.ssl ? 'https' : 'http'}://${dav.host}${dav.port === (dav.ssl ? 443 : 80) ? '' : `:${dav.port}`}`;
+
+/** The variant's CalDAV/CardDAV (placeholders kept or filled, as the logins are), or the person's own. */
+function davEntries(provider: Provider, variant: ProviderVariant, options: AutoconfigOptions): DavEntry[] {
+  const kinds = [
+    ['calendar', 'caldav'],
+    ['addressbook', 'carddav'],
+  ] as const;
+  return kinds.flatMap(([element, type]): DavEntry[] => {
+    if (options.dav) {
+      const dav = options.dav[type];
+      return dav ? [{ element, type, url: dav.principalUrl ?? `${davOrigin(dav)}/`, username: dav.username }] : [];
+    }
+    const settings = variant[type];
+    if (!settings) return [];
+    const path = settings.principal ? usernameFor(settings.principal, options) : '/';
+    return [{ element, type, url: `${davOrigin(settings)}${path}`, username: usernameFor(settings.login ?? provider.login, options) }];
+  });
 }
 
 function exchangeEntry(variant: ProviderVariant, username: string | undefined): ServerEntry | undefined {
   const exchange = variant.exchange;
   if (!exchange) return undefined;
-  return { kind: 'incomingServer', type: 'ews', url: ewsUrl(exchangeEndpoint(exchange)), auth: ['http-basic'], username };
+  // Modern sign-in only (Microsoft 365): clients must not offer a password there.
+  return { kind: 'incomingServer', type: 'ews', url: ewsUrl(exchangeEndpoint(exchange)), auth: [exchange.oauth ? 'OAuth2' : 'http-basic'], username };
 }
 
 /**
@@ -157,17 +236,25 @@ export function buildAutoconfig(provider: Provider, variant: ProviderVariant, op
   const preferred: ServerEntry[] = [];
   if (options.preferred?.incoming) preferred.push(accountEntry(options.preferred.incoming, options.preferred.incomingProtocol ?? 'imap'));
   if (options.preferred?.outgoing) preferred.push(accountEntry(options.preferred.outgoing, 'smtp'));
-  const exchangeLogin = variant.exchange ? usernameFor(variant.exchange.login ?? provider.login, options) : undefined;
+  const exchangeLogin = variant.exchange ? (options.preferred?.exchangeUsername ?? usernameFor(variant.exchange.login ?? provider.login, options)) : undefined;
   const exchange = exchangeEntry(variant, exchangeLogin);
-  const servers = [...preferred, ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))), ...(exchange ? [exchange] : [])];
+  // An account's server without a login (auth none) takes the provider's, which the entry it repeats names.
+  for (const entry of preferred) entry.username ??= fromProvider.find((p) => sameServer(p, entry))?.username;
+  const servers = withoutUnportable([
+    ...preferred,
+    ...fromProvider.filter((entry) => !preferred.some((p) => sameServer(p, entry))),
+    ...(exchange ? [exchange] : []),
+  ]);
   if (servers.length === 0) {
     throw new MailsetupError('UNSUPPORTED', `${provider.name} has no encrypted server to publish in an autoconfig file`, {
       field: 'provider',
       rule: 'offered-security',
     });
   }
+  if (options.email) refuseClientPlaceholders(servers, options.email);
   const domains = options.email ? [options.email.asciiDomain] : variantDomains(provider, variant);
   return serialize({
+    dav: davEntries(provider, variant, options),
     id: domains[0] ?? provider.id,
     domains,
     displayName: provider.name,
@@ -194,15 +281,23 @@ export function buildAutoconfigForAccount(account: Account, context: FormatConte
       email,
       language: context.language,
       ...(realName ? { realName } : {}),
-      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol },
+      preferred: { incoming: account.incoming, outgoing: account.outgoing, incomingProtocol, exchangeUsername: account.exchange?.username },
+      dav: { caldav: account.caldav, carddav: account.carddav },
     });
   }
   const servers: ServerEntry[] = [];
   if (account.incoming) servers.push(accountEntry(account.incoming, incomingProtocol));
   if (account.outgoing) servers.push(accountEntry(account.outgoing, 'smtp'));
   if (account.exchange) {
-    servers.push({ kind: 'incomingServer', type: 'ews', url: ewsUrl(account.exchange), auth: ['http-basic'], username: account.exchange.username });
+    servers.push({
+      kind: 'incomingServer',
+      type: 'ews',
+      url: ewsUrl(account.exchange),
+      auth: [account.exchange.oauth ? 'OAuth2' : 'http-basic'],
+      username: account.exchange.username,
+    });
   }
+  refuseClientPlaceholders(servers, email);
   return serialize({
     id: email.asciiDomain,
     domains: [email.asciiDomain],

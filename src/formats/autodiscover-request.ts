@@ -34,6 +34,7 @@ function rejected(rule: string, message: string): MailsetupError {
 }
 
 // Characters XML 1.0 never allows (C0 controls other than tab, LF, CR; lone surrogates; U+FFFE/F).
+// eslint-disable-next-line no-control-regex -- the controls are what it finds
 const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 const NUMERIC_REFERENCE = /&#(x[0-9a-f]+|[0-9]+);/gi;
 

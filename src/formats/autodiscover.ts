@@ -21,6 +21,7 @@ import type { Account, ExchangeServer, MailServer, SocketType } from '../model/a
 import type { FormatContext } from './context.js';
 import { ewsUrl } from './exchange-urls.js';
 import { oneLineValue } from './value-guard.js';
+import { serializeXml } from './xml-serialize.js';
 
 export const AUTODISCOVER_RESPONSE_NS = 'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006';
 export const AUTODISCOVER_OUTLOOK_RESPONSE_NS = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a';
@@ -49,7 +50,7 @@ function protocol(parent: XMLBuilder, type: 'IMAP' | 'POP3' | 'SMTP', server: Ma
   element.ele('Server').txt(oneLineValue(server.host, `${field}.host`, FORMAT));
   element.ele('Port').txt(String(server.port));
   element.ele('DomainRequired').txt('off');
-  if (server.auth !== 'none' && server.username !== undefined) element.ele('LoginName').txt(oneLineValue(server.username!, `${field}.username`, FORMAT));
+  if (server.auth !== 'none' && server.username !== undefined) element.ele('LoginName').txt(oneLineValue(server.username, `${field}.username`, FORMAT));
   // SPA (NTLM) defaults to on in Outlook: write it always, on only for NTLM servers.
   element.ele('SPA').txt(onOff(server.auth === 'NTLM'));
   element.ele('SSL').txt(onOff(server.socket !== 'plain'));
@@ -106,7 +107,7 @@ export function buildAutodiscoverResponse(account: Account, options: Autodiscove
     const samePerson = outgoing.auth !== 'none' && incoming.auth !== 'none' && outgoing.username === incoming.username;
     protocol(element, 'SMTP', outgoing, 'outgoing', samePerson);
   }
-  return `${root.end({ prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+  return serializeXml(root, FORMAT);
 }
 
 /** The `autodiscover` format: the response Outlook would get for this person. */

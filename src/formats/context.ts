@@ -35,4 +35,8 @@ export interface FormatContext {
   outlookVersion?: OutlookVersion | undefined;
   /** Windows folder the Outlook setup pack's files are copied to; the .reg files point there. */
   outlookFolder?: string | undefined;
+  /** Declarative Device Management: the https base the MDM serves credential data under. */
+  credentialUrl?: string | undefined;
+  /** `https://<public host>` of this service, for links written into files; undefined: paths only. */
+  publicBaseUrl?: string | undefined;
 }

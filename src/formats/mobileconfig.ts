@@ -1,10 +1,12 @@
 // Apple configuration profile (.mobileconfig): TopLevel with one com.apple.mail.managed,
-// com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema.
+// com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema,
+// plus the provider's CA certificates (com.apple.security.root / .pem) before it and CalDAV and
+// CardDAV (com.apple.caldav.account / .carddav.account) after it, all in one install.
 import type { PlistValue } from 'plist';
-import { MailsetupError } from '../errors.js';
 import type { Account, AuthMethod, ExchangeAccount, InternetAccount, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
+import { derOf, pemOf } from '../model/trust.js';
 import type { EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
 import { buildPlistXml } from './plist-xml.js';
@@ -99,10 +101,26 @@ function mailPayload(account: InternetAccount, context: FormatContext): Dict {
   };
 }
 
+/**
+ * Modern sign-in: `OAuth` (ActiveSync iOS 12+, EWS macOS 10.14+) and the sign-in URL, plus the
+ * token URL on iOS (Apple's EWS payload has none); never a password with it.
+ */
+function oauthKeys(exchange: ExchangeAccount['exchange'], type: MobileconfigPayloadType): Dict {
+  if (!exchange.oauth) return {};
+  return compact({
+    OAuth: true,
+    OAuthSignInURL: exchange.oauth.signInUrl,
+    OAuthTokenRequestURL: type === 'com.apple.eas.account' ? exchange.oauth.tokenUrl : undefined,
+  });
+}
+
 function exchangePayload(account: ExchangeAccount, context: FormatContext, type: MobileconfigPayloadType): Dict {
   const { email, exchange } = account;
-  const password = context.includePassword ? account.password : undefined;
-  const common = compact({ EmailAddress: email.ascii, Host: exchange.host, SSL: exchange.ssl, UserName: exchange.username, Password: password });
+  const password = context.includePassword && !exchange.oauth ? account.password : undefined;
+  const common = {
+    ...compact({ EmailAddress: email.ascii, Host: exchange.host, SSL: exchange.ssl, UserName: exchange.username, Password: password }),
+    ...oauthKeys(exchange, type),
+  };
   if (type === 'com.apple.ews.account') {
     return { ...common, Port: exchange.port, Path: exchange.path };
   }
@@ -117,34 +135,95 @@ function exchangePayload(account: ExchangeAccount, context: FormatContext, type:
   };
 }
 
-// XML 1.0 `Char`: the plist writer throws a bare error on anything else (U+FFFF, a lone surrogate,
-// a control character in a password), so such values are refused here, naming the request field.
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+// The account field behind each key the person's input reaches, for refusals from the plist writer.
 const FIELD_OF_KEY: Readonly<Record<string, string>> = {
-  EmailAccountName: 'name',
+  EmailAccountName: 'displayName',
   EmailAddress: 'email',
-  IncomingMailServerUsername: 'login',
-  OutgoingMailServerUsername: 'login',
-  UserName: 'login',
+  IncomingMailServerUsername: 'incoming.username',
+  OutgoingMailServerUsername: 'outgoing.username',
+  IncomingMailServerHostName: 'incoming.host',
+  OutgoingMailServerHostName: 'outgoing.host',
+  UserName: 'exchange.username',
+  Host: 'exchange.host',
+  CalDAVUsername: 'login',
+  CardDAVUsername: 'login',
   IncomingPassword: 'password',
   OutgoingPassword: 'password',
   Password: 'password',
+  CalDAVPassword: 'password',
+  CardDAVPassword: 'password',
 };
 
-function assertXmlText(value: PlistValue, path: string, key: string): void {
-  if (typeof value === 'string') {
-    if (NOT_XML_CHAR.test(value)) {
-      const field = FIELD_OF_KEY[key] ?? path;
-      throw new MailsetupError('INVALID_INPUT', `${field}: contains a character an Apple profile cannot carry (control character or invalid Unicode)`, {
-        field,
-        rule: 'xml-character',
-      });
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => assertXmlText(item, `${path}[${i}]`, key));
-  } else if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
-    for (const [name, item] of Object.entries(value as Dict)) assertXmlText(item, path ? `${path}.${name}` : name, name);
+const fieldOf = (key: string, path: string) => FIELD_OF_KEY[key] ?? path;
+
+/** A payload beside the account's own: its identifier suffix and UUID name are stable per person and role. */
+function extraPayload(organizationIdentifier: string, email: EmailParts, type: string, suffix: string, organization: string, body: Dict): Dict {
+  const ids = profileIdentity(organizationIdentifier, email, 'com.apple.mail.managed');
+  const namespace = organizationNamespace(organizationIdentifier);
+  return {
+    PayloadType: type,
+    PayloadVersion: 1,
+    PayloadIdentifier: `${ids.identifier}.${suffix}`,
+    PayloadUUID: uuidV5(namespace, `payload:${email.ascii.toLowerCase()}:${suffix}`),
+    ...compact({ PayloadOrganization: organization }),
+    ...body,
+  };
+}
+
+/** CalDAV and CardDAV for the same person (Apple: com.apple.caldav.account, com.apple.carddav.account). */
+function davPayloads(account: Account, context: FormatContext): Dict[] {
+  if (account.kind === 'exchange') return [];
+  const password = context.includePassword ? account.password : undefined;
+  const org = context.organization;
+  const out: Dict[] = [];
+  const description = context.text.accountDescription;
+  if (account.caldav) {
+    const dav = account.caldav;
+    out.push(
+      extraPayload(org.identifier, account.email, 'com.apple.caldav.account', 'caldav', org.name, {
+        ...compact({ PayloadDisplayName: description, CalDAVAccountDescription: description }),
+        CalDAVHostName: dav.host,
+        CalDAVPort: dav.port,
+        CalDAVUseSSL: dav.ssl,
+        CalDAVUsername: dav.username,
+        ...compact({ CalDAVPrincipalURL: dav.principalUrl, CalDAVPassword: password }),
+      }),
+    );
   }
+  if (account.carddav) {
+    const dav = account.carddav;
+    out.push(
+      extraPayload(org.identifier, account.email, 'com.apple.carddav.account', 'carddav', org.name, {
+        ...compact({ PayloadDisplayName: description, CardDAVAccountDescription: description }),
+        CardDAVHostName: dav.host,
+        CardDAVPort: dav.port,
+        CardDAVUseSSL: dav.ssl,
+        CardDAVUsername: dav.username,
+        // Apple defines CardDAVPrincipalURL for iOS only.
+        ...compact({ CardDAVPrincipalURL: context.device === 'macos' ? undefined : dav.principalUrl, CardDAVPassword: password }),
+      }),
+    );
+  }
+  return out;
+}
+
+/** The provider's CA certificates, installed before the accounts that need them: roots as com.apple.security.root, intermediates as com.apple.security.pem. */
+function trustPayloads(account: Account, context: FormatContext): Dict[] {
+  const org = context.organization;
+  return (account.trust ?? []).map((certificate) =>
+    extraPayload(
+      org.identifier,
+      account.email,
+      certificate.root ? 'com.apple.security.root' : 'com.apple.security.pem',
+      `trust.${certificate.sha256.slice(0, 16).toLowerCase()}`,
+      org.name,
+      {
+        PayloadDisplayName: certificate.name,
+        PayloadCertificateFileName: `${certificate.name}.${certificate.root ? 'cer' : 'pem'}`,
+        PayloadContent: certificate.root ? derOf(certificate) : Buffer.from(pemOf(certificate), 'ascii'),
+      },
+    ),
+  );
 }
 
 /** The profile as a plist object (what the XML encodes); exported for tests and inspection. */
@@ -173,13 +252,12 @@ export function buildMobileconfigObject(account: Account, context: FormatContext
     ...(context.text.consentText && Object.keys(context.text.consentText).length > 0 ? { ConsentText: context.text.consentText } : {}),
     TargetDeviceType: TARGET_DEVICE_TYPE[context.device],
     ...(context.device === 'macos' ? { PayloadScope: 'User' } : {}),
-    PayloadContent: [payload],
+    PayloadContent: [...trustPayloads(account, context), payload, ...davPayloads(account, context)],
   };
-  assertXmlText(profile, '', '');
   return profile;
 }
 
 /** The unsigned profile: UTF-8 XML plist text. */
 export function buildMobileconfig(account: Account, context: FormatContext): string {
-  return buildPlistXml(buildMobileconfigObject(account, context));
+  return buildPlistXml(buildMobileconfigObject(account, context), { fieldOf });
 }

@@ -4,7 +4,8 @@
 // C:\ProgramData\<organisation>\mailsetup) where the PRF and XML are to be copied. For
 // Exchange with Outlook 2016 and later there is no PRF: the pack relies on Autodiscover alone.
 import type { Account } from '../model/account.js';
-import { textTemplate } from '../i18n.js';
+import { textTemplate, translator } from '../i18n.js';
+import { derOf } from '../model/trust.js';
 import { buildAutodiscoverResponse } from './autodiscover.js';
 import type { FormatContext } from './context.js';
 import { buildPrf, DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
@@ -32,13 +33,17 @@ function outlookPackEntries(account: Account, context: FormatContext): ZipEntry[
     prf: files.prfName,
     xml: files.autodiscoverName,
   });
-  const entries: ZipEntry[] = [{ name: 'README.txt', data: windowsText(readme) }];
+  // The provider's CA certificates, to import before Outlook connects (steps in the README).
+  const certificates = (account.trust ?? []).map((certificate) => ({ name: `certificates/${certificate.name}.cer`, data: derOf(certificate) }));
+  const trustText = certificates.length > 0 ? `\n\n${translator(context.language)('outlook.trust')}\n` : '';
+  const entries: ZipEntry[] = [{ name: 'README.txt', data: windowsText(readme.replace(/\n*$/, '\n') + trustText) }];
   if (withPrf) entries.push({ name: files.prfName, data: buildPrf(account, version) });
   entries.push(
     { name: files.autodiscoverName, data: Buffer.from(buildAutodiscoverResponse(account), 'utf8') },
     { name: 'setup.reg', data: buildReg(reg.setup) },
     { name: 'undo.reg', data: buildReg(reg.undo) },
   );
+  entries.push(...certificates);
   for (const part of parts) {
     entries.push(
       { name: `separate/${part.id}.reg`, data: buildReg(part.pair.setup) },

@@ -1,6 +1,15 @@
 // Apple XML property list writer (PropertyList-1.0 DTD), for the values profiles use.
 // A direct writer: the generic builder it replaces cost as much as the profile's signature.
+// Text is escaped here (`&` always, so `&lt;` stays text), and a string XML 1.0 cannot carry
+// (a control character, U+FFFE, U+FFFF, an unpaired surrogate) is refused, never written.
 import type { PlistValue } from 'plist';
+import { MailsetupError } from '../errors.js';
+import { isXmlText } from '../model/rules.js';
+
+export interface PlistXmlOptions {
+  /** The field to name when a string cannot be written, from its dict key and its path. */
+  fieldOf?: (key: string, path: string) => string;
+}
 
 const HEADER =
   '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -13,13 +22,28 @@ function escapeText(text: string): string {
   return /[&<>\r]/.test(text) ? text.replace(/[&<>\r]/g, (c) => ESCAPES[c]!) : text;
 }
 
+function xmlText(text: string, key: string, path: string, options: PlistXmlOptions): string {
+  if (!isXmlText(text)) {
+    const field = options.fieldOf?.(key, path) ?? path;
+    throw new MailsetupError(
+      'INVALID_INPUT',
+      `${field}: contains a character an Apple profile cannot carry (a control character, U+FFFE, U+FFFF or an unpaired surrogate)`,
+      {
+        field,
+        rule: 'xml-character',
+      },
+    );
+  }
+  return escapeText(text);
+}
+
 function isoDate(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-function write(value: PlistValue, indent: string, out: string[]): void {
+function write(value: PlistValue, indent: string, out: string[], path: string, key: string, options: PlistXmlOptions): void {
   if (typeof value === 'string') {
-    out.push(`${indent}<string>${escapeText(value)}</string>`);
+    out.push(`${indent}<string>${xmlText(value, key, path, options)}</string>`);
   } else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new RangeError(`a property list cannot hold ${value}`);
     out.push(Number.isInteger(value) ? `${indent}<integer>${value}</integer>` : `${indent}<real>${value}</real>`);
@@ -35,7 +59,7 @@ function write(value: PlistValue, indent: string, out: string[]): void {
       return;
     }
     out.push(`${indent}<array>`);
-    for (const item of value) write(item, `${indent}  `, out);
+    value.forEach((item, i) => write(item, `${indent}  `, out, `${path}[${i}]`, key, options));
     out.push(`${indent}</array>`);
   } else if (value === null) {
     throw new TypeError('a property list cannot hold null');
@@ -46,17 +70,18 @@ function write(value: PlistValue, indent: string, out: string[]): void {
       return;
     }
     out.push(`${indent}<dict>`);
-    for (const [key, item] of entries) {
-      out.push(`${indent}  <key>${escapeText(key)}</key>`);
-      write(item, `${indent}  `, out);
+    for (const [name, item] of entries) {
+      const itemPath = path ? `${path}.${name}` : name;
+      out.push(`${indent}  <key>${xmlText(name, name, itemPath, options)}</key>`);
+      write(item, `${indent}  `, out, itemPath, name, options);
     }
     out.push(`${indent}</dict>`);
   }
 }
 
 /** The XML text of a property list, two-space indented, as Apple's tools and `plist` write it. */
-export function buildPlistXml(value: PlistValue): string {
+export function buildPlistXml(value: PlistValue, options: PlistXmlOptions = {}): string {
   const out: string[] = [];
-  write(value, '  ', out);
+  write(value, '  ', out, '', '', options);
   return `${HEADER}${out.join('\n')}\n</plist>`;
 }

@@ -227,20 +227,22 @@ export function buildPrfDocument(account: Account, version: OutlookVersion = DEF
   return account.kind === 'exchange' ? exchangeDocument(account, version) : internetDocument(account);
 }
 
-/** The PRF text with CRLF line ends. */
+/** The PRF text with CRLF line ends; every line is checked again, so nothing can start another. */
 export function renderPrf(document: PrfDocument): string {
-  const lines: string[] = document.header.map((line) => `; ${line}`);
+  const line = (text: string, field: string) => oneLineValue(text, field, 'PRF');
+  const lines: string[] = document.header.map((comment) => `; ${line(comment, 'comment')}`);
   for (const section of document.sections) {
     lines.push('');
-    for (const comment of section.comments ?? []) lines.push(`; ${comment}`);
-    lines.push(`[${section.name}]`);
-    for (const [key, raw] of section.entries) lines.push(`${key}=${raw}`);
+    for (const comment of section.comments ?? []) lines.push(`; ${line(comment, 'comment')}`);
+    lines.push(`[${line(section.name, 'section')}]`);
+    for (const [key, raw] of section.entries) lines.push(`${key}=${line(String(raw), key)}`);
   }
   return `${lines.join('\r\n')}\r\n`;
 }
 
 /** ASCII when every character is ASCII; otherwise UTF-16LE with a byte order mark (never UTF-8). */
 export function encodePrf(text: string): Buffer {
+  // eslint-disable-next-line no-control-regex -- the test is for ASCII, which starts at NUL
   if (/^[\x00-\x7f]*$/.test(text)) return Buffer.from(text, 'ascii');
   return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 }

@@ -9,7 +9,7 @@ import type { FormatContext, OutlookVersion } from './context.js';
 import { safeFileName } from './filename.js';
 import { DEFAULT_OUTLOOK_VERSION, OFFICE_VERSION_KEY, prfPossible } from './prf.js';
 import { oneLineValue } from './value-guard.js';
-import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './windows-path.js';
+import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from '../model/windows-path.js';
 
 export const REG_HEADER = 'Windows Registry Editor Version 5.00';
 
@@ -35,6 +35,11 @@ export interface RegPair {
 
 export function outlookKey(version: OutlookVersion, subkey: 'AutoDiscover' | 'Setup'): string {
   return `HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\${OFFICE_VERSION_KEY[version]}\\Outlook\\${subkey}`;
+}
+
+/** The same setting as a user policy: Outlook reads Software\Policies before the user's own key. */
+export function outlookPolicyKey(version: OutlookVersion, subkey: 'Setup'): string {
+  return `HKEY_CURRENT_USER\\Software\\Policies\\Microsoft\\Office\\${OFFICE_VERSION_KEY[version]}\\Outlook\\${subkey}`;
 }
 
 /** A regedit string literal: quotes around, `\` and `"` escaped, nothing that ends a line. */
@@ -123,12 +128,19 @@ export function autodiscoverPointerReg(options: AutodiscoverPointerOptions): Reg
   );
 }
 
-/** Brings back the classic Add Account wizard, which uses Autodiscover and the settings given. */
+/**
+ * Brings back the classic Add Account wizard, which uses Autodiscover and the settings given. Set
+ * under the Policies key as well, where a policy value wins over the user's own; the undo removes both.
+ */
 export function simplifiedAccountCreationReg(version: OutlookVersion): RegPair {
+  const values: RegValue[] = [{ name: 'DisableOffice365SimplifiedAccountCreation', type: 'dword', data: 1 }];
   return pair(
     {
       comments: ['Classic Add Account wizard instead of the simplified one (which asks a Microsoft service first).'],
-      keys: [{ path: outlookKey(version, 'Setup'), values: [{ name: 'DisableOffice365SimplifiedAccountCreation', type: 'dword', data: 1 }] }],
+      keys: [
+        { path: outlookKey(version, 'Setup'), values },
+        { path: outlookPolicyKey(version, 'Setup'), values },
+      ],
     },
     ['Brings back the simplified Add Account wizard.'],
   );
@@ -188,6 +200,15 @@ export function outlookRegParts(
   context: Pick<FormatContext, 'outlookFolder' | 'organization' | 'outlookVersion'>,
   withPrf: boolean,
 ): { id: OutlookRegPart; pair: RegPair }[] {
+  // Modern sign-in (Microsoft 365): Outlook finds and signs in to such a mailbox itself; a local
+  // Autodiscover answer and the classic wizard would only stand in its way.
+  if (account.kind === 'exchange' && account.exchange.oauth) {
+    throw new MailsetupError(
+      'UNSUPPORTED',
+      'format: Outlook for Windows sets up a mailbox with modern sign-in by itself: File › Add Account, type the address and sign in',
+      { field: 'format', rule: 'oauth-outlook' },
+    );
+  }
   const version = context.outlookVersion ?? DEFAULT_OUTLOOK_VERSION;
   const { email } = account;
   const files = outlookFiles(account, context);

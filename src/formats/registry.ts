@@ -1,7 +1,10 @@
 // Every output format mailsetup writes: its file extension, MIME type and builder.
 import type { Account } from '../model/account.js';
+import { renameFields, requestFieldOf } from '../model/validate.js';
 import { buildAutoconfigForAccount } from './autoconfig.js';
 import { buildAutodiscoverForAccount } from './autodiscover.js';
+import { buildDdmArchive } from './ddm.js';
+import { buildManagedApps } from './managed-apps.js';
 import type { FormatContext } from './context.js';
 import { buildOutlookPack } from './outlook-pack.js';
 import { buildPrfForAccount } from './prf.js';
@@ -17,27 +20,41 @@ export interface FormatSpec {
   build(account: Account, context: FormatContext): string | Buffer;
 }
 
+/**
+ * Builders name the account fields a value sits in (`displayName`, `incoming.username`); a person
+ * filled in the request's (`name`, `login`), so refusals on the way to them are renamed.
+ */
+function forPeople<T>(build: (account: Account, context: FormatContext) => T): (account: Account, context: FormatContext) => T {
+  return (account, context) => {
+    try {
+      return build(account, context);
+    } catch (thrown) {
+      throw renameFields(thrown, (field) => requestFieldOf(field));
+    }
+  };
+}
+
 export const FORMATS = {
   mobileconfig: {
     id: 'mobileconfig',
     extension: 'mobileconfig',
     contentType: 'application/x-apple-aspen-config',
     signable: true,
-    build: buildMobileconfig,
+    build: forPeople(buildMobileconfig),
   },
   autodiscover: {
     id: 'autodiscover',
     extension: 'xml',
     contentType: 'application/xml; charset=utf-8',
     signable: false,
-    build: buildAutodiscoverForAccount,
+    build: forPeople(buildAutodiscoverForAccount),
   },
   autoconfig: {
     id: 'autoconfig',
     extension: 'xml',
     contentType: 'application/xml; charset=utf-8',
     signable: false,
-    build: buildAutoconfigForAccount,
+    build: forPeople(buildAutoconfigForAccount),
   },
   prf: {
     id: 'prf',
@@ -45,21 +62,35 @@ export const FORMATS = {
     // ASCII or UTF-16LE: a download, never text a browser would re-encode.
     contentType: 'application/octet-stream',
     signable: false,
-    build: buildPrfForAccount,
+    build: forPeople(buildPrfForAccount),
   },
   reg: {
     id: 'reg',
     extension: 'reg',
     contentType: 'application/octet-stream',
     signable: false,
-    build: buildRegForAccount,
+    build: forPeople(buildRegForAccount),
+  },
+  ddm: {
+    id: 'ddm',
+    extension: 'ddm.zip',
+    contentType: 'application/zip',
+    signable: false,
+    build: buildDdmArchive,
+  },
+  'managed-apps': {
+    id: 'managed-apps',
+    extension: 'apps.zip',
+    contentType: 'application/zip',
+    signable: false,
+    build: buildManagedApps,
   },
   'outlook-pack': {
     id: 'outlook-pack',
     extension: 'zip',
     contentType: 'application/zip',
     signable: false,
-    build: buildOutlookPack,
+    build: forPeople(buildOutlookPack),
   },
 } as const satisfies Record<string, FormatSpec>;
 

@@ -53,6 +53,7 @@ function checkName(name: string): void {
     name.startsWith('/') ||
     name.includes('\\') ||
     name.split('/').some((part) => part === '..' || part === '') ||
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     /[\u0000-\u001f]/.test(name)
   ) {
     throw new RangeError(`not a safe archive path: ${JSON.stringify(name)}`);

@@ -15,3 +15,36 @@ export function addressFields(address: string, domain: string | undefined, confi
   const who: Record<string, string> = config.autodiscovery.logAddresses ? { address } : { addressHash: addressHash(address) };
   return domain ? { ...who, domain } : who;
 }
+
+/** A QR link's token in a path (`/l/TOKEN`, `/l/TOKEN/profile`; routes ignore case). */
+const LINK_TOKEN = /^(\/l\/)[^/]+/i;
+
+/** Percent-decoding, repeated (a proxy may encode twice), and never throwing on a broken escape. */
+function decoded(segment: string): string {
+  let text = segment;
+  for (let round = 0; round < 3 && /%[0-9a-f]{2}/i.test(text); round++) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      break;
+    }
+  }
+  return text.normalize('NFKC');
+}
+
+/**
+ * A request path as it may be logged: a link token is as good as the link, so it never appears;
+ * with MAILSETUP_LOG_ADDRESSES=false a segment holding an address (`@`, however encoded) becomes
+ * its keyed hash, so even an address typed into the address bar stays out.
+ */
+export function loggedPath(path: string, config: Pick<Config, 'autodiscovery'>, key: Buffer = KEY): string {
+  const redacted = path.replace(LINK_TOKEN, '$1[token]');
+  if (config.autodiscovery.logAddresses) return redacted;
+  return redacted
+    .split('/')
+    .map((segment) => {
+      const text = decoded(segment);
+      return text.includes('@') ? `[address ${addressHash(text, key)}]` : segment;
+    })
+    .join('/');
+}

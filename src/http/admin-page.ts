@@ -22,6 +22,7 @@ const SCRIPT_TEXTS = [
   'confirmSend',
   'mailOff',
   'restored',
+  'readAs',
   'state.sending',
   'state.done',
   'state.failed',
@@ -34,6 +35,14 @@ const SCRIPT_TEXTS = [
   'rule.required',
   'rule.row-limit',
 ] as const;
+
+/** Text encodings a staff file may come in, as Excel saves CSV on each Windows (WHATWG names; '' is UTF-8). */
+const STAFF_ENCODINGS = ['', 'windows-1251', 'koi8-r', 'ibm866', 'windows-1252', 'windows-1250', 'windows-1257'] as const;
+
+export function encodingChoices(language: Language) {
+  const t = translator(language);
+  return STAFF_ENCODINGS.map((id) => ({ id, label: t(`admin.encoding.${id || 'utf-8'}`) }));
+}
 
 /** The kinds of file each person can get, mobileconfig chosen. */
 export function formatChoices(language: Language, chosen: readonly string[] = ['mobileconfig']) {
@@ -51,6 +60,7 @@ export function adminPageView(config: Pick<Config, 'organization'>, language: La
     org: config.organization.name,
     langLinks: languageLinks('/admin', language),
     formats: formatChoices(language),
+    encodings: encodingChoices(language),
     texts: JSON.stringify(Object.fromEntries(SCRIPT_TEXTS.map((name) => [name, t(`admin.js.${name}`)]))),
   };
 }

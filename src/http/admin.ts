@@ -1,12 +1,13 @@
 // The admin page for IT staff: upload a staff list, see each row checked, download everyone's
 // files as a ZIP, mail them, watch the progress. Enabled only when MAILSETUP_ADMIN_TOKEN is set;
-// every API call carries it as a bearer token (no cookies, so no cross-site request forgery).
+// every API call carries it as a bearer token (no cookies, so no cross-site request forgery), and
+// never in a URL: address bars, histories and proxy logs keep URLs.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { inlineGenerator, parseFormatList } from '../bulk/generator.js';
-import type { StaffSource } from '../bulk/input.js';
+import { readStaff, type StaffSource } from '../bulk/input.js';
 import type { ManifestEntry } from '../bulk/manifest.js';
 import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
@@ -15,6 +16,7 @@ import { Deliverer, recipientOf } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
 import { ADMIN_DIR, adminPages } from './admin-page.js';
+import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { locals, pageLanguage } from './middleware.js';
@@ -31,14 +33,19 @@ interface SendProgress {
   deliverer: Deliverer;
 }
 
+/** A row of the check table: its manifest line and the name the staff file gives. */
+type AdminRow = ManifestEntry & { name?: string };
+
 interface Job {
   id: string;
   name: string;
   staff: Buffer;
+  /** The staff file's text encoding as chosen on the page (a WHATWG name); absent: found by the reader. */
+  encoding: string | undefined;
   formats: string[];
   unsigned: boolean;
   createdAt: number;
-  rows: ManifestEntry[];
+  rows: AdminRow[];
   ok: number;
   ledger: MemoryLedger;
   sending?: SendProgress | undefined;
@@ -59,6 +66,42 @@ function failure(
 ): MailsetupError {
   return new MailsetupError(code, message, { field, rule });
 }
+
+/** The staff file as the bulk reader takes it; `encoding` is its option for files not in UTF-8. */
+export function adminStaffSource(job: Pick<Job, 'staff' | 'name' | 'encoding'>): StaffSource {
+  return { buffer: job.staff, name: job.name, ...(job.encoding ? { encoding: job.encoding } : {}) };
+}
+
+/** `?encoding=` as a WHATWG name (`cp1251` → `windows-1251`); empty: let the reader decide. */
+function parseEncoding(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  try {
+    return new TextDecoder(value.trim()).encoding;
+  } catch {
+    throw failure(
+      'INVALID_INPUT',
+      'encoding',
+      'known-encoding',
+      `"${value.slice(0, 40)}" is not a known text encoding (for example utf-8, windows-1251, windows-1252, koi8-r)`,
+    );
+  }
+}
+
+/** The names the staff file gives, by line, as typed: the check table shows them so a garbled file shows. */
+async function staffNames(source: StaffSource): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  for await (const row of readStaff(source)) if (row.values.name) names.set(row.line, row.values.name);
+  return names;
+}
+
+/** Any query parameter that looks like a token: refused before anything else looks at the request. */
+function tokenInUrl(req: Request): boolean {
+  return Object.keys(req.query).some((key) => key.toLowerCase().includes('token'));
+}
+
+const TOKEN_IN_URL_MESSAGE =
+  'the admin token must never be in a URL (address bars, histories and logs keep it), so it was not checked; ' +
+  'if it was the real token, change MAILSETUP_ADMIN_TOKEN. Paste the token into the page instead';
 
 function parseFormats(value: unknown): string[] {
   const formats = typeof value === 'string' ? parseFormatList(value, 'formats') : [];
@@ -83,6 +126,7 @@ function summary(job: Job, withRows = true) {
   return {
     id: job.id,
     name: job.name,
+    ...(job.encoding ? { encoding: job.encoding } : {}),
     formats: job.formats,
     unsigned: job.unsigned,
     ok: job.ok,
@@ -102,8 +146,9 @@ export function adminRouter(deps: AppDeps): Router {
   const page = adminPages(deps.config);
   const script = readFileSync(join(ADMIN_DIR, 'admin.js'), 'utf8');
   const canSend = Boolean(deps.config.mail.smtpUrl && deps.config.mail.from);
+  const style = readFileSync(join(ADMIN_DIR, 'admin.css'), 'utf8');
 
-  const source = (job: Job): StaffSource => ({ buffer: job.staff, name: job.name });
+  const source = adminStaffSource;
 
   const expire = () => {
     for (const [id, job] of jobs) {
@@ -126,11 +171,27 @@ export function adminRouter(deps: AppDeps): Router {
     return job;
   };
 
+  // First of all: a token in the query is refused (and, like every query string, never logged).
+  router.use((req, res, next) => {
+    if (!tokenInUrl(req)) return next();
+    const error = failure('INVALID_INPUT', 'token', 'token-in-url', TOKEN_IN_URL_MESSAGE);
+    if (!req.path.startsWith('/api/')) return next(error);
+    if (deps.logger) logError(deps.logger, res, error);
+    jsonError(res, error);
+  });
+
   router.get('/', pageLanguage(), (_req, res) => {
     res
       .set('Cache-Control', 'no-store')
       .type('html')
       .send(page(locals(res).language));
+  });
+  // The page's forms post here only when its script did not run; the body is not read.
+  router.post('/', (_req, _res, next) => {
+    next(failure('INVALID_INPUT', 'token', 'admin-needs-script', 'the admin page needs JavaScript: it sends the token in a header, never in a form'));
+  });
+  router.get('/admin.css', (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('text/css').send(style);
   });
   router.get('/admin.js', (_req, res) => {
     res.set('Cache-Control', 'no-store').type('application/javascript').send(script);
@@ -143,7 +204,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
   api.use(authenticate);
 
-  api.post('/jobs', express.raw({ type: () => true, limit: ADMIN_LIMITS.uploadBytes }), async (req, res, next) => {
+  api.post('/jobs', readBody(express.raw({ type: () => true, limit: ADMIN_LIMITS.uploadBytes })), async (req, res, next) => {
     try {
       expire();
       if (!Buffer.isBuffer(req.body) || req.body.length === 0)
@@ -151,10 +212,12 @@ export function adminRouter(deps: AppDeps): Router {
       const formats = parseFormats(req.query.formats);
       const unsigned = req.query.unsigned === '1' || req.query.unsigned === 'true';
       const name = typeof req.query.name === 'string' && req.query.name ? req.query.name.slice(0, 200) : 'staff.csv';
+      const encoding = parseEncoding(req.query.encoding);
       const job: Job = {
         id: randomUUID(),
         name,
         staff: Buffer.from(req.body),
+        encoding,
         formats,
         unsigned,
         createdAt: now(),
@@ -182,6 +245,9 @@ export function adminRouter(deps: AppDeps): Router {
           if (entry.status === 'ok') job.ok++;
         },
       });
+      // The file read whole above, so a second pass for the names cannot fail where the first did not.
+      const names = await staffNames(source(job));
+      job.rows = job.rows.map((row) => (names.has(row.line) ? { ...row, name: names.get(row.line)! } : row));
       while (jobs.size >= ADMIN_LIMITS.jobs) jobs.delete(jobs.keys().next().value!);
       jobs.set(job.id, job);
       deps.logger?.info({ job: job.id, rows: job.rows.length, ok: job.ok }, 'admin upload checked');

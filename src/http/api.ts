@@ -8,6 +8,7 @@ import { variantOf } from '../providers/catalog.js';
 import { parseGenerateRequest } from '../service/generate.js';
 import { lookupEmail, suggestAddress } from '../service/preview.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
+import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
 import { inlineGeneration } from './generation.js';
 import { sendGeneratedFile } from './send-file.js';
@@ -102,7 +103,7 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
     const request = parseGenerateRequest({ language: apiLanguage(req), ...(body as Record<string, unknown>) });
     sendGeneratedFile(res, await generateFile(request));
   };
-  const json = express.json({ limit: '16kb', strict: true });
+  const json = readBody(express.json({ limit: '16kb', strict: true }));
   router.post('/profile', generationLimit, json, generateHandler);
   router.post('/generate', generationLimit, json, generateHandler);
 

@@ -1,7 +1,6 @@
 // The web app: pages, JSON API, autodiscovery and admin mounted behind security headers, request
 // ids, body limits and per-client rate limits. createApp never listens: src/server.ts does.
-import express, { type Express, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { translator } from '../i18n.js';
 import { adminRouter } from './admin.js';
@@ -9,16 +8,18 @@ import { assetsRouter } from './assets.js';
 import { compressText } from './compression.js';
 import { apiRouter } from './api.js';
 import { autodiscoveryRouter } from './autodiscovery.js';
-import type { AppDeps, Logger } from './deps.js';
+import { silentLogger } from '../logger.js';
+import type { AppDeps } from './deps.js';
+import { discoverApiRouter, discoveryLimiter } from './discover-api.js';
+import { perMinuteLimit } from './guards.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
+import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
 import { pagesRouter, sendPage, type LinkPayload } from './pages/index.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'none'"],
@@ -32,21 +33,8 @@ export const CONTENT_SECURITY_POLICY = {
   objectSrc: ["'none'"],
 };
 
-function generationLimiter(perMinute: number): RequestHandler {
-  if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    // Behind a proxy without MAILSETUP_TRUST_PROXY every client shares one address; the README says so.
-    validate: { xForwardedForHeader: false },
-    handler: (_req, _res, next) => next(webError('RATE_LIMITED', 'client', 'rate-limit')),
-  });
-}
-
 export function createApp(deps: AppDeps): Express {
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const web = deps.config.web;
   const app = express();
@@ -55,25 +43,29 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId());
-  app.use(requestLog(logger, now));
+  app.use(requestLog(logger, now, deps.config));
   app.use(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-      strictTransportSecurity: web.tls ? undefined : false,
+      strictTransportSecurity: web.https ? undefined : false,
       referrerPolicy: { policy: 'no-referrer' },
       xFrameOptions: { action: 'deny' },
     }),
   );
 
-  const generationLimit = generationLimiter(web.rateLimitPerMinute);
+  const generationLimit = perMinuteLimit(web.rateLimitPerMinute, () => webError('RATE_LIMITED', 'client', 'rate-limit'));
   const renderer = createRenderer();
   const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
 
   app.use(compressText());
   app.use(assetsRouter());
-  app.get('/healthz', (_req, res) => void res.set('Cache-Control', 'no-store').json({ status: 'ok' }));
+  app.get('/healthz', (_req, res) => {
+    const answer = healthAnswer(deps.health?.());
+    res.status(answer.status).set('Cache-Control', 'no-store').json(answer.body);
+  });
 
-  app.use('/api', apiRouter(deps, generationLimit), apiErrorHandler(logger));
+  const discoveryLimit = discoveryLimiter(deps.config.discovery.rateLimitPerMinute);
+  app.use('/api', discoverApiRouter(deps, discoveryLimit), apiRouter(deps, generationLimit), apiErrorHandler(logger));
   app.use(autodiscoveryRouter(deps));
   app.use('/admin', adminRouter(deps));
 
@@ -87,7 +79,7 @@ export function createApp(deps: AppDeps): Express {
     sendPage(res, renderer, { template: 'error', language, status: error.status, org: deps.config.organization.name, title, langLinks: [], view: { message } });
   };
 
-  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit }));
+  app.use(pageLanguage(), noStore(), pagesRouter({ deps, renderer, tokens, generationLimit, discoveryLimit }));
   app.use(() => {
     throw webError('NOT_FOUND', 'path', 'not-found');
   });

@@ -12,7 +12,7 @@
 // may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
 // (no-store); profiles are per person (no-store); DNS records as text or JSON are public for 5 minutes.
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { perMinuteLimit } from './guards.js';
 import { isIP } from 'node:net';
 import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
@@ -27,8 +27,10 @@ import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
 import { generate, parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
+import { readBody } from './body.js';
 import { addressFields } from './address-log.js';
-import type { AppDeps, Logger } from './deps.js';
+import { silentLogger } from '../logger.js';
+import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
 import { sendGeneratedFile } from './send-file.js';
 
@@ -49,8 +51,6 @@ type V2Protocol = (typeof V2_PROTOCOLS)[number];
 
 /** `GET /dns/:domain?format=`: the zone snippet as text, JSON, or the page. */
 const DNS_FORMATS = ['text', 'json', 'html'] as const;
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
 
 /** A query value as one string; repeated or nested values are refused rather than guessed at. */
 function queryValue(req: Request, name: string, { caseInsensitive = false } = {}): string | undefined {
@@ -122,7 +122,7 @@ function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
 
 export function autodiscoveryRouter(deps: AppDeps): Router {
   const { catalog, config } = deps;
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const router = Router();
   const autoconfigs = new Map<string, string>();
 
@@ -148,7 +148,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   });
 
   // Outlook (POX) and Exchange ActiveSync clients post to the same path; the request says which.
-  const rawBody = express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES });
+  const rawBody = readBody(express.raw({ type: () => true, limit: AUTODISCOVER_REQUEST_MAX_BYTES }));
   router.post('/autodiscover/autodiscover.xml', rawBody, (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const request = parseAutodiscoverRequest(body);
@@ -194,19 +194,10 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   });
 
   // Apple devices: a signed profile without password (the device asks for it at install).
-  const perMinute = config.web.rateLimitPerMinute;
-  const profileLimit =
-    perMinute === 0
-      ? (_req: Request, _res: Response, next: () => void) => next()
-      : rateLimit({
-          windowMs: 60_000,
-          limit: perMinute,
-          standardHeaders: 'draft-8',
-          legacyHeaders: false,
-          validate: { xForwardedForHeader: false },
-          handler: (_req, _res, next) =>
-            next(new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' })),
-        });
+  const profileLimit = perMinuteLimit(
+    config.web.rateLimitPerMinute,
+    () => new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' }),
+  );
   router.get('/email.mobileconfig', profileLimit, (req, res) => {
     if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) {
       throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', {

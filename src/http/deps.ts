@@ -1,14 +1,11 @@
 // What the web app is built from; tests pass their own (in-memory catalog, test signer, clock).
 import type { Config } from '../config.js';
+import type { PoolHealth } from '../service/worker-pool.js';
+import type { DiscoveryService } from '../discovery/service.js';
 import type { ProviderCatalog } from '../providers/catalog.js';
 import type { Signer } from '../signing/signer.js';
+import type { Logger } from '../logger.js';
 import type { Generate } from './generation.js';
-
-export interface Logger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -19,4 +16,8 @@ export interface AppDeps {
   now?: () => number;
   /** Builds and signs files; default: inline. src/server.ts passes a worker-thread pool. */
   generate?: Generate;
+  /** The state of that pool, for /healthz. */
+  health?: () => PoolHealth;
+  /** Finds unknown domains' servers and tests settings; without it, unknown domains get the form for typing them in. */
+  discovery?: DiscoveryService | undefined;
 }

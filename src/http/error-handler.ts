@@ -2,25 +2,22 @@
 // JSON {error:{code,message,field}} on the API and as a page elsewhere. Internals never leak.
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { asMailsetupError, MailsetupError } from '../errors.js';
-import type { Logger } from './deps.js';
+import { knownBodyError } from './body.js';
+import type { Logger } from '../logger.js';
 import { locals } from './middleware.js';
 import { webError } from './web-error.js';
 
-interface BodyParserError {
-  type?: string;
+interface HttpError {
   status?: number;
 }
 
 /** Express and body-parser errors in our registry's terms. */
 export function toMailsetupError(error: unknown): MailsetupError {
   if (error instanceof MailsetupError) return error;
-  const type = (error as BodyParserError | undefined)?.type;
-  if (type === 'entity.too.large') return webError('PAYLOAD_TOO_LARGE', 'body', 'body-size');
-  if (type === 'entity.parse.failed') return webError('INVALID_INPUT', 'body', 'body-json');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return webError('INVALID_INPUT', 'body', 'body-encoding');
-  if (type === 'parameters.too.many') return webError('PAYLOAD_TOO_LARGE', 'body', 'body-size');
+  const body = knownBodyError(error);
+  if (body) return body;
   // Static files (serve-static): missing, outside the folder, or a malformed path all read as absent.
-  const status = (error as BodyParserError | undefined)?.status;
+  const status = (error as HttpError | undefined)?.status;
   if (status === 404 || status === 403 || status === 400) return webError('NOT_FOUND', 'path', 'not-found');
   return asMailsetupError(error);
 }

@@ -5,16 +5,27 @@ import type { GenerateRequest } from '../model/request.js';
 import { ProviderCatalog } from '../providers/catalog.js';
 import { generate } from '../service/generate.js';
 import { serveWorkerJobs } from '../service/worker-pool.js';
+import { createSigner } from '../signing/cms-signer.js';
+import { identityFromMaterial } from '../signing/identity-holder.js';
 import { signerFromConfig } from '../signing/index.js';
-import type { GenerationWorkerInit, WebFile } from './generation.js';
+import type { Signer } from '../signing/signer.js';
+import type { GenerationControl, GenerationWorkerInit, WebFile } from './generation.js';
 
-await serveWorkerJobs(async (init: GenerationWorkerInit) => {
-  const config = loadConfig(init.env);
-  const catalog = ProviderCatalog.load({ paths: config.providerPaths, defaultProvider: config.defaultProvider });
-  // The main thread has already reported the identity's warnings; workers stay quiet.
-  const signer = await signerFromConfig(config, { cwd: init.cwd });
-  return (request: GenerateRequest): WebFile => {
-    const file = generate(request, { config, catalog, signer });
-    return { format: file.format, fileName: file.fileName, contentType: file.contentType, body: file.body, signed: file.signed, warnings: file.warnings };
-  };
-});
+let signer: Signer;
+
+await serveWorkerJobs(
+  async (init: GenerationWorkerInit) => {
+    const config = loadConfig(init.env);
+    const catalog = ProviderCatalog.load({ paths: config.providerPaths, defaultProvider: config.defaultProvider });
+    // The main thread has already checked the identity and reported its warnings; workers stay quiet.
+    signer = init.identity ? createSigner(identityFromMaterial(init.identity)) : await signerFromConfig(config, { cwd: init.cwd });
+    return (request: GenerateRequest): WebFile => {
+      const file = generate(request, { config, catalog, signer });
+      return { format: file.format, fileName: file.fileName, contentType: file.contentType, body: file.body, signed: file.signed, warnings: file.warnings };
+    };
+  },
+  (message) => {
+    // A renewed or replaced identity: the job being signed (if any) has finished with the old one.
+    signer = createSigner(identityFromMaterial((message as GenerationControl).identity));
+  },
+);

@@ -1,10 +1,13 @@
 // Request plumbing: request ids, one log line per request (path only: no query string, no body,
-// so neither addresses typed into forms nor passwords reach the log), the page language.
+// so neither addresses typed into forms nor passwords reach the log; link tokens and, when asked,
+// addresses in the path redacted), the page language.
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isLanguage, negotiateLanguage } from '../i18n.js';
+import type { Config } from '../config.js';
 import type { Language } from '../model/provider.js';
-import type { Logger } from './deps.js';
+import { loggedPath } from './address-log.js';
+import type { Logger } from '../logger.js';
 
 export const LANGUAGE_COOKIE = 'mailsetup_lang';
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -29,11 +32,11 @@ export function requestId(): RequestHandler {
   };
 }
 
-export function requestLog(logger: Logger, now: () => number): RequestHandler {
+export function requestLog(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>): RequestHandler {
   return (req, res, next) => {
     const started = now();
     res.on('finish', () => {
-      const path = req.originalUrl.split('?', 1)[0];
+      const path = loggedPath(req.originalUrl.split('?', 1)[0] ?? '', config);
       logger.info({ requestId: locals(res).requestId, method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
     });
     next();

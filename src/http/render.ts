@@ -55,6 +55,7 @@ export function compile(source: string, name = 'template'): Node[] {
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 export function escapeHtml(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any value is shown as String() shows it (numbers, URLs, dates)
   return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
 }
 
@@ -74,6 +75,7 @@ function lookup(stack: readonly unknown[], name: string): unknown {
 }
 
 function scalar(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a view's value is shown as String() shows it, as Mustache does
   return value === undefined || value === null || value === false ? '' : String(value);
 }
 

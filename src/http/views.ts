@@ -168,8 +168,24 @@ export function programSteps(t: Translate, first?: Program) {
 }
 
 /** Provider facts shown beside settings: the step to take first, notes, help pages, webmail. */
+/** Where each of a variant's trusted certificates is downloaded, as DER (.cer) and PEM (.crt). */
+export function certificateLinks(provider: Provider, variant: ProviderVariant | undefined) {
+  return (variant?.trust ?? []).map((certificate) => {
+    const base = `/certificates/${provider.id}/${variant!.id}/${certificate.sha256.slice(0, 16).toLowerCase()}`;
+    return {
+      name: certificate.name,
+      root: certificate.root,
+      cer: `${base}.cer`,
+      crt: `${base}.crt`,
+      fingerprint: certificate.sha256.replace(/(..)(?!$)/g, '$1:'),
+    };
+  });
+}
+
 export function providerExtras(provider: Provider, variant: ProviderVariant | undefined, language: Language) {
+  const certificates = certificateLinks(provider, variant);
   return {
+    certificates: certificates.length > 0 ? certificates : undefined,
     enable: provider.enable ? { url: provider.enable.url, instruction: localize(provider.enable.instruction, language) } : undefined,
     notes: provider.notes.map((note) => ({
       text: localize(note.text, language),

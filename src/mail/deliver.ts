@@ -1,16 +1,17 @@
 // Mailing each person their files: resumable (a person already marked sent is never mailed again),
 // retried with exponential backoff on temporary failures, and reported person by person.
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { MailsetupError } from '../errors.js';
+import { closeSync, openSync } from 'node:fs';
+import { appendWhole, writeError } from '../files.js';
+import { asMailsetupError, MailsetupError } from '../errors.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { Language } from '../model/provider.js';
-import { csvLine } from '../bulk/manifest.js';
+import { csvLine } from '../csv.js';
 import type { PersonFiles } from '../bulk/run.js';
 import { DEFAULTS } from '../model/defaults.js';
 import type { EmailParts } from '../model/rules.js';
 import { composeMessage, type MailMessage } from './message.js';
 import type { MailTransport } from './smtp.js';
-import type { SendLedger } from './state.js';
+import type { SendLedger, SendRecord } from './state.js';
 
 export interface Recipient {
   line: number;
@@ -92,6 +93,7 @@ export class Deliverer {
   private readonly active = new Set<Promise<void>>();
   private readonly report: DeliveryReport = { sent: 0, alreadySent: 0, failed: 0, dryRun: 0, failures: [] };
   private readonly reportFd: number | undefined;
+  private reportSize = 0;
   private fatal: Error | undefined;
   private closed = false;
   private unreachable = 0;
@@ -104,8 +106,13 @@ export class Deliverer {
     this.now = options.now ?? (() => new Date());
     this.fromDomain = /@([^>\s]+)>?\s*$/.exec(options.from)?.[1] ?? 'mailsetup.invalid';
     if (options.reportPath) {
-      this.reportFd = openSync(options.reportPath, 'w', 0o644);
-      writeSync(this.reportFd, `\uFEFF${csvLine(REPORT_HEADER)}`);
+      try {
+        this.reportFd = openSync(options.reportPath, 'w', 0o644);
+        this.reportSize = appendWhole(this.reportFd, `\uFEFF${csvLine(REPORT_HEADER)}`, 0);
+      } catch (error) {
+        if (this.reportFd !== undefined) closeSync(this.reportFd);
+        throw writeError(options.reportPath, error, 'report');
+      }
     }
   }
 
@@ -132,7 +139,30 @@ export class Deliverer {
       this.report.failed++;
       if (this.report.failures.length < 1000) this.report.failures.push(outcome);
     }
-    if (this.reportFd !== undefined) writeSync(this.reportFd, csvLine([outcome.line, outcome.email, outcome.status, outcome.attempts, outcome.error ?? '']));
+    if (this.reportFd === undefined || this.fatal) return;
+    try {
+      this.reportSize = appendWhole(
+        this.reportFd,
+        csvLine([outcome.line, outcome.email, outcome.status, outcome.attempts, outcome.error ?? '']),
+        this.reportSize,
+      );
+    } catch (error) {
+      this.fatal = writeError(this.options.reportPath!, error, 'report');
+    }
+  }
+
+  /**
+   * Journals a step; false when the journal cannot be written (a full disk). Then the run stops:
+   * a message sent without its journal entry could be sent twice by the next run.
+   */
+  private journal(record: SendRecord): boolean {
+    try {
+      this.options.state?.record(record);
+      return true;
+    } catch (error) {
+      this.fatal ??= asMailsetupError(error);
+      return false;
+    }
   }
 
   /** Queues one person; waits only while the maximum number of sends is in progress. */
@@ -149,7 +179,9 @@ export class Deliverer {
       return;
     }
     while (this.active.size >= this.options.concurrency) await Promise.race(this.active);
-    if (this.fatal) throw this.fatal;
+    // A send that ended while this one waited may have set it (the compiler still sees the check above).
+    const fatal = this.fatal as Error | undefined;
+    if (fatal) throw fatal;
     const task = this.send(recipient, message).finally(() => this.active.delete(task));
     this.active.add(task);
   }
@@ -162,27 +194,27 @@ export class Deliverer {
   }
 
   private async send(recipient: Recipient, message: MailMessage): Promise<void> {
-    const { transport, state } = this.options;
+    const { transport } = this.options;
     const messageId = this.messageId(recipient.email.address);
     const base = { email: recipient.email.address, messageId, line: recipient.line };
     let attempts = 0;
     for (;;) {
       attempts++;
       // Recorded before the attempt: after a crash, a "sending" entry is retried with the same Message-ID.
-      state?.record({ ...base, status: 'sending', attempts, at: this.now().toISOString() });
+      if (!this.journal({ ...base, status: 'sending', attempts, at: this.now().toISOString() })) return;
       try {
         const result = await transport!.send({ ...message, from: this.options.from, messageId });
         if (result.rejected.length > 0 && result.accepted.length === 0)
           throw Object.assign(new Error(`recipient refused: ${result.response}`), { responseCode: 550 });
-        state?.record({ ...base, status: 'sent', attempts, at: this.now().toISOString() });
+        this.journal({ ...base, status: 'sent', attempts, at: this.now().toISOString() });
         this.unreachable = 0;
         this.outcome({ line: recipient.line, email: recipient.email.address, status: 'sent', attempts });
         return;
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code === 'EAUTH') {
-          state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: 'SMTP login refused' });
-          this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server refused the login: ${describe(error)}`, { field: 'smtp-url', rule: 'smtp-auth' });
+          this.journal({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: 'SMTP login refused' });
+          this.fatal ??= new MailsetupError('SMTP_FAILED', `the SMTP server refused the login: ${describe(error)}`, { field: 'smtp-url', rule: 'smtp-auth' });
           this.outcome({ line: recipient.line, email: recipient.email.address, status: 'failed', attempts, error: 'SMTP login refused' });
           return;
         }
@@ -193,12 +225,12 @@ export class Deliverer {
           // working through the whole list with backoff; everyone left stays retriable.
           this.unreachable = CONNECTION_ERRORS.has(code ?? '') ? this.unreachable + 1 : 0;
           if (this.unreachable >= UNREACHABLE_LIMIT) {
-            this.fatal = new MailsetupError('SMTP_FAILED', `the SMTP server cannot be reached (${reason}); run again when it is back`, {
+            this.fatal ??= new MailsetupError('SMTP_FAILED', `the SMTP server cannot be reached (${reason}); run again when it is back`, {
               field: 'smtp-url',
               rule: 'smtp-unreachable',
             });
           }
-          state?.record({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: reason });
+          this.journal({ ...base, status: 'failed', attempts, at: this.now().toISOString(), error: reason });
           this.outcome({ line: recipient.line, email: recipient.email.address, status: 'failed', attempts, error: reason });
           return;
         }

@@ -1,10 +1,11 @@
 // The send state of a bulk run: an append-only journal (one JSON object per line, each written
-// with a single append and fsync'd), compacted into a fresh file by write-then-rename when opened.
-// A crash can only lose or tear the last line, which the reader ignores.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+// whole and fsync'd), compacted into a fresh file by write-then-rename when opened. A crash can
+// only lose or tear the last line, which the reader ignores; a write that fails (a full disk) is
+// cut back to the last whole line and reported as an IO error naming the file.
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../cli/io.js';
+import { basename, dirname } from 'node:path';
+import { appendWhole, processAlive, removeStaleParts, writeAll, writeError, writeFileAtomic, type WriteFn } from '../files.js';
 import { MailsetupError } from '../errors.js';
 
 export type SendStatus = 'sending' | 'sent' | 'failed';
@@ -50,25 +51,36 @@ interface Header {
   created: string;
 }
 
+export interface SendStateOptions {
+  now?: () => Date;
+  /** The write call (tests make the disk fill up with it). */
+  write?: WriteFn | undefined;
+}
+
 export class SendState implements SendLedger {
   private readonly records = new Map<string, SendRecord>();
   private fd: number | undefined;
+  /** Bytes of whole lines in the journal: where a failed append is cut back to. */
+  private size = 0;
   readonly runId: string;
 
   private constructor(
     readonly path: string,
     header: Header,
     records: SendRecord[],
+    private readonly write: WriteFn | undefined,
   ) {
     this.runId = header.runId;
     for (const record of records) this.records.set(record.email, record);
   }
 
   /** Reads the journal (if any), rewrites it compacted, and opens it for appending. */
-  static open(path: string, now: () => Date = () => new Date()): SendState {
-    const release = lock(path);
+  static open(path: string, { now = () => new Date(), write }: SendStateOptions = {}): SendState {
+    const release = lock(path, write);
     try {
-      const state = SendState.read(path, now);
+      // A run that died while compacting left its temporary copy.
+      removeStaleParts(dirname(path), (name) => name === basename(path));
+      const state = SendState.read(path, now, write);
       state.release = release;
       return state;
     } catch (error) {
@@ -79,7 +91,7 @@ export class SendState implements SendLedger {
 
   private release: () => void = () => {};
 
-  private static read(path: string, now: () => Date): SendState {
+  private static read(path: string, now: () => Date, write: WriteFn | undefined): SendState {
     let header: Header | undefined;
     const records: SendRecord[] = [];
     if (existsSync(path)) {
@@ -99,7 +111,7 @@ export class SendState implements SendLedger {
       if (!header) throw new MailsetupError('IO', `${path} is not a mailsetup send state file`, { field: 'state', rule: 'state-file' });
     }
     header ??= { mailsetupSendState: 1, runId: randomUUID(), created: now().toISOString() };
-    const state = new SendState(path, header, records);
+    const state = new SendState(path, header, records, write);
     state.rewrite(header);
     return state;
   }
@@ -108,8 +120,15 @@ export class SendState implements SendLedger {
     writeFileAtomic(this.path, `${JSON.stringify(header)}\n${[...this.records.values()].map((r) => `${JSON.stringify(r)}\n`).join('')}`, {
       mode: 0o600,
       fsync: true,
+      field: 'state',
+      write: this.write,
     });
-    this.fd = openSync(this.path, 'a', 0o600);
+    try {
+      this.fd = openSync(this.path, 'a', 0o600);
+      this.size = fstatSync(this.fd).size;
+    } catch (error) {
+      throw writeError(this.path, error, 'state');
+    }
   }
 
   get(email: string): SendRecord | undefined {
@@ -120,12 +139,17 @@ export class SendState implements SendLedger {
     return this.get(email)?.status === 'sent';
   }
 
+  /** Appends one record, on disk when this returns; throws the IO error (and keeps the journal whole) when it cannot. */
   record(record: SendRecord): void {
     const entry = { ...record, email: record.email.toLowerCase() };
-    this.records.set(entry.email, entry);
     if (this.fd === undefined) throw new Error('send state is closed');
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
-    fsyncSync(this.fd);
+    try {
+      this.size = appendWhole(this.fd, `${JSON.stringify(entry)}\n`, this.size, this.write);
+      fsyncSync(this.fd);
+    } catch (error) {
+      throw writeError(this.path, error, 'state');
+    }
+    this.records.set(entry.email, entry);
   }
 
   all(): SendRecord[] {
@@ -140,34 +164,33 @@ export class SendState implements SendLedger {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One run per state file: two runs at once (an overlapping cron job) would both see a person as
  * unsent and both mail them. A lock left by a run that died is taken over.
  */
-function lock(path: string): () => void {
+function lock(path: string, write: WriteFn | undefined): () => void {
   const lockPath = `${path}.lock`;
-  mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number | undefined;
     try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(lockPath, 'wx', 0o600);
+      writeAll(fd, `${process.pid}\n`, write);
+      const open = fd;
+      fd = undefined;
+      closeSync(open);
       return () => rmSync(lockPath, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new MailsetupError('IO', `cannot create ${lockPath}: ${(error as Error).message}`, { field: 'state', rule: 'writable' });
+        // Made but not written (a full disk): it must not be left to look like a lock.
+        if (fd !== undefined) {
+          closeSync(fd);
+          rmSync(lockPath, { force: true });
+        }
+        throw writeError(lockPath, error, 'state');
       }
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         throw new MailsetupError('IO', `another mailsetup run (process ${holder}) is sending with ${path}; wait for it to finish`, {
           field: 'state',
           rule: 'state-locked',

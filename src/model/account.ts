@@ -1,7 +1,8 @@
 // The one account model every output format is built from. The TypeScript types are inferred
 // from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
 import { z } from 'zod';
-import { emailParts, hostName, loginTemplate, port, visibleText } from './rules.js';
+import { emailParts, hostName, httpsUrl, loginValue, port, secretText, visibleText } from './rules.js';
+import { trustedCertificateSchema } from './trust.js';
 
 export const ACCOUNT_KINDS = ['imap', 'pop', 'exchange'] as const;
 export const SOCKET_TYPES = ['SSL', 'STARTTLS', 'plain'] as const;
@@ -24,8 +25,8 @@ export const mailServerSchema = z.object({
   port,
   socket: socketType,
   auth: authMethod,
-  /** The login sent to this server, already expanded for the person; absent when auth is none. */
-  username: loginTemplate.optional(),
+  /** The login sent to this server, already expanded for the person (a value, not a template); absent when auth is none. */
+  username: loginValue.optional(),
 });
 export type MailServer = z.output<typeof mailServerSchema>;
 
@@ -35,9 +36,22 @@ export const exchangeServerSchema = z.object({
   /** EWS endpoint for macOS; iOS ActiveSync has no port or path. */
   port,
   path: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'an EWS path starts with / and has no spaces' }),
-  username: loginTemplate,
+  username: loginValue,
+  /** Modern sign-in: the device signs in with OAuth (URLs when discovery does not give them) and no password is written. */
+  oauth: z.object({ signInUrl: httpsUrl.optional(), tokenUrl: httpsUrl.optional() }).optional(),
 });
 export type ExchangeServer = z.output<typeof exchangeServerSchema>;
+
+/** A CalDAV or CardDAV server for the same person, login expanded. */
+export const davServerSchema = z.object({
+  host: hostName,
+  port,
+  ssl: z.boolean(),
+  /** The whole principal URL (`https://dav.example.org/dav/anna@example.org/`), when the provider names one. */
+  principalUrl: httpsUrl.optional(),
+  username: loginValue,
+});
+export type DavServer = z.output<typeof davServerSchema>;
 
 const identity = {
   email: emailParts,
@@ -45,8 +59,13 @@ const identity = {
 };
 const extras = {
   /** Only present when the user explicitly asked for it to be embedded. */
-  password: z.string().min(1).max(1024).optional(),
+  password: secretText.min(1).optional(),
   provider: z.object({ id: z.string(), name: z.string(), variant: z.string() }).optional(),
+  /** Calendars and contacts beside mail (IMAP and POP only: Exchange syncs them itself). */
+  caldav: davServerSchema.optional(),
+  carddav: davServerSchema.optional(),
+  /** CA certificates the device must trust to reach these servers, installed with the account. */
+  trust: z.array(trustedCertificateSchema).optional(),
 };
 
 /** A server this kind of account cannot do without: when it is missing, the error names the field. */

@@ -1,8 +1,10 @@
 // The provider catalog format: what an organisation writes in its provider files (YAML or JSON).
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { authMethod, socketType, type ExchangeServer } from './account.js';
+import type { TrustedCertificate } from './trust.js';
 import { DEFAULTS } from './defaults.js';
-import { hostName, httpsUrl, identifier, loginTemplate, port, toAsciiHost, visibleText } from './rules.js';
+import { hostName, httpsUrl, identifier, loginTemplate, port, principalPath, toAsciiHost, visibleText } from './rules.js';
 
 export const LANGUAGES = ['en', 'ru', 'sv'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -45,8 +47,52 @@ export const exchangeSettingsSchema = z.strictObject({
     .optional(),
   owa: httpsUrl.optional(),
   login: loginTemplate.optional(),
+  /**
+   * Modern sign-in (OAuth) instead of a password: `true`, or the sign-in and token URLs when the
+   * server's own discovery does not give them. A profile then carries OAuth keys and no password.
+   */
+  oauth: z
+    .union([z.literal(true), z.strictObject({ signIn: httpsUrl.optional(), token: httpsUrl.optional() })])
+    .transform((value) => (value === true ? {} : value))
+    .optional(),
 });
 export type ExchangeSettings = z.output<typeof exchangeSettingsSchema>;
+
+/** PEM certificates of the CA a provider's servers chain to, when that is not a public root. */
+const caCertificates = z.string().transform((value, ctx) => {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'ca holds PEM certificates (-----BEGIN CERTIFICATE-----)', params: { rule: 'pem-certificate' } });
+    return z.NEVER;
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'ca holds a certificate that cannot be read', params: { rule: 'pem-certificate' } });
+      return z.NEVER;
+    }
+  }
+  return `${blocks.join('\n')}\n`;
+});
+
+/** A CalDAV or CardDAV server (RFC 4791, RFC 6352), as a provider file names it. */
+export const davSettingsSchema = z.strictObject({
+  host: hostName,
+  port: port.default(443),
+  ssl: z.boolean().default(true),
+  /** The principal URL's path, e.g. `/SOGo/dav/%EMAILADDRESS%/`; placeholders as in logins. */
+  principal: principalPath.optional(),
+  /** Overrides the provider's login template for this server. */
+  login: loginTemplate.optional(),
+});
+export type DavSettings = z.output<typeof davSettingsSchema>;
+
+/**
+ * Root or intermediate CA certificates devices must trust to reach the servers: each entry is a
+ * PEM file (relative to the provider file) or PEM text. Checked when the catalog loads.
+ */
+export const trustSchema = z.array(z.string().min(1, { error: 'a trust entry is a PEM file name or PEM text' })).min(1);
 
 const variantFields = {
   name: localizedText.optional(),
@@ -55,6 +101,9 @@ const variantFields = {
   servers: z.array(providerServerSchema).optional(),
   exchange: exchangeSettingsSchema.optional(),
   webmail: httpsUrl.optional(),
+  caldav: davSettingsSchema.optional(),
+  carddav: davSettingsSchema.optional(),
+  trust: trustSchema.optional(),
 };
 
 export const providerVariantSchema = z.strictObject({ id: identifier, ...variantFields });
@@ -84,6 +133,9 @@ export const providerFileEntrySchema = z.strictObject({
   servers: z.array(providerServerSchema).default([]),
   exchange: exchangeSettingsSchema.optional(),
   webmail: httpsUrl.optional(),
+  caldav: davSettingsSchema.optional(),
+  carddav: davSettingsSchema.optional(),
+  trust: trustSchema.optional(),
   variants: z.array(providerVariantSchema).default([]),
   documentation: z.array(z.strictObject({ url: httpsUrl, description: localizedText })).default([]),
   /** A step the user must take before any client can connect (e.g. enable IMAP). */
@@ -91,6 +143,8 @@ export const providerFileEntrySchema = z.strictObject({
   notes: z.array(providerNote).default([]),
   /** Mail programs need an app password, not the account's own: the steps say so and link here. */
   appPassword: z.strictObject({ url: httpsUrl }).optional(),
+  /** The CA the provider's servers' certificates chain to, trusted when checking them (besides Node's roots). */
+  ca: caCertificates.optional(),
 });
 export type ProviderFileEntry = z.output<typeof providerFileEntrySchema>;
 
@@ -107,6 +161,10 @@ export interface ProviderVariant {
   servers: ProviderServer[];
   exchange: ExchangeSettings | undefined;
   webmail: string | undefined;
+  caldav: DavSettings | undefined;
+  carddav: DavSettings | undefined;
+  /** Parsed and checked at load; empty when the servers' certificates chain to public roots. */
+  trust: TrustedCertificate[];
 }
 
 export interface ProviderNote {
@@ -131,6 +189,8 @@ export interface Provider {
   notes: ProviderNote[];
   /** Mail programs need an app password, created at this URL. */
   appPassword?: { url: string } | undefined;
+  /** PEM certificates of the CA its servers chain to, when not a public one. */
+  ca?: string | undefined;
   /** Where it was loaded from, for messages. */
   source: string;
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { accountKind, DEVICES, socketType } from './account.js';
 import { LANGUAGES } from './provider.js';
-import { emailAddress, hostName, identifier, loginTemplate, port, visibleText } from './rules.js';
+import { credentialBaseUrl, emailAddress, hostName, identifier, loginTemplate, port, secretText, visibleText } from './rules.js';
 
 const optionalText = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
@@ -35,7 +35,21 @@ export const accountRequestSchema = z.strictObject({
   /** A login that replaces the provider's template, e.g. a username that differs from the address. */
   login: optionalText(loginTemplate),
   /** Embedded only when asked for; never logged, never stored. */
-  password: optionalText(z.string().max(1024, { error: 'a password has at most 1024 characters' })),
+  password: optionalText(secretText),
+  /** Mail only: leave out the provider's calendars and contacts (CalDAV, CardDAV). */
+  mailOnly: z
+    .preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? ['1', 'on', 'true', 'yes'].includes(value.trim().toLowerCase())
+            ? true
+            : ['', '0', 'off', 'false', 'no'].includes(value.trim().toLowerCase())
+              ? false
+              : value
+          : value,
+      z.boolean({ error: 'mail only is yes or no' }),
+    )
+    .optional(),
   /** Server settings typed by hand, for a domain no provider in the catalog serves. */
   manual: z
     .strictObject({
@@ -66,6 +80,8 @@ export const generateRequestSchema = accountRequestSchema.extend({
   ),
   /** Apple profiles are signed unless this is true. */
   unsigned: z.boolean().optional(),
+  /** Declarative Device Management: the https address the MDM serves credential data under. */
+  credentialUrl: optionalText(credentialBaseUrl),
 });
 
 export type GenerateRequestInput = z.input<typeof generateRequestSchema>;

@@ -3,6 +3,7 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { MailsetupError } from '../errors.js';
 
 /** Adds a custom issue carrying a stable rule name, which error mapping turns into `rule`. */
 function fail(ctx: z.RefinementCtx, rule: string, message: string): void {
@@ -10,7 +11,13 @@ function fail(ctx: z.RefinementCtx, rule: string, message: string): void {
 }
 
 // C0 and C1 controls, DEL, and the Unicode line/paragraph separators: they break every format.
+// eslint-disable-next-line no-control-regex -- the controls are what it finds
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+// What XML 1.0 cannot carry besides controls: U+FFFE, U+FFFF and unpaired surrogates (which
+// UTF-8 cannot encode either). Refused in every format, so all of them carry the same text.
+const NOT_XML_TEXT = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// XML 1.0 `Char`, for secrets: tab and line breaks are allowed there, nothing else below U+0020.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const LDH_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const LOCAL_PART_FORBIDDEN = /[\s"(),:;<>@[\\\]]/u;
 
@@ -18,6 +25,33 @@ export const PLACEHOLDERS = ['%EMAILADDRESS%', '%EMAILLOCALPART%', '%EMAILDOMAIN
 
 export function hasControlCharacters(value: string): boolean {
   return CONTROL.test(value);
+}
+
+/** Whether XML 1.0 can carry every character of the text (multi-line text included). */
+export function isXmlText(value: string): boolean {
+  return !NOT_XML_CHAR.test(value);
+}
+
+/** Whether the text holds U+FFFE, U+FFFF or an unpaired surrogate, which no output format carries. */
+export function hasNonXmlCharacters(value: string): boolean {
+  return NOT_XML_TEXT.test(value);
+}
+
+export interface TextProblem {
+  rule: 'no-control-characters' | 'xml-character';
+  /** Completes "<what> must…". */
+  message: string;
+}
+
+/**
+ * The one text rule every output format applies: what breaks it is refused, everything else is
+ * written so that the format's reader gives it back exactly.
+ */
+export function textProblem(value: string): TextProblem | undefined {
+  if (CONTROL.test(value)) return { rule: 'no-control-characters', message: 'must not contain line breaks or control characters' };
+  if (NOT_XML_TEXT.test(value))
+    return { rule: 'xml-character', message: 'must not contain U+FFFE, U+FFFF or unpaired surrogates (no setup file can carry them)' };
+  return undefined;
 }
 
 /** The ASCII (punycode) form of a host or domain name, or undefined when it is not one. */
@@ -49,7 +83,8 @@ export interface EmailParts {
 export function parseEmail(value: string): EmailParts | { error: string; rule: string } {
   const trimmed = value.trim().normalize('NFC');
   if (trimmed === '') return { error: 'an email address is required', rule: 'required' };
-  if (hasControlCharacters(value)) return { error: 'an email address must not contain line breaks or control characters', rule: 'no-control-characters' };
+  const problem = textProblem(value);
+  if (problem) return { error: `an email address ${problem.message}`, rule: problem.rule };
   if (trimmed.length > 254) return { error: 'an email address has at most 254 characters', rule: 'max-length' };
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) {
@@ -73,9 +108,29 @@ export function isEmailParts(value: EmailParts | { error: string }): value is Em
   return !('error' in value);
 }
 
-/** Fills a login template (`%EMAILLOCALPART%@corp.example.org`) for one address. */
-export function expandLogin(template: string, email: EmailParts): string {
-  return template.replaceAll('%EMAILADDRESS%', email.ascii).replaceAll('%EMAILLOCALPART%', email.local).replaceAll('%EMAILDOMAIN%', email.asciiDomain);
+/** The parts of an address given as text, or INVALID_INPUT naming `field` and the rule it broke. */
+export function emailPartsOf(value: string, field = 'email'): EmailParts {
+  const parts = parseEmail(value);
+  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
+  return parts;
+}
+
+const PLACEHOLDER = /%[A-Z]+%/g;
+
+/**
+ * Fills a login template (`%EMAILLOCALPART%@corp.example.org`) for one address, in one pass over
+ * the template: what is filled in is never read again, so an address such as
+ * `%EMAILDOMAIN%@mail.ru` logs in as itself, and `$&` in it is just text. Placeholders the
+ * template rules do not know are left as they are (`realName` fills `%REALNAME%`, for autoconfig).
+ */
+export function expandLogin(template: string, email: EmailParts, realName?: string): string {
+  const values: Record<string, string | undefined> = {
+    '%EMAILADDRESS%': email.ascii,
+    '%EMAILLOCALPART%': email.local,
+    '%EMAILDOMAIN%': email.asciiDomain,
+    '%REALNAME%': realName,
+  };
+  return template.replace(PLACEHOLDER, (placeholder) => values[placeholder] ?? placeholder);
 }
 
 /** An address as typed, checked and split into its parts: the one place a request's address is parsed. */
@@ -106,18 +161,34 @@ export const hostName = z.string({ error: 'a host name is required' }).transform
   return ascii;
 });
 
-export const port = z.coerce
-  .number({ error: 'a port must be a whole number' })
-  .int({ error: 'a port must be a whole number' })
-  .min(1, { error: 'a port must be between 1 and 65535' })
-  .max(65535, { error: 'a port must be between 1 and 65535' });
+/**
+ * A port: a JSON integer, or a string of decimal digits (forms and command lines send text), from
+ * 1 to 65535. Nothing is coerced: `true`, `[993]`, `"0x3e1"`, `"1e3"` or `" 993"` are refused.
+ */
+export const port = z.unknown().transform((value, ctx): number => {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : undefined;
+  if (number === undefined || !Number.isInteger(number)) {
+    fail(ctx, 'port-format', 'a port is a whole number written with the digits 0-9, from 1 to 65535');
+    return z.NEVER;
+  }
+  if (number < 1) {
+    fail(ctx, 'min', 'a port must be between 1 and 65535');
+    return z.NEVER;
+  }
+  if (number > 65535) {
+    fail(ctx, 'max', 'a port must be between 1 and 65535');
+    return z.NEVER;
+  }
+  return number;
+});
 
 /** Text people read (names, descriptions): no control characters or line breaks. */
 export function visibleText(what: string, max = 256) {
   return z.string().transform((value, ctx) => {
     const text = value.normalize('NFC').trim();
-    if (hasControlCharacters(text)) {
-      fail(ctx, 'no-control-characters', `${what} must not contain line breaks or control characters`);
+    const problem = textProblem(text);
+    if (problem) {
+      fail(ctx, problem.rule, `${what} ${problem.message}`);
       return z.NEVER;
     }
     if (text.length > max) {
@@ -128,27 +199,53 @@ export function visibleText(what: string, max = 256) {
   });
 }
 
+/** Why a login (a template, or one already filled in) breaks the login rules; undefined when it does not. */
+function loginProblem(text: string): { rule: string; message: string } | undefined {
+  if (text === '') return { rule: 'required', message: 'a login must not be empty' };
+  if (hasControlCharacters(text) || /\s/u.test(text))
+    return { rule: 'login-format', message: 'a login must not contain spaces, line breaks or control characters' };
+  if (hasNonXmlCharacters(text)) return { rule: 'xml-character', message: `a login ${textProblem(text)!.message}` };
+  if (text.length > 256) return { rule: 'max-length', message: 'a login has at most 256 characters' };
+  return undefined;
+}
+
+/** A login as typed or listed in the catalog: `%EMAILLOCALPART%@corp.example.org`, or a plain name. */
 export const loginTemplate = z.string().transform((value, ctx) => {
   const text = value.trim();
-  if (text === '') {
-    fail(ctx, 'required', 'a login must not be empty');
+  const problem = loginProblem(text);
+  if (problem) {
+    fail(ctx, problem.rule, problem.message);
     return z.NEVER;
   }
-  if (hasControlCharacters(text) || /\s/u.test(text)) {
-    fail(ctx, 'login-format', 'a login must not contain spaces, line breaks or control characters');
-    return z.NEVER;
-  }
-  if (text.length > 256) {
-    fail(ctx, 'max-length', 'a login has at most 256 characters');
-    return z.NEVER;
-  }
-  const unknown = (text.match(/%[A-Z]+%/g) ?? []).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+  const unknown = (text.match(PLACEHOLDER) ?? []).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
   if (unknown.length > 0) {
     fail(ctx, 'login-placeholder', `unknown placeholder ${unknown[0]} (known: ${PLACEHOLDERS.join(', ')})`);
     return z.NEVER;
   }
   return text;
 });
+
+/**
+ * A login already filled in for one person: a value, not a template, so whatever the address put
+ * there (`%X%@example.tr`) is not read as a placeholder.
+ */
+export const loginValue = z.string().transform((value, ctx) => {
+  const problem = loginProblem(value);
+  if (problem) {
+    fail(ctx, problem.rule, problem.message);
+    return z.NEVER;
+  }
+  return value;
+});
+
+/** A secret (a password to embed): any text XML can carry, tabs and line breaks included, up to 1024 characters. */
+export const secretText = z
+  .string()
+  .max(1024, { error: 'a password has at most 1024 characters' })
+  .refine(isXmlText, {
+    error: 'a password must not contain control characters other than tab and line breaks, U+FFFE, U+FFFF or unpaired surrogates',
+    params: { rule: 'xml-character' },
+  });
 
 export const httpsUrl = z.string().transform((value, ctx) => {
   try {
@@ -161,4 +258,31 @@ export const httpsUrl = z.string().transform((value, ctx) => {
   }
 });
 
+/** A URL path with login placeholders (`/dav/%EMAILADDRESS%/`): starts with /, no spaces or controls. */
+export const principalPath = z.string().transform((value, ctx) => {
+  const text = value.trim();
+  if (!/^\/[\x21-\x7e]*$/.test(text)) {
+    fail(ctx, 'url-path', `"${value}" is not a URL path (it starts with / and has no spaces)`);
+    return z.NEVER;
+  }
+  const unknown = (text.match(/%[A-Z]+%/g) ?? []).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    fail(ctx, 'login-placeholder', `unknown placeholder ${unknown[0]} (known: ${PLACEHOLDERS.join(', ')})`);
+    return z.NEVER;
+  }
+  return text;
+});
+
 export const identifier = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'an id is 1-64 lower-case letters, digits, dots, hyphens or underscores' });
+
+/** An https base address (Apple's declarative asset DataURL "must start with https://"), no query or fragment. */
+export const credentialBaseUrl = z.string().transform((value, ctx) => {
+  try {
+    const url = new URL(value.trim());
+    if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || hasControlCharacters(value)) throw new Error('https');
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    fail(ctx, 'https-url', `"${value}" is not an https address without ? or #`);
+    return z.NEVER;
+  }
+});

@@ -38,3 +38,42 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, option
   if (result.success) return result.data;
   throw errorFromIssues(issuesOf(result.error, options.prefix), options.code);
 }
+
+// Account fields (what builders and the account schema name) as the request names what the
+// person filled in; the web form and the CLI map these request paths to their own field names.
+const REQUEST_FIELD: Readonly<Record<string, string>> = {
+  email: 'email',
+  displayName: 'name',
+  password: 'password',
+  kind: 'type',
+  'incoming.host': 'manual.incoming.host',
+  'incoming.port': 'manual.incoming.port',
+  'incoming.socket': 'manual.incoming.socket',
+  'outgoing.host': 'manual.outgoing.host',
+  'outgoing.port': 'manual.outgoing.port',
+  'outgoing.socket': 'manual.outgoing.socket',
+};
+
+/**
+ * The request field an account field came from. A login is the `login` the person typed, or,
+ * when they typed none, a value made from their `email`.
+ */
+export function requestFieldOf(accountField: string, loginTyped = true): string {
+  // `servers.N.username` is how autoconfig numbers the servers it lists.
+  if (/^(incoming|outgoing|exchange|servers\.\d+)\.username$/.test(accountField)) return loginTyped ? 'login' : 'email';
+  return REQUEST_FIELD[accountField] ?? accountField;
+}
+
+const withoutPrefix = (message: string, field: string | undefined) => (field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message);
+
+/** The same refusal naming other fields (message, field and every detail); other errors pass unchanged. */
+export function renameFields(thrown: unknown, rename: (field: string) => string): unknown {
+  if (!(thrown instanceof MailsetupError) || thrown.code === 'INTERNAL') return thrown;
+  const renamed = thrown.details.map((d) => ({ field: rename(d.field), rule: d.rule, message: withoutPrefix(d.message, d.field) }));
+  // Two account fields can come from one request field (the incoming and outgoing login): say it once.
+  const details = renamed.filter((d, i) => renamed.findIndex((o) => o.field === d.field && o.rule === d.rule) === i);
+  const field = thrown.field === undefined ? undefined : rename(thrown.field);
+  if (field === thrown.field && details.length === thrown.details.length && details.every((d, i) => d.field === thrown.details[i]!.field)) return thrown;
+  const message = details.length > 0 ? details.map((d) => `${d.field}: ${d.message}`).join('; ') : thrown.message;
+  return new MailsetupError(thrown.code, message, { ...(field ? { field } : {}), ...(thrown.rule ? { rule: thrown.rule } : {}), details });
+}

@@ -1,7 +1,7 @@
 // The provider catalog: bundled providers plus the organisation's own files, looked up by id or
 // by email domain (case-insensitive, internationalised domains compared in punycode).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { MailsetupError } from '../errors.js';
@@ -15,22 +15,35 @@ import {
 } from '../model/provider.js';
 import { issuesOf, errorFromIssues } from '../model/validate.js';
 import { toAsciiHost } from '../model/rules.js';
+import { loadTrust } from './trust.js';
 
 export const BUNDLED_PROVIDERS_DIR = fileURLToPath(new URL('../../providers', import.meta.url));
 const PROVIDER_FILE = /\.(ya?ml|json)$/i;
 
-/** Completes one file entry: variants inherit provider-level servers, exchange and webmail. */
-export function normalizeProvider(entry: ProviderFileEntry, source: string): Provider {
+export interface NormalizeOptions {
+  /** Folder that certificate file names under `trust` are relative to (default: the source file's). */
+  baseDir?: string;
+  /** The clock certificates are checked against. */
+  now?: Date;
+}
+
+/** Completes one file entry: variants inherit provider-level servers, exchange, webmail, CalDAV/CardDAV and trust. */
+export function normalizeProvider(entry: ProviderFileEntry, source: string, options: NormalizeOptions = {}): Provider {
   const withFlags = (servers: ProviderFileEntry['servers']): ProviderServer[] => servers.map((server) => ({ ...server, insecure: server.socket === 'plain' }));
-  const declared =
-    entry.variants.length > 0 ? entry.variants : [{ id: 'default', name: undefined, domains: [], servers: undefined, exchange: undefined, webmail: undefined }];
-  const variants: ProviderVariant[] = declared.map((variant) => ({
+  const declared: ProviderFileEntry['variants'] = entry.variants.length > 0 ? entry.variants : [{ id: 'default', name: undefined, domains: [] }];
+  const trustOf = (entries: string[] | undefined, field: string) =>
+    entries ? loadTrust(entries, { source, baseDir: options.baseDir ?? dirname(source), field, now: options.now ?? new Date() }) : [];
+  const providerTrust = trustOf(entry.trust, `${entry.id}.trust`);
+  const variants: ProviderVariant[] = declared.map((variant, index) => ({
     id: variant.id,
     name: variant.name,
     domains: variant.domains,
     servers: withFlags(variant.servers ?? entry.servers),
     exchange: variant.exchange ?? entry.exchange,
     webmail: variant.webmail ?? entry.webmail,
+    caldav: variant.caldav ?? entry.caldav,
+    carddav: variant.carddav ?? entry.carddav,
+    trust: variant.trust ? trustOf(variant.trust, `${entry.id}.variants[${index}].trust`) : providerTrust,
   }));
   for (const variant of variants) {
     if (variant.servers.length === 0 && !variant.exchange) {
@@ -63,12 +76,13 @@ export function normalizeProvider(entry: ProviderFileEntry, source: string): Pro
     enable: entry.enable,
     notes: entry.notes.map((note) => (typeof note === 'object' && 'text' in note ? { text: note.text, url: note.url, link: note.link } : { text: note })),
     appPassword: entry.appPassword,
+    ...(entry.ca ? { ca: entry.ca } : {}),
     source,
   };
 }
 
 /** Parses the text of one provider file (YAML or JSON) into complete providers. */
-export function parseProviderFile(text: string, source: string): Provider[] {
+export function parseProviderFile(text: string, source: string, options: NormalizeOptions = {}): Provider[] {
   let data: unknown;
   try {
     data = source.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
@@ -87,7 +101,7 @@ export function parseProviderFile(text: string, source: string): Provider[] {
     throw errorFromIssues(issues, 'CATALOG_INVALID');
   }
   const entries = 'providers' in result.data ? result.data.providers : [result.data];
-  return entries.map((entry) => normalizeProvider(entry, source));
+  return entries.map((entry) => normalizeProvider(entry, source, options));
 }
 
 function providerFilesIn(path: string): string[] {
@@ -111,6 +125,8 @@ export interface CatalogOptions {
   withoutBundled?: boolean;
   /** Provider used for addresses whose domain no provider lists. */
   defaultProvider?: string | undefined;
+  /** The clock trusted certificates are checked against (default: now). */
+  now?: Date;
 }
 
 export class ProviderCatalog {
@@ -137,7 +153,7 @@ export class ProviderCatalog {
       ...(options.withoutBundled ? [] : providerFilesIn(BUNDLED_PROVIDERS_DIR)),
       ...(options.paths ?? []).flatMap((p) => providerFilesIn(resolve(p))),
     ];
-    const providers = files.flatMap((file) => parseProviderFile(readFileSync(file, 'utf8'), file));
+    const providers = files.flatMap((file) => parseProviderFile(readFileSync(file, 'utf8'), file, options.now ? { now: options.now } : {}));
     return new ProviderCatalog(providers, options.defaultProvider);
   }
 

@@ -149,7 +149,7 @@ function children(parent: Element, name?: string): Element[] {
 function text(element: Element | undefined): string {
   return (element?.textContent ?? '')
     .replace(/\s+/gu, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '') // eslint-disable-line no-control-regex -- controls are what it removes
     .trim();
 }
 
@@ -427,6 +427,35 @@ function assignIds(configs: readonly ParsedConfig[], reserved: Iterable<string>,
     taken.add(id);
   }
   return ids;
+}
+
+export interface ClientConfigServer {
+  protocol: 'imap' | 'pop3' | 'smtp';
+  /** May hold %EMAILDOMAIN%. */
+  host: string;
+  port: number;
+  socket: SocketType;
+  auth: AuthMethod[];
+  login: string | undefined;
+}
+
+export type ClientConfigRead =
+  { ok: true; providerId: string; name: string; domains: string[]; servers: ClientConfigServer[]; notes: string[] } | { ok: false; reason: string };
+
+/**
+ * Reads one clientConfig document (an autoconfig answer fetched from a domain) with the same
+ * checks as an import, without turning it into a catalog entry. Host names keep %EMAILDOMAIN%.
+ */
+export function readClientConfig(source: IspdbSource): ClientConfigRead {
+  const notes: string[] = [];
+  try {
+    const config = parseClientConfig(source, (note) => notes.push(note));
+    return { ok: true, providerId: config.providerId, name: config.name, domains: config.domains, servers: config.servers, notes };
+  } catch (error) {
+    if (!(error instanceof Skip)) throw error;
+    const details = error.explainedByNotes && notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    return { ok: false, reason: `${error.message}${details}` };
+  }
 }
 
 /**

@@ -67,6 +67,8 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
     variant: resolved.variant,
     outlookVersion: request.outlook,
     outlookFolder: config.outlookFolder,
+    credentialUrl: request.credentialUrl,
+    publicBaseUrl: config.autodiscovery.publicHost ? `https://${config.autodiscovery.publicHost}` : undefined,
   };
 }
 

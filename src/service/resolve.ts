@@ -3,10 +3,10 @@
 import { MailsetupError } from '../errors.js';
 import { accountSchema, type Account, type AccountKind, type AuthMethod, type SocketType } from '../model/account.js';
 import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtocol } from '../model/defaults.js';
-import { exchangeEndpoint, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
+import { exchangeEndpoint, type DavSettings, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import type { AccountRequest } from '../model/request.js';
 import { expandLogin, type EmailParts } from '../model/rules.js';
-import { parseWith } from '../model/validate.js';
+import { parseWith, renameFields, requestFieldOf } from '../model/validate.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
 
 /** Methods a device profile can carry; OAuth2 and GSSAPI need an interactive sign-in instead. */
@@ -14,7 +14,7 @@ const PROFILE_AUTH: readonly AuthMethod[] = ['password-cleartext', 'password-enc
 
 /** A warning for the person, translated by whoever shows it (`templates/locales`). */
 export interface ResolveWarning {
-  key: 'warning.unencrypted' | 'warning.domainNotListed';
+  key: 'warning.unencrypted' | 'warning.domainNotListed' | 'warning.oauthOnly' | 'warning.oauthNoPassword';
   values: Record<string, string | number>;
 }
 
@@ -62,9 +62,18 @@ function authFor(server: ProviderServer, field: string): AuthMethod {
   return auth;
 }
 
-function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, provider: Provider): AccountKind {
+/** A variant whose only way in is Exchange with modern sign-in (Microsoft 365): no password works there. */
+export function oauthOnly(variant: ProviderVariant): boolean {
+  return variant.exchange?.oauth !== undefined && kindsOffered(variant).every((kind) => kind === 'exchange');
+}
+
+function pickKind(requested: AccountKind | undefined, variant: ProviderVariant, provider: Provider, warnings: ResolveWarning[]): AccountKind {
   const offered = kindsOffered(variant);
   if (requested) {
+    if (requested !== 'exchange' && oauthOnly(variant)) {
+      warnings.push({ key: 'warning.oauthOnly', values: { provider: provider.name, type: requested.toUpperCase() } });
+      return 'exchange';
+    }
     if (!offered.includes(requested)) {
       throw new MailsetupError('UNSUPPORTED', `${provider.name} does not offer ${requested} accounts (offered: ${offered.join(', ')})`, {
         field: 'type',
@@ -99,20 +108,40 @@ function fromProvider(
   warnings: ResolveWarning[],
 ): { input: unknown; variant: ProviderVariant } {
   const variant = personalVariant(variantOf(provider, request.variant, email.asciiDomain), request.login);
-  const kind = pickKind(request.type, variant, provider);
+  const kind = pickKind(request.type, variant, provider, warnings);
   const login = (template: string | undefined) => expandLogin(template ?? provider.login, email);
+  const trust = variant.trust.length > 0 ? { trust: variant.trust } : {};
   if (kind === 'exchange') {
     const exchange = variant.exchange!;
+    const oauth = exchange.oauth && {
+      ...(exchange.oauth.signIn ? { signInUrl: exchange.oauth.signIn } : {}),
+      ...(exchange.oauth.token ? { tokenUrl: exchange.oauth.token } : {}),
+    };
     return {
       variant,
       input: {
         kind,
         email,
         displayName: request.name,
-        exchange: { ...exchangeEndpoint(exchange), username: login(exchange.login) },
+        exchange: { ...exchangeEndpoint(exchange), username: login(exchange.login), ...(oauth ? { oauth } : {}) },
+        ...trust,
       },
     };
   }
+  // Calendars and contacts for the same person, unless they asked for mail only.
+  const dav = (settings: DavSettings | undefined) => {
+    if (!settings || request.mailOnly) return undefined;
+    const scheme = settings.ssl ? 'https' : 'http';
+    const origin = `${scheme}://${settings.host}${settings.port === (settings.ssl ? 443 : 80) ? '' : `:${settings.port}`}`;
+    return {
+      host: settings.host,
+      port: settings.port,
+      ssl: settings.ssl,
+      username: login(settings.login),
+      ...(settings.principal ? { principalUrl: `${origin}${encodeURI(expandLogin(settings.principal, email))}` } : {}),
+    };
+  };
+  const calendars = { caldav: dav(variant.caldav), carddav: dav(variant.carddav) };
   const server = (protocol: MailProtocol, field: string) => {
     const chosen = chooseServer(variant, protocol, request.security, 'security');
     if (chosen.insecure) warnings.push({ key: 'warning.unencrypted', values: { server: `${chosen.host}:${chosen.port}` } });
@@ -121,8 +150,29 @@ function fromProvider(
   };
   return {
     variant,
-    input: { kind, email, displayName: request.name, incoming: server(protocolOf(kind), 'incoming'), outgoing: server('smtp', 'outgoing') },
+    input: {
+      kind,
+      email,
+      displayName: request.name,
+      incoming: server(protocolOf(kind), 'incoming'),
+      outgoing: server('smtp', 'outgoing'),
+      ...(calendars.caldav ? { caldav: calendars.caldav } : {}),
+      ...(calendars.carddav ? { carddav: calendars.carddav } : {}),
+      ...trust,
+    },
   };
+}
+
+/**
+ * The catalog provider that must answer instead of servers typed by hand: the address's own
+ * provider, or the one whose Exchange host was typed, when that provider takes modern sign-in
+ * only (a password IMAP or POP setup to Microsoft 365 would never connect).
+ */
+function oauthProviderFor(request: AccountRequest, catalog: ProviderCatalog): Provider | undefined {
+  const own = catalog.findByDomain(request.email.asciiDomain);
+  if (own && own.variants.every(oauthOnly)) return own;
+  const typed = [request.manual?.incoming.host, request.manual?.outgoing.host].filter((h): h is string => h !== undefined).map((h) => h.toLowerCase());
+  return catalog.list().find((p) => p.variants.every(oauthOnly) && p.variants.some((v) => typed.includes(v.exchange!.host.toLowerCase())));
 }
 
 function fromManual(request: AccountRequest, email: EmailParts, manual: NonNullable<AccountRequest['manual']>, warnings: ResolveWarning[]): unknown {
@@ -131,7 +181,7 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
     throw new MailsetupError('UNSUPPORTED', 'Exchange accounts need a provider in the catalog', { field: 'type', rule: 'offered-type' });
   }
   const username = expandLogin(request.login ?? DEFAULTS.login, email);
-  const server = (protocol: MailProtocol, given: typeof manual.incoming, field: string) => {
+  const server = (protocol: MailProtocol, given: typeof manual.incoming) => {
     const socket = given.socket ?? DEFAULTS.socket;
     if (socket === 'plain') warnings.push({ key: 'warning.unencrypted', values: { server: given.host } });
     return { host: given.host, port: given.port ?? DEFAULT_PORTS[protocol][socket], socket, auth: DEFAULTS.auth, username };
@@ -140,8 +190,8 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
     kind,
     email,
     displayName: request.name,
-    incoming: server(protocolOf(kind), manual.incoming, 'manual.incoming'),
-    outgoing: server('smtp', manual.outgoing, 'manual.outgoing'),
+    incoming: server(protocolOf(kind), manual.incoming),
+    outgoing: server('smtp', manual.outgoing),
   };
 }
 
@@ -151,20 +201,34 @@ export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog
   let input: unknown;
   let provider: Provider | undefined;
   let variant: ProviderVariant | undefined;
-  if (request.manual && !request.provider) {
+  const oauthInstead = request.manual && !request.provider ? oauthProviderFor(request, catalog) : undefined;
+  if (oauthInstead) {
+    warnings.push({ key: 'warning.oauthOnly', values: { provider: oauthInstead.name, type: (request.type ?? 'imap').toUpperCase() } });
+  }
+  if (request.manual && !request.provider && !oauthInstead) {
     input = fromManual(request, email, request.manual, warnings);
   } else {
-    provider = request.provider ? catalog.get(request.provider) : catalog.forDomain(email.asciiDomain);
+    provider = oauthInstead ?? (request.provider ? catalog.get(request.provider) : catalog.forDomain(email.asciiDomain));
     if (request.provider && !provider.anyDomain && provider.domains.length > 0 && !provider.domains.includes(email.asciiDomain)) {
       warnings.push({ key: 'warning.domainNotListed', values: { provider: provider.name, domain: email.domain } });
     }
     ({ input, variant } = fromProvider(request, email, provider, warnings));
   }
+  const oauth = (input as { exchange?: { oauth?: unknown } }).exchange?.oauth !== undefined;
+  // Modern sign-in never takes a password: one given is dropped, and the person is told.
+  if (oauth && request.password) warnings.push({ key: 'warning.oauthNoPassword', values: {} });
   const withExtras = {
     ...(input as object),
-    ...(request.password ? { password: request.password } : {}),
+    ...(request.password && !oauth ? { password: request.password } : {}),
     ...(provider && variant ? { provider: { id: provider.id, name: provider.shortName, variant: variant.id } } : {}),
   };
-  const account = parseWith(accountSchema, withExtras);
-  return { account, provider, variant, email: account.email, warnings };
+  let account: Account;
+  try {
+    account = parseWith(accountSchema, withExtras);
+  } catch (thrown) {
+    // The account schema names its own fields; the person filled in the request's.
+    throw renameFields(thrown, (field) => requestFieldOf(field, request.login !== undefined));
+  }
+  const unique = warnings.filter((w, i) => warnings.findIndex((o) => o.key === w.key && JSON.stringify(o.values) === JSON.stringify(w.values)) === i);
+  return { account, provider, variant, email: account.email, warnings: unique };
 }

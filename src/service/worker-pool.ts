@@ -15,6 +15,11 @@ interface WorkerJob<Job> {
   job: Job;
 }
 
+/** A message to every worker, outside the job protocol (a new signing identity). */
+interface WorkerControl {
+  control: unknown;
+}
+
 /**
  * Workers run compiled JavaScript: `path` is relative to dist/ (`bulk/worker.js`). From dist/ the
  * entry is beside this module's folder; loaded from the TypeScript sources (tests), the built copy.
@@ -42,19 +47,37 @@ export interface WorkerPoolOptions {
   /** Warnings a worker reports while it starts or works. */
   onLog?: (message: string, threadId: number) => void;
   /**
-   * A worker that stops is replaced (its own jobs fail; a long-running server keeps its size).
+   * A worker that stops is replaced, and the jobs it held are tried once more on another worker
+   * (a long-running server keeps its size and loses no request to one bad moment). A replacement
+   * that cannot start is tried again after a pause that doubles up to `restartBackoff.maxMs`.
    * Without this, the first worker that stops fails every pending and later job: a batch run
    * must not carry on short of hands or lose rows silently.
    */
   restartOnExit?: boolean;
-  /** Called when a replacement worker cannot start. */
+  /** Called each time a replacement worker cannot start (it is tried again after a pause). */
   onRestartFailed?: (error: Error) => void;
+  /** Pauses between attempts to start a replacement; default 200 ms doubling to 10 s. */
+  restartBackoff?: { initialMs: number; maxMs: number };
   resourceLimits?: ResourceLimits;
+}
+
+export interface PoolHealth {
+  size: number;
+  /** Workers ready for jobs now. */
+  running: number;
+  /** Why a replacement could not start, while the pool is short of workers. */
+  cause?: MailsetupError;
 }
 
 export interface WorkerPool<Job, Result> {
   readonly size: number;
   run(job: Job): Promise<Result>;
+  health(): PoolHealth;
+  /**
+   * Posts `message` to every worker, starting ones included; each handles it after the jobs
+   * already sent to it and before any sent later.
+   */
+  broadcast(message: unknown): void;
   close(): Promise<void>;
 }
 
@@ -63,26 +86,107 @@ interface Slot {
   busy: number;
 }
 
-interface Pending<Result> {
-  slot: Slot;
+interface Task<Job, Result> {
+  id: number;
+  job: Job;
+  /** Workers this job has been given to. */
+  tries: number;
+  slot?: Slot | undefined;
   resolve(result: Result): void;
   reject(error: Error): void;
 }
 
+const DEFAULT_BACKOFF = Object.freeze({ initialMs: 200, maxMs: 10_000 });
+/** A job is given to at most this many workers: one that stopped, and one more. */
+const MAX_TRIES = 2;
+
+function startFailure(thrown: unknown): MailsetupError {
+  if (thrown instanceof MailsetupError) return thrown;
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return new MailsetupError('INTERNAL', `a worker thread failed while starting: ${message}`, { cause: thrown });
+}
+
 /** Starts `size` workers from `entry` (each calls serveWorkerJobs); resolves once all are ready. */
 export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, options: WorkerPoolOptions): Promise<WorkerPool<Job, Result>> {
-  const pending = new Map<number, Pending<Result>>();
+  const backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
+  const running = new Map<number, Task<Job, Result>>();
+  /** Jobs waiting for a worker: every worker stopped and a replacement is starting. */
+  const queue: Task<Job, Result>[] = [];
   const slots: Slot[] = [];
-  const restarts = new Set<Promise<unknown>>();
+  const workers = new Set<Worker>();
+  const pauses = new Set<() => void>();
+  let replacing = 0;
   let nextId = 1;
   let closing = false;
   let broken: Error | undefined;
+  let cause: MailsetupError | undefined;
 
-  const rejectPending = (error: Error, slot?: Slot) => {
-    for (const [id, job] of pending) {
-      if (slot && job.slot !== slot) continue;
-      pending.delete(id);
-      job.reject(error);
+  const unavailable = (why: MailsetupError) =>
+    new MailsetupError('UNAVAILABLE', `no worker thread can start: ${why.message}`, { cause: why, ...(why.rule ? { rule: why.rule } : {}) });
+
+  const dispatch = (task: Task<Job, Result>) => {
+    if (slots.length === 0) return void queue.push(task);
+    const slot = slots.reduce((best, candidate) => (candidate.busy < best.busy ? candidate : best));
+    slot.busy++;
+    task.slot = slot;
+    task.tries++;
+    running.set(task.id, task);
+    slot.worker.postMessage({ id: task.id, job: task.job } satisfies WorkerJob<Job>);
+  };
+
+  const drainQueue = () => {
+    while (queue.length > 0 && slots.length > 0) dispatch(queue.shift()!);
+  };
+
+  const failAll = (error: Error) => {
+    for (const task of [...running.values(), ...queue.splice(0)]) task.reject(error);
+    running.clear();
+  };
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      pauses.add(wake);
+    });
+
+  /** Jobs the stopped worker held go to another worker once; a second stop fails them. */
+  const rescue = (slot: Slot, error: Error) => {
+    for (const [id, task] of running) {
+      if (task.slot !== slot) continue;
+      running.delete(id);
+      if (task.tries < MAX_TRIES) dispatch(task);
+      else task.reject(error);
+    }
+  };
+
+  const replace = async () => {
+    replacing++;
+    let wait = backoff.initialMs;
+    try {
+      while (!closing) {
+        try {
+          await startOne();
+          if (slots.length >= options.size) cause = undefined;
+          drainQueue();
+          return;
+        } catch (thrown) {
+          if (closing) return;
+          cause = startFailure(thrown);
+          options.onRestartFailed?.(cause);
+          // Nobody can take the waiting jobs for a while: answer them now rather than hang.
+          if (slots.length === 0) for (const task of queue.splice(0)) task.reject(unavailable(cause));
+          await pause(wait);
+          wait = Math.min(wait * 2, backoff.maxMs);
+        }
+      }
+    } finally {
+      replacing--;
     }
   };
 
@@ -90,28 +194,34 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
     new Promise<Slot>((resolve, reject) => {
       const worker = new Worker(entry, { workerData: data, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
       const slot: Slot = { worker, busy: 0 };
+      workers.add(worker);
       let ready = false;
       let failure: Error | undefined;
       worker.on('message', (reply: WorkerReply<Result>) => {
         if ('ready' in reply) {
+          if (closing) return void worker.terminate();
           ready = true;
           slots.push(slot);
           return resolve(slot);
         }
         if ('log' in reply) return options.onLog?.(reply.log, worker.threadId);
-        if ('initError' in reply) return reject(reviveError(reply.initError));
-        const job = pending.get(reply.id);
-        if (!job) return;
-        pending.delete(reply.id);
+        if ('initError' in reply) {
+          void worker.terminate();
+          return reject(reviveError(reply.initError));
+        }
+        const task = running.get(reply.id);
+        if (!task || task.slot !== slot) return;
+        running.delete(reply.id);
         slot.busy--;
-        if ('error' in reply) job.reject(reviveError(reply.error));
-        else job.resolve(reply.result);
+        if ('error' in reply) task.reject(reviveError(reply.error));
+        else task.resolve(reply.result);
       });
       worker.on('error', (error) => {
         failure = error;
         reject(error);
       });
       worker.on('exit', (code) => {
+        workers.delete(worker);
         const index = slots.indexOf(slot);
         if (index >= 0) slots.splice(index, 1);
         if (!ready) return reject(failure ?? new MailsetupError('INTERNAL', `a worker thread stopped while starting (exit code ${code})`));
@@ -121,20 +231,18 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
           : new MailsetupError('INTERNAL', `a worker thread stopped (exit code ${code})`);
         if (!options.restartOnExit) {
           broken ??= error;
-          return rejectPending(error);
+          return failAll(error);
         }
-        rejectPending(error, slot);
-        const restart = startOne()
-          .catch((thrown: unknown) => options.onRestartFailed?.(thrown instanceof Error ? thrown : new Error(String(thrown))))
-          .finally(() => restarts.delete(restart));
-        restarts.add(restart);
+        rescue(slot, error);
+        void replace();
       });
     });
 
   const stopAll = async () => {
     closing = true;
+    for (const wake of [...pauses]) wake();
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
-    rejectPending(new MailsetupError('INTERNAL', 'the worker pool was closed'));
+    failAll(new MailsetupError('INTERNAL', 'the worker pool was closed'));
   };
 
   const started = await Promise.allSettled(Array.from({ length: options.size }, startOne));
@@ -146,19 +254,21 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
 
   return {
     size: options.size,
-    async run(job) {
-      if (broken) throw broken;
-      // Every worker stopped at once: wait for a replacement rather than refuse the job.
-      if (slots.length === 0 && restarts.size > 0) await Promise.race(restarts);
-      if (broken) throw broken;
-      if (closing || slots.length === 0) throw new MailsetupError('INTERNAL', 'no worker thread is running');
-      const slot = slots.reduce((best, candidate) => (candidate.busy < best.busy ? candidate : best));
-      const id = nextId++;
-      slot.busy++;
-      return new Promise<Result>((resolve, reject) => {
-        pending.set(id, { slot, resolve, reject });
-        slot.worker.postMessage({ id, job } satisfies WorkerJob<Job>);
-      });
+    run(job) {
+      if (broken) return Promise.reject(broken);
+      if (closing) return Promise.reject(new MailsetupError('INTERNAL', 'the worker pool was closed'));
+      if (slots.length === 0) {
+        // A replacement is on its way: wait for it, unless the last one could not start.
+        if (replacing === 0) return Promise.reject(new MailsetupError('INTERNAL', 'no worker thread is running'));
+        if (cause) return Promise.reject(unavailable(cause));
+      }
+      return new Promise<Result>((resolve, reject) => dispatch({ id: nextId++, job, tries: 0, resolve, reject }));
+    },
+    health() {
+      return { size: options.size, running: slots.length, ...(cause && slots.length < options.size ? { cause } : {}) };
+    },
+    broadcast(message) {
+      for (const worker of workers) worker.postMessage({ control: message } satisfies WorkerControl);
     },
     close: stopAll,
   };
@@ -170,13 +280,25 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
  */
 export async function serveWorkerJobs<Data, Job, Result>(
   setup: (data: Data, log: (message: string) => void) => Promise<(job: Job) => Result> | ((job: Job) => Result),
+  /** Receives what the pool broadcasts; what it throws is reported as a log line. */
+  onControl?: (message: unknown, log: (message: string) => void) => void,
 ): Promise<void> {
   const port = parentPort;
   if (!port) throw new MailsetupError('INTERNAL', 'serveWorkerJobs runs only in a worker thread');
   const post = (reply: WorkerReply<Result>) => port.postMessage(reply);
+  const log = (message: string) => post({ log: message });
   try {
-    const handle = await setup(workerData as Data, (message) => post({ log: message }));
-    port.on('message', ({ id, job }: WorkerJob<Job>) => {
+    const handle = await setup(workerData as Data, log);
+    port.on('message', (message: WorkerJob<Job> | WorkerControl) => {
+      if ('control' in message) {
+        try {
+          onControl?.(message.control, log);
+        } catch (thrown) {
+          log(serializeError(thrown).message);
+        }
+        return;
+      }
+      const { id, job } = message;
       try {
         post({ id, result: handle(job) });
       } catch (thrown) {

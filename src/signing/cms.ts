@@ -81,7 +81,7 @@ export function signedDataEncoder(template: SignedDataTemplate): SignedDataEncod
   const head = Buffer.concat([integer(1), set(sha256)]);
   const dataType = oid(OID.data);
   // [0] IMPLICIT SET OF Certificate, sorted by encoding as DER (and OpenSSL) does.
-  const certificates = encode(contextTag(0), ...[...template.certificates].sort(Buffer.compare));
+  const certificates = encode(contextTag(0), ...[...template.certificates].sort((a, b) => Buffer.compare(a, b)));
   const signerHead = Buffer.concat([integer(1), template.issuerAndSerialNumber, sha256]);
   const signatureAlgorithm = template.signatureKind === 'rsa' ? sequence(oid(OID.rsaEncryption), nullValue()) : sequence(oid(OID.ecdsaWithSha256));
   const signedDataType = oid(OID.signedData);
@@ -132,7 +132,8 @@ function expect(node: Node | undefined, check: (n: Node) => boolean, what: strin
 
 const children = (node: Node): Node[] => (Array.isArray(node.value) ? node.value : []);
 const isUniversal = (type: forge.asn1.Type) => (n: Node) => n.tagClass === U && n.type === type;
-const isContext = (type: number) => (n: Node) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === type;
+// A context-specific tag is a plain number ([0], [1]), not one of the universal types forge's typing names.
+const isContext = (type: number) => (n: Node) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && Number(n.type) === type;
 const readOid = (node: Node | undefined, what: string) => asn1.derToOid(expect(node, isUniversal(T.OID), what).value as string);
 
 /** An OCTET STRING's bytes, also when BER splits it into constructed segments. */

@@ -114,7 +114,7 @@ export function encode(tag: number, ...content: Buffer[]): Buffer {
 export const sequence = (...items: Buffer[]) => encode(TAG.SEQUENCE, ...items);
 
 /** A SET OF in DER order: elements sorted by their encodings. */
-export const set = (...items: Buffer[]) => encode(TAG.SET, ...[...items].sort(Buffer.compare));
+export const set = (...items: Buffer[]) => encode(TAG.SET, ...[...items].sort((a, b) => Buffer.compare(a, b)));
 
 export function oid(dotted: string): Buffer {
   const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);

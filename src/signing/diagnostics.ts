@@ -2,6 +2,7 @@
 // weak signatures. Errors stop signing; warnings are printed at start-up and by `mailsetup identity`.
 import { rootCertificates } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { MailsetupError } from '../errors.js';
 import type { SigningIdentity } from './identity.js';
 import { certificateInfo, issued, oneLine, type CertificateInfo } from './x509.js';
 
@@ -172,4 +173,15 @@ function describeIdentity(identity: SigningIdentity): Finding[] {
     },
     { severity: 'info', code: 'fingerprint', message: `SHA-256 fingerprint: ${signer.fingerprint256}` },
   ];
+}
+
+/** One error listing every error finding, for refusing an identity; undefined when it can sign. */
+export function refusalOf(identity: SigningIdentity, findings: readonly Finding[]): MailsetupError | undefined {
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return undefined;
+  const first = errors[0]!;
+  return new MailsetupError('SIGNING_FAILED', `cannot sign with ${identity.source}: ${errors.map((f) => f.message).join('; ')}`, {
+    field: 'signing',
+    rule: first.code,
+  });
 }

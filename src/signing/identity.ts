@@ -1,5 +1,6 @@
 // A signing identity: private key, signer certificate and the chain above it, loaded from PEM
-// files (Let's Encrypt's privkey.pem + fullchain.pem work as they are) or a PKCS #12 file.
+// files (Let's Encrypt's privkey.pem + fullchain.pem work as they are, encrypted keys with their
+// passphrase) or a PKCS #12 file.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MailsetupError } from '../errors.js';
@@ -29,8 +30,10 @@ export interface IdentityFiles {
   chain?: string | undefined;
   p12?: string | undefined;
   p12Password?: string | undefined;
+  /** The passphrase of an encrypted PEM or DER key. */
+  keyPassword?: string | undefined;
   /** How each setting is called where the user set it, for error messages. */
-  names: { key: string; cert: string; chain: string; p12: string; p12Password: string };
+  names: { key: string; cert: string; chain: string; p12: string; p12Password: string; keyPassword: string };
 }
 
 const fail = (field: string, rule: string, message: string) => new MailsetupError('SIGNING_FAILED', message, { field, rule });
@@ -66,20 +69,29 @@ function parseCertificates(data: Buffer, path: string, name: string): X509Certif
   }
 }
 
-function parseKey(data: Buffer, path: string, name: string): KeyObject {
+/** The passphrase of an encrypted key, and how people set it (for messages). */
+export interface KeyPassword {
+  value: string | undefined;
+  name: string;
+}
+
+const isEncryptedPem = (text: string) => /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(text);
+
+function parseKey(data: Buffer, path: string, name: string, password: KeyPassword): KeyObject {
   const text = data.toString('latin1');
+  const passphrase = password.value === undefined ? {} : { passphrase: password.value };
   try {
-    if (text.includes('-----BEGIN')) return createPrivateKey(text);
-    return createPrivateKey({ key: data, format: 'der', type: 'pkcs8' });
+    if (text.includes('-----BEGIN')) return createPrivateKey({ key: text, format: 'pem', ...passphrase });
+    return createPrivateKey({ key: data, format: 'der', type: 'pkcs8', ...passphrase });
   } catch (error) {
-    const encrypted = /ENCRYPTED/.test(text) || /passphrase|bad decrypt/i.test((error as Error).message);
-    throw fail(
-      name,
-      'key-format',
-      encrypted
-        ? `${name}: the private key in ${path} is encrypted; decrypt it (openssl pkey -in ${path} -out key.pem) or use a PKCS #12 file with a passphrase`
-        : `${name}: ${path} holds no readable private key (PEM PKCS #8, PKCS #1 or SEC 1 expected)`,
-    );
+    const { code } = error as NodeJS.ErrnoException;
+    const encrypted = isEncryptedPem(text) || code === 'ERR_MISSING_PASSPHRASE' || (password.value !== undefined && code === 'ERR_OSSL_BAD_DECRYPT');
+    if (encrypted && password.value === undefined) {
+      throw fail(password.name, 'passphrase', `${name}: the private key in ${path} is encrypted: set ${password.name} to its passphrase`);
+    }
+    // A wrong passphrase usually fails the padding check; now and then it decrypts to garbage.
+    if (encrypted) throw fail(password.name, 'passphrase', `${name}: ${path}: the passphrase is wrong (${password.name})`);
+    throw fail(name, 'key-format', `${name}: ${path} holds no readable private key (PEM PKCS #8, PKCS #1 or SEC 1 expected)`);
   }
 }
 
@@ -112,7 +124,7 @@ export function loadPemIdentity(files: IdentityFiles): SigningIdentity {
   const { names } = files;
   if (!files.cert) throw fail(names.cert, 'required', `${names.cert}: a signing key needs its certificate (${names.cert})`);
   if (!files.key) throw fail(names.key, 'required', `${names.key}: a signing certificate needs its private key (${names.key})`);
-  const key = parseKey(readFile(files.key, names.key, 'private key'), files.key, names.key);
+  const key = parseKey(readFile(files.key, names.key, 'private key'), files.key, names.key, { value: files.keyPassword, name: names.keyPassword });
   const certificates = parseCertificates(readFile(files.cert, names.cert, 'certificate'), files.cert, names.cert);
   if (files.chain) certificates.push(...parseCertificates(readFile(files.chain, names.chain, 'chain'), files.chain, names.chain));
   const source = [files.key, files.cert, files.chain].filter(Boolean).join(', ');
@@ -140,6 +152,11 @@ function loadP12Identity(files: IdentityFiles): SigningIdentity {
   if (certificates.length === 0) throw fail(names.p12, 'certificate-required', `${names.p12}: ${path} holds a key but no certificate`);
   if (files.chain) certificates.push(...parseCertificates(readFile(files.chain, names.chain, 'chain'), files.chain, names.chain));
   return assembleIdentity(contents.key, certificates, [path, files.chain].filter(Boolean).join(', '));
+}
+
+/** Identity from PEM text already in memory (an ACME certificate): a key and the certificate chain. */
+export function identityFromPem(keyPem: string, chainPem: string, source: string): SigningIdentity {
+  return assembleIdentity(createPrivateKey(keyPem), certificatesFromPem(chainPem), source);
 }
 
 export function loadConfiguredIdentity(files: IdentityFiles): SigningIdentity | undefined {

@@ -44,18 +44,19 @@
   function showRows(data) {
     job = data;
     $('result').hidden = false;
-    $('counts').textContent = t('counts', { ok: data.ok, failed: data.failed, name: data.name });
+    const name = data.encoding ? `${data.name}, ${t('readAs', { encoding: data.encoding })}` : data.name;
+    $('counts').textContent = t('counts', { ok: data.ok, failed: data.failed, name });
     const body = $('rows').querySelector('tbody');
     body.replaceChildren();
     for (const row of data.rows) {
       const tr = document.createElement('tr');
       const status = row.status === 'ok' ? t('status.ok') : t('status.error');
-      for (const text of [String(row.line), row.email, status, row.status === 'ok' ? row.files.join(', ') : row.error]) {
+      for (const text of [String(row.line), row.email, row.name || '', status, row.status === 'ok' ? row.files.join(', ') : row.error]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.appendChild(td);
       }
-      if (row.status !== 'ok') tr.className = 'error';
+      if (row.status !== 'ok') tr.className = 'failed';
       body.appendChild(tr);
     }
     // Mailing needs a mail server: say so before anyone presses the button, not after the question.
@@ -96,6 +97,15 @@
     }, 1000);
   }
 
+  // Enter in the token field submits this form: keep the token here, never in a URL.
+  $('login').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (token()) {
+      say('');
+      $('file').focus();
+    }
+  });
+
   $('upload').addEventListener('submit', async (event) => {
     event.preventDefault();
     say('');
@@ -103,7 +113,12 @@
     if (!file) return say(t('chooseFile'));
     const formats = [...document.querySelectorAll('#formats input[name=format]:checked')].map((input) => input.value);
     if (formats.length === 0) return say(t('chooseFormat'));
-    const query = new URLSearchParams({ name: file.name, formats: formats.join(','), unsigned: $('unsigned').checked ? '1' : '0' });
+    const query = new URLSearchParams({
+      name: file.name,
+      formats: formats.join(','),
+      unsigned: $('unsigned').checked ? '1' : '0',
+      encoding: $('encoding').value,
+    });
     try {
       const response = await call('POST', `/jobs?${query}`, file, { 'Content-Type': 'application/octet-stream' });
       const data = await response.json();

@@ -35,8 +35,12 @@
           p.textContent = s.label + ': ' + s.host + (s.port ? ':' + s.port : '') + ' · ' + s.security;
           preview.appendChild(p);
         });
+      } else if (data.discovered) {
+        var found = data.discovered.servers.map(function (s) { return s.protocol.toUpperCase() + ' ' + s.host + ':' + s.port; }).join(', ');
+        head.textContent = preview.getAttribute('data-found').replace('{servers}', found);
+        preview.appendChild(head);
       } else {
-        head.textContent = preview.getAttribute('data-unknown');
+        head.textContent = preview.getAttribute(data.searching ? 'data-searching' : 'data-unknown');
         preview.appendChild(head);
       }
       if (data.suggestion) {
@@ -59,6 +63,18 @@
       }
       preview.hidden = false;
     };
+    // An address no provider serves: say that its servers are being looked for, then what was found.
+    var discover = function (value, unknown) {
+      var url = start.getAttribute('data-discover');
+      if (!url) { show(unknown); return; }
+      // A likely typo stays offered while the servers are looked for and after.
+      var offer = unknown && unknown.suggestion;
+      show({ searching: true, suggestion: offer });
+      fetch(url + '?email=' + encodeURIComponent(value), { headers: { accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (found) { if (email.value.trim() === value) show(found && found.found ? { discovered: found, suggestion: offer } : { known: false, suggestion: offer }); })
+        .catch(function () { show({ known: false, suggestion: offer }); });
+    };
     var lookup = function () {
       var value = email.value.trim();
       if (value === last) return;
@@ -66,7 +82,7 @@
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]{2,}$/.test(value)) { show(null); return; }
       fetch(start.getAttribute('data-lookup') + '?lang=' + encodeURIComponent(lang) + '&email=' + encodeURIComponent(value), { headers: { accept: 'application/json' } })
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) { if (email.value.trim() === value) show(data); })
+        .then(function (data) { if (email.value.trim() !== value) return; if (data && !data.known) discover(value, data); else show(data); })
         .catch(function () { show(null); });
     };
     email.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(lookup, 350); });

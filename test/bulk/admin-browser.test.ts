@@ -1,6 +1,7 @@
 // The admin page in headless Chromium (Debian's /usr/bin/chromium): an IT person pastes the token,
 // uploads an Excel-style staff list, reads the row-by-row check, downloads the ZIP and mails
-// everyone through a real SMTP server on 127.0.0.1.
+// everyone through a real SMTP server on 127.0.0.1. Enter in the token field never puts the token
+// in a URL; failed rows stand out; the encoding chosen reaches the server.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,16 @@ import { GOOD_EMAILS, staffBuffer } from './helpers.js';
 import { readZipEntries } from '../support/zip.js';
 
 const TOKEN = 'browser-admin-token-0123456789';
+
+/** The DOM the page callbacks below touch: tests compile without the DOM library, so it is named here. */
+interface PageElement {
+  id: string;
+  textContent: string | null;
+  classList: { contains(name: string): boolean };
+  ownerDocument: { defaultView: { getComputedStyle(element: PageElement): { backgroundColor: string } } | null };
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
 let signing: TestSigning;
 let smtp: SmtpFixture;
 let server: Server;
@@ -71,10 +82,11 @@ describe('admin page in a browser', () => {
     await page.click('#upload button[type=submit]');
     await page.waitForSelector('#rows tbody tr');
     expect(await page.textContent('#counts')).toContain('4 row(s) ready, 5 with problems');
-    const cells = await page.$$eval('#rows tbody tr', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)));
+    const cells = await page.$$eval('#rows tbody tr', (rows: PageElement[]) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)));
     expect(cells).toHaveLength(9);
-    expect(cells[0]).toEqual(['2', 'ivan.petrov@nstu.ru', 'ok', 'ivan.petrov@nstu.ru.mobileconfig']);
-    expect(cells[2]![3]).toContain('is not an email address');
+    // The name column shows what the staff file says, so a garbled file is seen at once.
+    expect(cells[0]).toEqual(['2', 'ivan.petrov@nstu.ru', 'Иван Петров', 'ok', 'ivan.petrov@nstu.ru.mobileconfig']);
+    expect(cells[2]![4]).toContain('is not an email address');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const path = join(tmp.path, 'download.zip');
@@ -99,5 +111,49 @@ describe('admin page in a browser', () => {
     await until(async () => ((await page.textContent('#message')) ?? '') !== '', 5000);
     expect(await page.textContent('#message')).toContain('admin token');
     expect(await page.isHidden('#result')).toBe(true);
+  });
+
+  it('keeps the token out of every URL when Enter is pressed in the token field', async () => {
+    const page = await context.newPage();
+    const urls: string[] = [];
+    page.on('request', (req) => void urls.push(req.url()));
+    await page.goto(`${base}/admin`);
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(page.url()).toBe(`${base}/admin`);
+    expect(await page.$eval(':focus', (element: PageElement) => element.id)).toBe('file');
+    // The token still works from the tab: uploading after Enter succeeds.
+    await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: staffBuffer() });
+    await page.click('#upload button[type=submit]');
+    await page.waitForSelector('#rows tbody tr');
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect(url).not.toContain(TOKEN);
+    expect(urls.some((url) => url.includes('token'))).toBe(false);
+    await page.close();
+  });
+
+  it('highlights failed rows and sends the encoding chosen', async () => {
+    const page = await context.newPage();
+    const uploads: string[] = [];
+    page.on('request', (req) => void (req.method() === 'POST' && req.url().includes('/admin/api/jobs') && uploads.push(req.url())));
+    await page.goto(`${base}/admin`);
+    await page.fill('#token', TOKEN);
+    await page.selectOption('#encoding', 'windows-1252');
+    await page.setInputFiles('#file', { name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from('email,name\r\nivan@nstu.ru,Ivan\r\nbroken,Nobody\r\n') });
+    await page.click('#upload button[type=submit]');
+    await page.waitForSelector('#rows tbody tr');
+    expect(new URL(uploads[0]!).searchParams.get('encoding')).toBe('windows-1252');
+    expect(await page.textContent('#counts')).toContain('read as windows-1252');
+    const looks = await page.$$eval('#rows tbody tr', (rows: PageElement[]) =>
+      rows.map((row) => ({
+        failed: row.classList.contains('failed'),
+        background: row.ownerDocument.defaultView!.getComputedStyle(row.querySelector('td')!).backgroundColor,
+      })),
+    );
+    expect(looks.map((l) => l.failed)).toEqual([false, true]);
+    expect(looks[1]!.background).not.toBe(looks[0]!.background);
+    expect(looks[1]!.background).not.toMatch(/rgba\(0, 0, 0, 0\)|transparent/);
+    await page.close();
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readStaff, sniffDelimiter, type RawRow } from '../../src/bulk/input.js';
-import { csvCell } from '../../src/bulk/manifest.js';
+import { csvCell } from '../../src/csv.js';
 import { openSink } from '../../src/bulk/output.js';
 import { MailsetupError } from '../../src/errors.js';
 import { makeTempDir } from '../support/tmp.js';

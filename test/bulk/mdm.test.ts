@@ -64,12 +64,44 @@ describe('bulk --mdm', () => {
     expect(intune.PayloadUUID).toBe(first.PayloadUUID);
   });
 
-  it('writes Intune templates with {{mail}} and {{username}} and no name key', async () => {
+  // Intune's token list (app-configuration-policies-use-ios, which custom-settings-ios points to):
+  // {{username}} is the person's display name ("John Doe") and {{partialupn}} the UPN before @.
+  it('writes Intune templates with {{mail}}, {{partialupn}} in logins and {{username}} as the sender name', () => {
     const { xml, profile } = load('intune', 'intune-nstu-default-imap-ios.mobileconfig');
     expect(readdirSync(join(tmp.path, 'intune'))).toEqual(['intune-nstu-default-imap-ios.mobileconfig']);
-    expect(profile.PayloadContent[0]).toMatchObject({ EmailAddress: '{{mail}}', IncomingMailServerUsername: '{{username}}@corp.nstu.ru' });
-    expect(profile.PayloadContent[0]!.EmailAccountName).toBeUndefined();
+    expect(profile.PayloadContent[0]).toMatchObject({
+      EmailAddress: '{{mail}}',
+      EmailAccountName: '{{username}}',
+      IncomingMailServerUsername: '{{partialupn}}@corp.nstu.ru',
+      OutgoingMailServerUsername: '{{partialupn}}@corp.nstu.ru',
+    });
+    expect(xml.toString()).not.toContain('{{username}}@');
     expect(validateProfileXml(xml, 'iOS')).toEqual([]);
+  });
+
+  // Under MDM, iOS ignores OutgoingPasswordSameAsIncomingPassword and requires the ActiveSync UserName.
+  it('never relies on OutgoingPasswordSameAsIncomingPassword; every server and the ActiveSync payload name their user', async () => {
+    for (const mdm of ['jamf', 'intune', 'generic']) {
+      const run = await runCli(['bulk', '--mdm', mdm, '--provider', 'rackcorp', '--variant', 'mn', '--device', 'ios', '--out', `mdm-${mdm}`], {
+        cwd: tmp.path,
+      });
+      expect(run.code).toBe(0);
+      const names = readdirSync(join(tmp.path, `mdm-${mdm}`)).sort();
+      expect(names).toEqual([
+        `${mdm}-rackcorp-mn-exchange-ios.mobileconfig`,
+        `${mdm}-rackcorp-mn-imap-ios.mobileconfig`,
+        `${mdm}-rackcorp-mn-pop-ios.mobileconfig`,
+      ]);
+      const email = { jamf: '$EMAIL', intune: '{{mail}}', generic: '%EMAILADDRESS%' }[mdm];
+      for (const name of names) {
+        const { xml, profile } = load(`mdm-${mdm}`, name);
+        const payload = profile.PayloadContent[0]!;
+        expect(payload).not.toHaveProperty('OutgoingPasswordSameAsIncomingPassword');
+        if (payload.PayloadType === 'com.apple.eas.account') expect(payload.UserName).toBe(email);
+        else expect(payload).toMatchObject({ IncomingMailServerUsername: email, OutgoingMailServerUsername: email });
+        expect(validateProfileXml(xml, 'iOS')).toEqual([]);
+      }
+    }
   });
 
   it('takes the templates a staff list needs, Exchange included, with generic placeholders', async () => {

@@ -125,7 +125,7 @@ describe('mailsetup providers', () => {
     const result = await run(['providers', '--json']);
     expect(result.code).toBe(0);
     const providers = JSON.parse(result.stdout) as { id: string; variants: { id: string; servers: { insecure: boolean; socket: string }[] }[] }[];
-    expect(providers.map((p) => p.id).sort()).toEqual(['mailru', 'nstu', 'rackcorp', 'yandex']);
+    expect(providers.map((p) => p.id).sort()).toEqual(['mailru', 'microsoft365', 'nstu', 'rackcorp', 'yandex']);
     const rackcorp = providers.find((p) => p.id === 'rackcorp')!;
     expect(rackcorp.variants.map((v) => v.id)).toEqual(['global', 'us', 'mn']);
     for (const server of rackcorp.variants[0]!.servers) expect(server.insecure).toBe(server.socket === 'plain');

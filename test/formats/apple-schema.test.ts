@@ -122,6 +122,22 @@ describe('compiled schema facts', () => {
     const badType = { payload: { payloadtype: 'x.test' }, payloadkeys: [{ key: 'A', type: '<float>' }] };
     expect(() => compileAppleSchemas([{ name: 'x.yaml', document: badType }], { sourceText: '', licenseText: '' })).toThrow(/unknown type <float>/);
   });
+
+  test('the compiler refuses a mapping where a version or presence belongs, and reads an unquoted version', () => {
+    const needed = ['TopLevel', 'CommonPayloadKeys'].map((type) => ({ name: `${type}.yaml`, document: { payload: { payloadtype: type }, payloadkeys: [] } }));
+    const compile = (key: Record<string, unknown>) =>
+      compileAppleSchemas(
+        [...needed, { name: 'x.yaml', document: { payload: { payloadtype: 'x.test' }, payloadkeys: [{ key: 'A', type: '<string>', ...key }] } }],
+        { sourceText: '', licenseText: '' },
+      );
+    expect(() => compile({ supportedOS: { iOS: { introduced: { major: 14 } } } })).toThrow(
+      /x\.yaml payloadkeys\[0\] A: supportedOS\.iOS\.introduced is not a single value/,
+    );
+    expect(() => compile({ supportedOS: { macOS: { removed: ['14.0'] } } })).toThrow(/supportedOS\.macOS\.removed is not a single value/);
+    expect(() => compile({ presence: { required: true } })).toThrow(/A: presence is not a single value/);
+    expect(() => compile({ presence: 'mandatory' })).toThrow(/A: unknown presence mandatory$/);
+    expect(compile({ supportedOS: { iOS: { introduced: 17.5 } } }).payloads['x.test']!.keys[0]!.os).toEqual({ iOS: { introduced: '17.5' } });
+  });
 });
 
 describe('validateProfile', () => {
@@ -222,7 +238,7 @@ describe('validateProfile', () => {
     const third = {
       ...payload(profile),
       PayloadIdentifier: 'org.example.mail.test.other',
-      PayloadUUID: payload(profile).PayloadUUID!.toString().toLowerCase(),
+      PayloadUUID: (payload(profile).PayloadUUID as string).toLowerCase(),
     };
     profile.PayloadContent = [payload(profile), second, third];
     expect(brief(validateProfile(profile, 'iOS', schemas))).toEqual([

@@ -130,7 +130,7 @@ describe('Thunderbird autoconfig', () => {
 
   it("the autoconfig format: the person's resolved servers first, the provider's others after", () => {
     const { account, context } = fixture({ email: 'anna@bk.ru', type: 'pop', security: 'STARTTLS', format: 'autoconfig' });
-    const xml = FORMATS.autoconfig.build(account, context) as string;
+    const xml = FORMATS.autoconfig.build(account, context);
     const list = servers(validate(xml));
     expect(list[0]).toMatchObject({ type: 'pop3', hostname: 'pop.mail.ru', port: '110', socketType: 'STARTTLS', username: 'anna@bk.ru' });
     expect(list.filter((s) => s.kind === 'outgoingServer')[0]).toMatchObject({ port: '587', socketType: 'STARTTLS' });
@@ -145,7 +145,7 @@ describe('Thunderbird autoconfig', () => {
       manual: { incoming: { host: 'mx.own.example', socket: 'plain' }, outgoing: { host: 'mx.own.example', socket: 'STARTTLS' } },
       format: 'autoconfig',
     });
-    const list = servers(validate(FORMATS.autoconfig.build(account, context) as string));
+    const list = servers(validate(FORMATS.autoconfig.build(account, context)));
     expect(list).toEqual([
       {
         kind: 'incomingServer',

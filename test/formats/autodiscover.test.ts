@@ -31,7 +31,7 @@ function protocols(xml: string): Record<string, Record<string, string>> {
           .map((n) => [(n as Element).localName, n.textContent]),
       ),
     ]),
-  );
+  ) as Record<string, Record<string, string>>;
 }
 
 describe('Autodiscover POX response', () => {
@@ -133,7 +133,7 @@ describe('Autodiscover POX response', () => {
     ['rackcorp-exchange', { email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange' }],
   ] as const)('golden %s, the same through the format registry', (name, input) => {
     const { account, context } = fixture({ ...input, format: 'autodiscover' });
-    const xml = FORMATS.autodiscover.build(account, context) as string;
+    const xml = FORMATS.autodiscover.build(account, context);
     expect(xml).toBe(buildAutodiscoverResponse(account));
     expectGolden(`outlook/autodiscover-${name}.xml`, xml);
   });

@@ -5,6 +5,7 @@
 // change to the profile format, regenerate it with
 //   UPDATE_GOLDEN=1 node --experimental-vm-modules node_modules/jest/bin/jest.js test/formats/mobileconfig.test.ts
 // and review the diff before committing.
+import { expect } from '@jest/globals';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,7 @@ function produceMany(inputs: GenerateRequestInput[], env: Env = ORG, providers: 
   const built = inputs.map((input) => {
     const request = parseGenerateRequest({ unsigned: true, ...input });
     const file = generate(request, { config, catalog: providers });
-    return { file, object: buildMobileconfigObject(file.resolved.account, formatContext(file.resolved, request, config)) as Dict };
+    return { file, object: buildMobileconfigObject(file.resolved.account, formatContext(file.resolved, request, config)) };
   });
   const parsed = plistlibParseMany(built.map(({ file }) => file.body)) as Dict[];
   return built.map(({ file, object }, i) => ({

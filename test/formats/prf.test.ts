@@ -41,7 +41,7 @@ function readWindowsIni(text: string): Ini {
 
 const prfOf = (input: Parameters<typeof fixture>[0]) => {
   const { account, context } = fixture({ ...input, format: 'prf' });
-  return FORMATS.prf.build(account, context) as Buffer;
+  return FORMATS.prf.build(account, context);
 };
 
 /** Every value key of every account and service has its mapping in the block the lists name. */
@@ -63,7 +63,7 @@ function expectMapped(ini: Ini): void {
 
 describe('PRF', () => {
   it('NSTU IMAP: the mail2.nstu.ru settings with the corp.nstu.ru login, read back by the ini package', () => {
-    const ini = parseIni(decode(prfOf({ email: 'ivan.petrov@nstu.ru' }))) as Ini;
+    const ini = parseIni(decode(prfOf({ email: 'ivan.petrov@nstu.ru' })));
     expect(ini['Internet Account List']).toEqual({ Account1: 'IMAP_I_Mail' });
     expect(ini.Account1).toMatchObject({
       IMAPServer: 'mail2.nstu.ru',

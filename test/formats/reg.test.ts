@@ -9,11 +9,12 @@ import {
   buildReg,
   importPrfReg,
   outlookKey,
+  outlookPolicyKey,
   outlookSetupReg,
   simplifiedAccountCreationReg,
   type RegSnippet,
 } from '../../src/formats/reg.js';
-import { defaultOutlookFolder } from '../../src/formats/windows-path.js';
+import { defaultOutlookFolder } from '../../src/model/windows-path.js';
 import { makeTempDir } from '../support/tmp.js';
 import { expectGolden, fixture } from './outlook-fixtures.js';
 import { thrown } from '../support/errors.js';
@@ -87,7 +88,7 @@ function readKey(hive: string, key: string): Values | undefined {
           .split(',')
           .map((h) => parseInt(h, 16)),
       );
-      values[name] = bytes.toString('utf16le').replace(/\u0000$/, '');
+      values[name] = bytes.toString('utf16le').replace(/\u0000$/, ''); // eslint-disable-line no-control-regex -- the NUL that ends a REG_SZ
     } else if (data!.startsWith('"')) values[name] = unescape(data!.slice(1, -1));
     else values[name] = data!; // other types compared as exported
   }
@@ -97,8 +98,13 @@ function readKey(hive: string, key: string): Values | undefined {
 const OUTLOOK = `${PREFIX}\\Software\\Microsoft\\Office\\16.0\\Outlook`;
 const AUTODISCOVER = `${OUTLOOK}\\AutoDiscover`;
 const SETUP = `${OUTLOOK}\\Setup`;
+/** Where Group Policy (and admins by hand) set Outlook policies for the user; Outlook reads it first. */
+const POLICY_SETUP = `${PREFIX}\\Software\\Policies\\Microsoft\\Office\\16.0\\Outlook\\Setup`;
 
-/** An Office 16.0 user hive as found on a machine: keys exist, with values of its own. */
+/**
+ * An Office 16.0 user hive as found on a machine: keys exist, with values of its own. regedit
+ * creates missing parent keys itself and hivexregedit does not, so the Policies parents exist too.
+ */
 function officeHive(): string {
   const hive = newHive();
   const parents = [
@@ -107,6 +113,11 @@ function officeHive(): string {
     'Software\\Microsoft\\Office',
     'Software\\Microsoft\\Office\\16.0',
     'Software\\Microsoft\\Office\\16.0\\Outlook',
+    'Software\\Policies',
+    'Software\\Policies\\Microsoft',
+    'Software\\Policies\\Microsoft\\Office',
+    'Software\\Policies\\Microsoft\\Office\\16.0',
+    'Software\\Policies\\Microsoft\\Office\\16.0\\Outlook',
   ];
   merge(
     hive,
@@ -133,7 +144,7 @@ describe('.reg snippets', () => {
 
   it('the combined setup merges into a real hive: pointer, PreferLocalXML, classic wizard, ImportPRF; FirstRun deleted', () => {
     const hive = officeHive();
-    mergeReg(hive, FORMATS.reg.build(nstu.account, nstu.context) as Buffer);
+    mergeReg(hive, FORMATS.reg.build(nstu.account, nstu.context));
     expect(readKey(hive, AUTODISCOVER)).toEqual({
       'other.example': 'C:\\Other\\autodiscover.xml',
       'nstu.ru': `${folder}\\autodiscover-nstu.ru.xml`,
@@ -152,6 +163,20 @@ describe('.reg snippets', () => {
     expect(readKey(hive, AUTODISCOVER)).toEqual(before.autodiscover);
     const { FirstRun: _a, 'First-Run': _b, ...setupWithoutFirstRun } = before.setup as Values;
     expect(readKey(hive, SETUP)).toEqual(setupWithoutFirstRun);
+  });
+
+  it('the classic wizard is set under the Policies key as well as the user key, and the undo removes both', () => {
+    const hive = officeHive();
+    const pair = outlookSetupReg(nstu.account, nstu.context, true);
+    mergeReg(hive, buildReg(pair.setup));
+    expect(readKey(hive, POLICY_SETUP)).toEqual({ DisableOffice365SimplifiedAccountCreation: 1 });
+    expect(readKey(hive, SETUP)).toMatchObject({ DisableOffice365SimplifiedAccountCreation: 1 });
+    mergeReg(hive, buildReg(pair.undo));
+    expect(readKey(hive, POLICY_SETUP)).toEqual({});
+    expect(readKey(hive, SETUP)).not.toHaveProperty('DisableOffice365SimplifiedAccountCreation');
+    expect(regText(buildReg(simplifiedAccountCreationReg('2013').setup))).toContain(
+      '[HKEY_CURRENT_USER\\Software\\Policies\\Microsoft\\Office\\15.0\\Outlook\\Setup]\n"DisableOffice365SimplifiedAccountCreation"=dword:00000001',
+    );
   });
 
   it('each separate snippet has its own undo', () => {
@@ -198,15 +223,15 @@ describe('.reg snippets', () => {
     ['2016', '16.0'],
   ] as const)('Outlook %s writes under Office\\%s', (outlook, office) => {
     const { account, context } = fixture({ email: 'anna@mail.ru', outlook });
-    const text = regText(FORMATS.reg.build(account, context) as Buffer);
+    const text = regText(FORMATS.reg.build(account, context));
     const keys = [...text.matchAll(/^\[(.*)\]$/gm)].map((m) => m[1]);
-    expect(keys).toEqual([outlookKey(outlook, 'AutoDiscover'), outlookKey(outlook, 'Setup')]);
+    expect(keys).toEqual([outlookKey(outlook, 'AutoDiscover'), outlookKey(outlook, 'Setup'), outlookPolicyKey(outlook, 'Setup')]);
     expect(keys.every((k) => k!.includes(`\\Office\\${office}\\Outlook\\`))).toBe(true);
   });
 
   it('Exchange with Outlook 2016: no ImportPRF (there is no PRF), the Autodiscover pointer and classic wizard only', () => {
     const { account, context } = fixture({ email: 'boss@customer.example', provider: 'rackcorp', type: 'exchange' });
-    const text = regText(FORMATS.reg.build(account, context) as Buffer);
+    const text = regText(FORMATS.reg.build(account, context));
     expect(text).not.toContain('ImportPRF');
     expect(text).toContain('"customer.example"="C:\\\\ProgramData\\\\Example IT\\\\mailsetup\\\\autodiscover-customer.example.xml"');
   });

@@ -15,7 +15,7 @@ function pythonZipfile(path: string): { bad: string | null; entries: Array<[stri
     '    entries = [[i.filename, list(i.date_time), base64.b64encode(z.read(i)).decode()] for i in z.infolist()]',
     'print(json.dumps({"bad": bad, "entries": entries}, ensure_ascii=False))',
   ].join('\n');
-  return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }));
+  return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as ReturnType<typeof pythonZipfile>;
 }
 
 function streamed(entries: ReadonlyArray<[string, Buffer, boolean?]>, options?: ZipWriterOptions): Buffer {

@@ -20,7 +20,7 @@ import { makeTempDir } from '../support/tmp.js';
 import { etreeFind, etreeFindAll, etreeParse, xmllint, type EtreeNode } from '../support/xml-check.js';
 import { billionLaughsBody, exchangelibBody, mobilesyncBody, outlookBody, thunderbirdBody } from '../support/client-requests.js';
 import { exchangelibRead, outlookRead, thunderbirdRead } from '../support/autodiscover-readers.js';
-import { captureLogger } from './helpers.js';
+import { apiError, captureLogger } from './helpers.js';
 
 const RNG = fileURLToPath(new URL('../fixtures/reference/autoconfig/autoconfig.rng', import.meta.url));
 const PUBLIC_HOST = 'mailsetup.example.org';
@@ -257,10 +257,10 @@ describe('Thunderbird autoconfig', () => {
     expect(unknown.body).toMatchObject({ error: { code: 'UNKNOWN_DOMAIN', field: 'email' } });
     const missing = await strict().get('/mail/config-v1.1.xml').set('Host', '127.0.0.1');
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'emailaddress', rule: 'required' });
+    expect(apiError(missing)).toMatchObject({ code: 'INVALID_INPUT', field: 'emailaddress', rule: 'required' });
     const bad = await strict().get('/mail/config-v1.1.xml?emailaddress=not-an-address').set('Host', 'autoconfig.nstu.ru');
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ field: 'emailaddress', rule: 'email-format' });
+    expect(apiError(bad)).toMatchObject({ field: 'emailaddress', rule: 'email-format' });
     const twice = await strict().get('/mail/config-v1.1.xml?emailaddress=a%40nstu.ru&emailaddress=b%40nstu.ru');
     expect(twice.status).toBe(400);
     expect(twice.headers['cache-control']).toBe('no-store');
@@ -385,7 +385,7 @@ describe('ActiveSync Autodiscover (mobilesync)', () => {
   it('a domain without Exchange: 422 naming the type, not an empty answer', async () => {
     const res = await postXml(strict, '/Autodiscover/Autodiscover.xml', mobilesyncBody('ivan.petrov@nstu.ru'), EAS_UA);
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED', field: 'type' });
+    expect(apiError(res)).toMatchObject({ code: 'UNSUPPORTED', field: 'type' });
   });
 });
 
@@ -406,12 +406,12 @@ describe('Autodiscover v2 (JSON)', () => {
   });
 
   it('400 for a missing or unknown protocol or address, 404 for what the domain does not have', async () => {
-    expect((await v2(strict, 'Email=ivan.petrov%40nstu.ru&Protocol=Rest')).body.error).toMatchObject({ field: 'Protocol', rule: 'allowed-values' });
+    expect(apiError(await v2(strict, 'Email=ivan.petrov%40nstu.ru&Protocol=Rest'))).toMatchObject({ field: 'Protocol', rule: 'allowed-values' });
     expect((await v2(strict, 'Email=ivan.petrov%40nstu.ru')).status).toBe(400);
-    expect((await v2(strict, 'Protocol=ActiveSync')).body.error).toMatchObject({ field: 'Email', rule: 'required' });
+    expect(apiError(await v2(strict, 'Protocol=ActiveSync'))).toMatchObject({ field: 'Email', rule: 'required' });
     const noExchange = await v2(strict, 'Email=ivan.petrov%40nstu.ru&Protocol=ActiveSync');
     expect(noExchange.status).toBe(404);
-    expect(noExchange.body.error).toMatchObject({ field: 'Protocol', rule: 'offered-protocol' });
+    expect(apiError(noExchange)).toMatchObject({ field: 'Protocol', rule: 'offered-protocol' });
     expect((await v2(strict, 'Email=a%40unknown.example&Protocol=ActiveSync')).status).toBe(404);
   });
 });
@@ -440,7 +440,7 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
     const res = await postXml(strict, '/autodiscover/autodiscover.xml', body);
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body.error.rule).toBe(rule);
+    expect(apiError(res).rule).toBe(rule);
     expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
     await good();
   });
@@ -448,32 +448,24 @@ describe('hostile and broken requests: a clean 4xx, and the server keeps serving
   it('a 10 MB body → 413', async () => {
     const res = await postXml(strict, '/autodiscover/autodiscover.xml', Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(res.status).toBe(413);
-    expect(res.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body' });
+    expect(apiError(res)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'body' });
     await good();
   });
 
   it('a gzip bomb (a few KB that inflate to 10 MB) → 413', async () => {
     const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const res = await (strict() as ReturnType<typeof request>)
-      .post('/autodiscover/autodiscover.xml')
-      .set('Content-Type', 'text/xml')
-      .set('Content-Encoding', 'gzip')
-      .send(bomb);
+    const res = await strict().post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').set('Content-Encoding', 'gzip').send(bomb);
     expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(apiError(res).code).toBe('PAYLOAD_TOO_LARGE');
     await good();
   });
 
   it('an unknown Content-Encoding → 4xx JSON', async () => {
-    const res = await (strict() as ReturnType<typeof request>)
-      .post('/autodiscover/autodiscover.xml')
-      .set('Content-Type', 'text/xml')
-      .set('Content-Encoding', 'x-zip')
-      .send('abc');
+    const res = await strict().post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').set('Content-Encoding', 'x-zip').send('abc');
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    expect(res.body.error.field).toBe('body');
+    expect(apiError(res).field).toBe('body');
     await good();
   });
 
@@ -547,10 +539,10 @@ describe('Apple profile URL', () => {
   it('refuses passwords in the URL, a missing address and unknown domains', async () => {
     const withPassword = await strict().get('/email.mobileconfig?email=ivan.petrov%40nstu.ru&password=secret');
     expect(withPassword.status).toBe(400);
-    expect(withPassword.body.error).toMatchObject({ field: 'password', rule: 'password-in-url' });
+    expect(apiError(withPassword)).toMatchObject({ field: 'password', rule: 'password-in-url' });
     expect(JSON.stringify(withPassword.body)).not.toContain('secret');
     const missing = await strict().get('/email.mobileconfig');
-    expect(missing.body.error).toMatchObject({ field: 'email', rule: 'required' });
+    expect(apiError(missing)).toMatchObject({ field: 'email', rule: 'required' });
     const unknown = await strict().get('/email.mobileconfig?email=a%40unknown.example');
     expect(unknown.status).toBe(404);
   });
@@ -576,12 +568,12 @@ describe('DNS records page', () => {
     expect(named.text).toMatch(/^autodiscover\.nstu\.ru\.\s+3600\s+IN\s+CNAME\s+autoconf\.example\.net\.$/m);
     const byAddress = await request(app).get('/dns/nstu.ru').set('Host', '127.0.0.1:8080');
     expect(byAddress.status).toBe(400);
-    expect(byAddress.body.error).toMatchObject({ field: 'service-host', rule: 'required' });
+    expect(apiError(byAddress)).toMatchObject({ field: 'service-host', rule: 'required' });
   });
 
   it('unknown domain → 404, not a domain → 400', async () => {
     expect((await strict().get('/dns/unknown.example')).status).toBe(404);
-    expect((await strict().get('/dns/localhost')).body.error).toMatchObject({ field: 'domain' });
+    expect(apiError(await strict().get('/dns/localhost'))).toMatchObject({ field: 'domain' });
   });
 });
 
@@ -627,13 +619,13 @@ describe('mounted in the web app (createApp)', () => {
     expect(protocols(pox.text)[0]).toMatchObject({ Type: 'IMAP', Server: 'mail2.nstu.ru' });
     const laughs = await request(app).post('/autodiscover/autodiscover.xml').set('Content-Type', 'text/xml').send(billionLaughsBody);
     expect(laughs.status).toBe(400);
-    expect(laughs.body.error).toMatchObject({ code: 'INVALID_INPUT', rule: 'xml-doctype' });
+    expect(apiError(laughs)).toMatchObject({ code: 'INVALID_INPUT', rule: 'xml-doctype' });
     const big = await request(app)
       .post('/autodiscover/autodiscover.xml')
       .set('Content-Type', 'text/xml')
       .send(Buffer.alloc(10 * 1024 * 1024, 0x20));
     expect(big.status).toBe(413);
-    expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(apiError(big).code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
 

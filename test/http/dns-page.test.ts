@@ -2,7 +2,7 @@
 // text/plain for everything else, errors next to the fields, in every language.
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { testApp } from './helpers.js';
+import { apiError, testApp } from './helpers.js';
 
 const PUBLIC_HOST = 'mailsetup.example.org';
 const { app } = testApp({ env: { MAILSETUP_PUBLIC_HOST: PUBLIC_HOST } });
@@ -85,7 +85,7 @@ describe('GET /dns/:domain negotiates on Accept', () => {
     expect(json.body).toMatchObject({ domain: 'nstu.ru', serviceHost: PUBLIC_HOST });
     expect((await request(app).get('/dns/nstu.ru?format=html')).headers['content-type']).toBe('text/html; charset=utf-8');
     const bad = await page('/dns/nstu.ru?format=xml').expect(400);
-    expect(bad.body.error).toMatchObject({ field: 'format', rule: 'allowed-values' });
+    expect(apiError(bad)).toMatchObject({ field: 'format', rule: 'allowed-values' });
   });
 });
 

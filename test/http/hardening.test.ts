@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import ts from 'typescript';
 import type { Signer } from '../../src/signing/signer.js';
-import { captureLogger, testApp } from './helpers.js';
+import { apiError, captureLogger, testApp } from './helpers.js';
 
 const SECRET = 'Pa55-Hunter2-Secret';
 
@@ -54,7 +54,7 @@ describe('rate limits on generation endpoints', () => {
     await request(app).post('/api/profile').send(body).expect(200);
     await request(app).post('/api/profile').send(body).expect(200);
     const limited = await request(app).post('/api/profile').send(body).expect(429);
-    expect(limited.body.error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(apiError(limited)).toMatchObject({ code: 'RATE_LIMITED' });
     expect(limited.headers['retry-after']).toBeDefined();
     const form = await request(app).post('/download').type('form').send({ email: 'ivan@nstu.ru', device: 'ios' }).expect(429);
     expect(form.headers['content-type']).toMatch(/^text\/html/);

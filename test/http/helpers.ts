@@ -3,7 +3,9 @@
 import { join } from 'node:path';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
-import type { AppDeps, Logger } from '../../src/http/deps.js';
+import type { MailsetupError } from '../../src/errors.js';
+import type { AppDeps } from '../../src/http/deps.js';
+import type { Logger } from '../../src/logger.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { signerFromConfig, type Signer } from '../../src/signing/index.js';
 import { makeTempDir } from '../support/tmp.js';
@@ -61,3 +63,11 @@ export const binaryParser = ((res: NodeJS.ReadableStream, callback: (error: Erro
   res.on('end', () => callback(null, Buffer.concat(chunks)));
   res.on('error', (error: Error) => callback(error, Buffer.alloc(0)));
 }) as unknown as (res: SupertestResponse, callback: (error: Error | null, body: unknown) => void) => void;
+
+/** The JSON body of an API error (src/http/error-handler.ts). */
+export interface ApiErrorBody {
+  error: ReturnType<MailsetupError['toJSON']>;
+}
+
+/** The `error` of a JSON error answer. */
+export const apiError = (res: { body: unknown }) => (res.body as ApiErrorBody).error;

@@ -31,6 +31,7 @@ describe('startServer', () => {
     const running = await startServer({ env: { ...baseEnv(), MAILSETUP_WEB_WORKERS: '2' }, write: (line) => void lines.push(line), cwd: tmp.path });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await (await fetch(`${running.url}/healthz`)).json()).toEqual({ status: 'ok', workers: { running: 2, size: 2 } });
       const page = await fetch(`${running.url}/`);
       expect(page.status).toBe(200);
       const file = await fetch(`${running.url}/api/profile`, {
@@ -113,7 +114,7 @@ describe('startServer', () => {
       const { status, hsts } = await new Promise<{ status: number; hsts: string | undefined }>((resolve, reject) => {
         httpsGet(`${running.url}/healthz`, { ca: readFileSync(cert) }, (res) => {
           res.resume();
-          resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'] as string | undefined });
+          resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'] });
         }).on('error', reject);
       });
       expect(status).toBe(200);

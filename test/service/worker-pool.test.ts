@@ -1,27 +1,41 @@
 // The shared worker-thread pool against a tiny real worker (test/fixtures/worker-pool/worker.mjs,
 // importing the built dist/ helper): dispatch, error transport, start-up failure and dying workers.
+import { expect } from '@jest/globals';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MailsetupError } from '../../src/errors.js';
-import { asBuffer, startWorkerPool, workerScript, type WorkerPool } from '../../src/service/worker-pool.js';
+import { asBuffer, startWorkerPool, workerScript, type WorkerPool, type WorkerPoolOptions } from '../../src/service/worker-pool.js';
+import { makeTempDir } from '../support/tmp.js';
 
-type Job = { n: number; kind?: 'fail' | 'exit'; ms?: number };
-type Result = { n: number; thread: number; body: Uint8Array };
+type Job = { n: number; kind?: 'fail' | 'exit' | 'exit-once'; ms?: number; marker?: string };
+type Result = { n: number; thread: number; body: Uint8Array; tag: string };
 
 const entry = new URL('../fixtures/worker-pool/worker.mjs', import.meta.url);
 const open: WorkerPool<Job, Result>[] = [];
 
-async function start(size: number, options: { restartOnExit?: boolean; logs?: string[] } = {}) {
-  const pool = await startWorkerPool<Job, Result>(
-    entry,
-    { name: 'fixture' },
-    { size, restartOnExit: options.restartOnExit, onLog: (message) => options.logs?.push(message) },
-  );
+async function start(
+  size: number,
+  options: { restartOnExit?: boolean; logs?: string[]; data?: object } & Pick<WorkerPoolOptions, 'onRestartFailed' | 'restartBackoff'> = {},
+) {
+  const { logs, data, ...rest } = options;
+  const pool = await startWorkerPool<Job, Result>(entry, { name: 'fixture', ...data }, { size, ...rest, onLog: (message) => logs?.push(message) });
   open.push(pool);
   return pool;
 }
 
+const tmp = makeTempDir('mailsetup-pool-');
 afterEach(async () => {
   await Promise.all(open.splice(0).map((pool) => pool.close()));
 });
+afterAll(() => tmp.remove());
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('startWorkerPool', () => {
   it('spreads jobs over the workers and answers each job with its own result', async () => {
@@ -58,7 +72,89 @@ describe('startWorkerPool', () => {
     await expect(pool.run({ n: 2, kind: 'exit' })).rejects.toMatchObject({ code: 'INTERNAL', message: 'a worker thread stopped (exit code 3)' });
     const later = await Promise.all([pool.run({ n: 3 }), pool.run({ n: 4 })]);
     expect(later.map((r) => r.n)).toEqual([3, 4]);
-    expect(later[0]!.thread).not.toBe(first.thread);
+    expect(later[0].thread).not.toBe(first.thread);
+  });
+
+  it('retries a job once on another worker when its worker stops under it', async () => {
+    const logs: string[] = [];
+    const pool = await start(2, { restartOnExit: true, logs });
+    const marker = join(tmp.path, 'exit-once');
+    writeFileSync(marker, '');
+    const result = await pool.run({ n: 9, kind: 'exit-once', marker });
+    expect(result.n).toBe(9);
+    // A job that stops every worker it meets fails after its second try, and both are replaced.
+    await expect(pool.run({ n: 10, kind: 'exit' })).rejects.toMatchObject({ code: 'INTERNAL', message: 'a worker thread stopped (exit code 3)' });
+    await until(() => pool.health().running === 2, 'both workers are replaced');
+    expect(logs.filter((line) => line === 'ready fixture')).toHaveLength(2 + 3);
+    await expect(pool.run({ n: 11 })).resolves.toMatchObject({ n: 11 });
+  });
+
+  it('retries a replacement that cannot start, with growing pauses, says why meanwhile, and heals', async () => {
+    const keyFile = join(tmp.path, 'key.pem');
+    writeFileSync(keyFile, 'key');
+    const failures: number[] = [];
+    const pool = await start(1, {
+      restartOnExit: true,
+      data: { requireFile: keyFile },
+      restartBackoff: { initialMs: 40, maxMs: 160 },
+      onRestartFailed: () => void failures.push(Date.now()),
+    });
+    expect(pool.health()).toEqual({ size: 1, running: 1 });
+
+    // The key file goes missing, then the only worker stops: its job cannot be retried anywhere.
+    rmSync(keyFile);
+    const lost = await pool.run({ n: 1, kind: 'exit' }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(MailsetupError);
+    expect(lost).toMatchObject({ code: 'UNAVAILABLE' });
+    expect((lost as Error).message).toContain(`${keyFile} does not exist`);
+    await until(() => failures.length >= 4, 'four attempts failed');
+    const health = pool.health();
+    expect(health).toMatchObject({ size: 1, running: 0, cause: { code: 'INVALID_INPUT', field: 'fixture.file', rule: 'file-readable' } });
+    expect(health.cause?.message).toContain(`${keyFile} does not exist`);
+    // Jobs meanwhile fail at once, naming the cause, instead of waiting or answering a bare 500.
+    await expect(pool.run({ n: 2 })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('does not exist') });
+    // Pauses double (40, 80, 160 ms), then stay at the ceiling: never a hot loop.
+    const gaps = failures.slice(1).map((at, i) => at - failures[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(35);
+    expect(gaps[1]).toBeGreaterThanOrEqual(75);
+    expect(gaps[2]).toBeGreaterThanOrEqual(155);
+
+    writeFileSync(keyFile, 'key');
+    await until(() => pool.health().running === 1, 'the worker starts again');
+    expect(pool.health()).toEqual({ size: 1, running: 1 });
+    await expect(pool.run({ n: 3 })).resolves.toMatchObject({ n: 3 });
+  });
+
+  it('counts a pool short of some workers as running, and names why the others are missing', async () => {
+    const keyFile = join(tmp.path, 'key-two.pem');
+    writeFileSync(keyFile, 'key');
+    const pool = await start(2, { restartOnExit: true, data: { requireFile: keyFile }, restartBackoff: { initialMs: 20, maxMs: 40 } });
+    rmSync(keyFile);
+    const marker = join(tmp.path, 'exit-once-two');
+    writeFileSync(marker, '');
+    // One worker stops; its job is done by the other.
+    await expect(pool.run({ n: 1, kind: 'exit-once', marker })).resolves.toMatchObject({ n: 1 });
+    await until(() => pool.health().cause !== undefined, 'the replacement failed');
+    expect(pool.health()).toMatchObject({ size: 2, running: 1, cause: { rule: 'file-readable' } });
+    await expect(pool.run({ n: 2 })).resolves.toMatchObject({ n: 2 });
+    writeFileSync(keyFile, 'key');
+    await until(() => pool.health().running === 2, 'the pool is whole again');
+    expect(pool.health().cause).toBeUndefined();
+  });
+
+  it('broadcasts to every worker after the jobs already sent: a running job finishes as it began, later ones see the message', async () => {
+    const logs: string[] = [];
+    const pool = await start(2, { logs });
+    const running = [pool.run({ n: 1, ms: 200 }), pool.run({ n: 2, ms: 200 })];
+    pool.broadcast('renewed');
+    const later = await Promise.all([pool.run({ n: 3 }), pool.run({ n: 4 }), pool.run({ n: 5 }), pool.run({ n: 6 })]);
+    expect((await Promise.all(running)).map((r) => r.tag)).toEqual(['initial', 'initial']);
+    expect(later.map((r) => r.tag)).toEqual(['renewed', 'renewed', 'renewed', 'renewed']);
+    expect(new Set(later.map((r) => r.thread)).size).toBe(2);
+    // A message the worker cannot take is reported, and the worker keeps working.
+    pool.broadcast('throw');
+    await expect(pool.run({ n: 7 })).resolves.toMatchObject({ tag: 'renewed' });
+    expect(logs).toContain('control: control refused');
   });
 
   it('without restartOnExit, a dying worker fails every pending and later job', async () => {

@@ -116,7 +116,7 @@ describe('the DER structure, read by openssl', () => {
     );
     expect(children).toHaveLength(3);
     const encodings = children.map((e) => signed.subarray(e.offset, e.offset + e.header + e.length));
-    expect([...encodings].sort(Buffer.compare)).toEqual(encodings);
+    expect([...encodings].sort((a, b) => Buffer.compare(a, b))).toEqual(encodings);
   });
 
   it('carries the message digest of the exact plist bytes', () => {

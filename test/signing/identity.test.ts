@@ -99,6 +99,97 @@ function p12Info(p12: string, password: string): string {
   return `${result.stdout}${result.stderr}`;
 }
 
+describe('an encrypted PEM key with its passphrase (MAILSETUP_SIGNING_KEY_PASSWORD)', () => {
+  const passphrase = 'лошадь battery staple ';
+  /** The EC signer's key encrypted by openssl: PKCS #8 ("BEGIN ENCRYPTED PRIVATE KEY") or traditional ("Proc-Type: 4,ENCRYPTED"). */
+  const encrypted = (form: 'pkcs8' | 'traditional', kind: 'ec' | 'rsa' = 'ec') => {
+    const out = pki.path(`encrypted-${form}-${kind}.key`);
+    const source = kind === 'ec' ? ec.leaf.key : rsa.leaf.key;
+    const command = form === 'pkcs8' ? ['pkey', '-aes256'] : kind === 'ec' ? ['ec', '-aes256'] : ['rsa', '-traditional', '-aes128'];
+    openssl([...command, '-in', source, '-passout', 'env:PW', '-out', out], { env: { PW: passphrase } });
+    return out;
+  };
+  const refusedWith = (result: Awaited<ReturnType<typeof profile>>, message: RegExp) => {
+    expect(result.stderr).toMatch(/^mailsetup: error: /);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.code).toBe(6);
+    expect(existsSync(result.out)).toBe(false);
+  };
+
+  it.each([
+    ['pkcs8', 'ec'],
+    ['traditional', 'ec'],
+    ['traditional', 'rsa'],
+  ] as const)('signs with a %s-encrypted %s key and the right passphrase', async (form, kind) => {
+    const key = encrypted(form, kind);
+    expect(readFileSync(key, 'utf8')).toMatch(form === 'pkcs8' ? /BEGIN ENCRYPTED PRIVATE KEY/ : /Proc-Type: 4,ENCRYPTED/);
+    const chain = kind === 'ec' ? ec : rsa;
+    const result = await profile({
+      MAILSETUP_SIGNING_KEY: key,
+      MAILSETUP_SIGNING_CERT: pki.concat(`encrypted-${kind}-full.pem`, chain.leaf.cert, chain.intermediate.cert),
+      MAILSETUP_SIGNING_KEY_PASSWORD: passphrase,
+    });
+    expect(result.code).toBe(0);
+    expect(opensslVerify(result.body!, chain.root.cert, work).equals(await unsignedBody())).toBe(true);
+  });
+
+  it('reads the passphrase from a file (MAILSETUP_SIGNING_KEY_PASSWORD_FILE) or the variable --signing-key-password-env names', async () => {
+    const key = encrypted('pkcs8');
+    const file = join(work, 'key-passphrase.txt');
+    writeFileSync(file, `${passphrase}\n`);
+    const full = pki.concat('encrypted-file-full.pem', ec.leaf.cert, ec.intermediate.cert);
+    const fromFile = await profile({ MAILSETUP_SIGNING_KEY: key, MAILSETUP_SIGNING_CERT: full, MAILSETUP_SIGNING_KEY_PASSWORD_FILE: file });
+    expect(fromFile.code).toBe(0);
+    opensslVerify(fromFile.body!, ec.root.cert, work);
+    const fromFlag = await profile({ SECRET_PHRASE: passphrase }, [
+      '--signing-key',
+      key,
+      '--signing-cert',
+      full,
+      '--signing-key-password-env',
+      'SECRET_PHRASE',
+    ]);
+    expect(fromFlag.code).toBe(0);
+    opensslVerify(fromFlag.body!, ec.root.cert, work);
+  });
+
+  it('a wrong passphrase, and none at all, is a signing error naming the passphrase setting', async () => {
+    const key = encrypted('pkcs8');
+    const cert = ec.leaf.cert;
+    refusedWith(
+      await profile({ MAILSETUP_SIGNING_KEY: key, MAILSETUP_SIGNING_CERT: cert, MAILSETUP_SIGNING_KEY_PASSWORD: 'wrong' }),
+      /MAILSETUP_SIGNING_KEY_PASSWORD: MAILSETUP_SIGNING_KEY: .*encrypted-pkcs8-ec\.key: the passphrase is wrong/,
+    );
+    refusedWith(
+      await profile({ MAILSETUP_SIGNING_KEY: encrypted('traditional'), MAILSETUP_SIGNING_CERT: cert, MAILSETUP_SIGNING_KEY_PASSWORD: 'wrong' }),
+      /MAILSETUP_SIGNING_KEY_PASSWORD: .*the passphrase is wrong/,
+    );
+    refusedWith(
+      await profile({ MAILSETUP_SIGNING_KEY: key, MAILSETUP_SIGNING_CERT: cert }),
+      /the private key in .* is encrypted: set MAILSETUP_SIGNING_KEY_PASSWORD to its passphrase/,
+    );
+    const wrongFile = join(work, 'wrong-passphrase.txt');
+    writeFileSync(wrongFile, 'wrong\n');
+    refusedWith(
+      await profile({ MAILSETUP_SIGNING_KEY: key, MAILSETUP_SIGNING_CERT: cert, MAILSETUP_SIGNING_KEY_PASSWORD_FILE: wrongFile }),
+      /MAILSETUP_SIGNING_KEY_PASSWORD_FILE: .*the passphrase is wrong/,
+    );
+    refusedWith(
+      await profile({ MAILSETUP_SIGNING_KEY: key, MAILSETUP_SIGNING_CERT: cert, MAILSETUP_SIGNING_KEY_PASSWORD_FILE: join(work, 'no-such-passphrase') }),
+      /MAILSETUP_SIGNING_KEY_PASSWORD_FILE: the passphrase file .*no-such-passphrase does not exist/,
+    );
+    const both = await profile({
+      MAILSETUP_SIGNING_KEY: key,
+      MAILSETUP_SIGNING_CERT: cert,
+      MAILSETUP_SIGNING_KEY_PASSWORD: 'x',
+      MAILSETUP_SIGNING_KEY_PASSWORD_FILE: wrongFile,
+    });
+    expect(both.code).toBe(5);
+    expect(both.stderr).toMatch(/MAILSETUP_SIGNING_KEY_PASSWORD: set it or MAILSETUP_SIGNING_KEY_PASSWORD_FILE, not both/);
+  });
+});
+
 describe('an identity that cannot sign is refused: clear error, exit 6, no file', () => {
   const expectRefused = (result: Awaited<ReturnType<typeof profile>>, message: RegExp) => {
     expect(result.stderr).toMatch(/^mailsetup: error: /);

@@ -94,7 +94,7 @@ export class TestPki {
     name: string,
     kind: KeyKind,
     issuer: Issued,
-    options: { extensions?: string; md?: string; notBefore?: Date; notAfter?: Date; key?: string } = {},
+    options: { extensions?: string; md?: string; notBefore?: Date; notAfter?: Date; key?: string; serverNames?: string[] } = {},
   ): Issued {
     const key = options.key ?? this.key(name, kind);
     const csr = this.path(`${name}.csr`);
@@ -123,11 +123,21 @@ export class TestPki {
       '-enddate',
       stamp(options.notAfter ?? new Date(now + 3 * 365 * 24 * 3600 * 1000)),
       '-extfile',
-      this.path('ext.cnf'),
+      options.serverNames ? this.serverExtensions(name, options.serverNames) : this.path('ext.cnf'),
       '-extensions',
-      options.extensions ?? 'signer',
+      options.serverNames ? 'server' : (options.extensions ?? 'signer'),
     ]);
     return { name, key, cert };
+  }
+
+  /** A TLS server certificate's extensions for these DNS names. */
+  private serverExtensions(name: string, names: string[]): string {
+    const file = this.path(`${name.replace(/[^\w.-]/g, '_')}.server.cnf`);
+    writeFileSync(
+      file,
+      `[server]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = ${names.map((n) => `DNS:${n}`).join(', ')}\n`,
+    );
+    return file;
   }
 
   /** root → intermediate → signer, all of one key kind. */

@@ -17,7 +17,7 @@ export async function runCli(argv: string[], options: { cwd: string; env?: Recor
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
     stdoutBytes: (data) => void bytes.push(data),
-    readStdin: async () => options.stdin ?? '',
+    readStdin: () => Promise.resolve(options.stdin ?? ''),
     env: options.env ?? {},
     cwd: options.cwd,
     isTTY: false,

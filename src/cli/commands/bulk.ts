@@ -1,12 +1,10 @@
 // `mailsetup bulk`: a staff list in, everyone's files out (ZIP or folder, with manifest.csv),
 // optionally mailed to each person, or MDM template profiles.
-import { mkdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, MailsetupError } from '../../errors.js';
-import { FORMAT_IDS, isFormatId } from '../../formats/registry.js';
-import { MDM_IDS, type MdmId } from '../../formats/mdm.js';
+import { FORMAT_IDS } from '../../formats/registry.js';
+import { MDM_FORMATS, MDM_IDS, type MdmFormat, type MdmId } from '../../formats/mdm.js';
 import { inlineGenerator, parseFormatList, type BatchGenerator } from '../../bulk/generator.js';
-import { checkReadable, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
+import { checkStaffFile, estimateRows, readStaff, type StaffSource } from '../../bulk/input.js';
 import { buildTemplates, catalogChoices, writeTemplates, type TemplateChoice } from '../../bulk/mdm-export.js';
 import { openSink, type OutputSink } from '../../bulk/output.js';
 import { defaultWorkerCount, startBulkWorkers } from '../../bulk/pool.js';
@@ -18,7 +16,7 @@ import { checkSmtpUrl, redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
 import { SendState } from '../../mail/state.js';
 import { accountKind, device as deviceSchema } from '../../model/account.js';
 import { DEFAULTS } from '../../model/defaults.js';
-import { parseEmail } from '../../model/rules.js';
+import { credentialBaseUrl, parseEmail } from '../../model/rules.js';
 import { parseWith } from '../../model/validate.js';
 import { wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
@@ -49,7 +47,8 @@ function parseFormats(text: string | undefined): string[] {
 }
 
 function source(run: CommandRun, path: string): StaffSource {
-  return { path: resolveOutput(run.io, path) };
+  const encoding = run.string('encoding');
+  return { path: resolveOutput(run.io, path), ...(encoding === undefined ? {} : { encoding }) };
 }
 
 async function generator(run: CommandRun, signed: boolean, workers: number): Promise<BatchGenerator> {
@@ -97,7 +96,9 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   if (staff) {
     const seen = new Map<string, number>();
     const defaults: RowDefaults = { device, type, language, provider: run.string('provider'), variant: run.string('variant') };
-    for await (const row of readStaff(source(run, staff))) {
+    const staffSource = source(run, staff);
+    checkStaffFile(staffSource, '--encoding');
+    for await (const row of readStaff(staffSource)) {
       const checked = checkRow(row, defaults, seen);
       if (!checked.ok) {
         failures.push({ line: checked.line, error: describeRowError(checked.error) });
@@ -120,12 +121,21 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   } else {
     choices.push(...catalogChoices(catalog, { provider: run.string('provider'), variant: run.string('variant'), type, device }));
   }
-  const files = buildTemplates(choices, { mdm, config, catalog, language, domain: run.string('domain') });
-  const sink = openSink(resolveOutput(run.io, out));
+  const format = run.string('format') ?? 'mobileconfig';
+  if (!(MDM_FORMATS as readonly string[]).includes(format)) {
+    throw new MailsetupError('INVALID_INPUT', `--format: "${format}" is not one of ${MDM_FORMATS.join(', ')}`, { field: '--format', rule: 'allowed-values' });
+  }
+  const credentialUrl =
+    run.string('credential-url') === undefined ? undefined : parseWith(credentialBaseUrl, run.string('credential-url'), { prefix: '--credential-url' });
+  const files = buildTemplates(choices, { mdm, format: format as MdmFormat, credentialUrl, config, catalog, language, domain: run.string('domain') });
+  const sink = openSink(resolveOutput(run.io, out), { warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`) });
   try {
     await writeTemplates(files, sink);
     await sink.finish();
-    run.io.stdout(`${sink.path}\n${files.length} ${mdm} template profile(s), unsigned: ${files.map((f) => f.name).join(', ')}\n`);
+    const what = { mobileconfig: 'template profile(s), unsigned', ddm: 'template declaration set(s)', 'managed-apps': 'template app configuration set(s)' }[
+      format as MdmFormat
+    ];
+    run.io.stdout(`${sink.path}\n${files.length} ${mdm} ${what}: ${files.map((f) => f.name).join(', ')}\n`);
   } catch (error) {
     await sink.abort();
     throw error;
@@ -145,10 +155,12 @@ export const bulkCommand: Command = {
        mailsetup bulk [STAFF.csv] --mdm jamf|intune|generic --out OUT.zip|DIR
 
   Staff file columns (header names in any case): email (required), name, login, type, device,
-  provider, variant, security, language. CSV with , or ; (with or without BOM), a JSON array,
-  or JSON Lines (.jsonl).
+  provider, variant, security, language, calendars (yes/no). CSV with , or ; (with or without BOM), a JSON array,
+  or JSON Lines (.jsonl). UTF-8 or UTF-16 with BOM; other encodings with --encoding.
 
   --out PATH            a .zip file or a folder for everyone's files and manifest.csv
+  --encoding NAME       the staff file's encoding when it is not UTF-8, e.g. windows-1251
+                        (Russian Excel), windows-1252, koi8-r
   --formats LIST        comma-separated: ${FORMAT_IDS.join(', ')} (default: mobileconfig)
   --unsigned            do not sign Apple profiles (signed by default)
 ${SIGNING_USAGE}
@@ -167,6 +179,10 @@ ${SIGNING_USAGE}
   --connections N       SMTP connections at once (default: 2)
   --mdm MDM             jamf | intune | generic: unsigned template profiles with the MDM's user
                         variables, one per provider, variant, account type and device
+  --format FORMAT       with --mdm: mobileconfig (default) | ddm (Declarative Device Management
+                        declarations, one ZIP per template) | managed-apps (Gmail, Outlook and
+                        Samsung Email app configurations for Exchange)
+  --credential-url URL  with --format ddm: https address your MDM serves credential data under
   --domain DOMAIN       mail domain for MDM templates whose login contains it
   --providers PATH      add provider files or folders (repeatable)
   --default-provider ID provider for domains no provider lists
@@ -176,6 +192,7 @@ ${SIGNING_USAGE}
   positionals: true,
   options: {
     out: { type: 'string' },
+    encoding: { type: 'string' },
     formats: { type: 'string' },
     unsigned: { type: 'boolean' },
     device: { type: 'string' },
@@ -194,6 +211,8 @@ ${SIGNING_USAGE}
     connections: { type: 'string' },
     mdm: { type: 'string' },
     domain: { type: 'string' },
+    format: { type: 'string' },
+    'credential-url': { type: 'string' },
     ...SIGNING_OPTIONS,
     ...CATALOG_OPTIONS,
   },
@@ -225,7 +244,7 @@ ${SIGNING_USAGE}
     };
     const config = run.config();
     const staffSource = source(run, staff);
-    checkReadable(staffSource);
+    checkStaffFile(staffSource, '--encoding');
     // Every option is checked before anything is created or sent.
     const workersOption = run.string('workers') === undefined ? undefined : wholeNumber(run, 'workers', 0, 0, 64);
     const connections = wholeNumber(run, 'connections', 2, 1, 20);
@@ -247,33 +266,37 @@ ${SIGNING_USAGE}
       const statePath = run.string('state') ? resolveOutput(run.io, run.string('state')!) : `${base}.send-state.jsonl`;
       const state = dryRun ? undefined : SendState.open(statePath);
       if (state) stateNote = statePath;
-      deliverer = new Deliverer({
-        transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
-        state,
-        from,
-        organization: config.organization,
-        retries,
-        backoffMs: retryDelay * 1000,
-        concurrency: connections,
-        reportPath: dryRun ? undefined : `${base}.send-report.csv`,
-        log: (text) => run.io.stdout(text),
-      });
+      try {
+        deliverer = new Deliverer({
+          transport: dryRun ? undefined : smtpTransport(smtpUrl!, connections),
+          state,
+          from,
+          organization: config.organization,
+          retries,
+          backoffMs: retryDelay * 1000,
+          concurrency: connections,
+          reportPath: dryRun ? undefined : `${base}.send-report.csv`,
+          log: (text) => run.io.stdout(text),
+        });
+      } catch (error) {
+        state?.close(); // the report cannot be written: release the state's lock
+        throw error;
+      }
       if (!dryRun) run.io.stderr(`mailsetup: sending through ${redactSmtpUrl(smtpUrl!)} as ${from}\n`);
     }
 
     const total = await estimateRows(staffSource);
     // Starting a worker (its own copy of the catalog and identity) costs more than a short list.
     const workers = workersOption ?? (total !== undefined && total <= SMALL_LIST ? 0 : defaultWorkerCount());
-    const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out)) : undefined;
+    const warn = (text: string) => run.io.stderr(`mailsetup: warning: ${text}\n`);
     // The manifest grows beside the output and joins it at the end (same disk, so a rename).
-    const manifestPath = sink ? join(dirname(sink.path), `.${basename(sink.path)}.${process.pid}.manifest.part`) : undefined;
-    if (manifestPath) mkdirSync(dirname(manifestPath), { recursive: true });
+    const sink: OutputSink | undefined = out ? openSink(resolveOutput(run.io, out), { warn }) : undefined;
     let gen: BatchGenerator | undefined;
     let report: DeliveryReport | undefined;
     try {
       gen = await generator(run, signed, workers);
       const progress = createProgress((text) => run.io.stderr(text), run.io.isTTY, total);
-      const onPerson = deliverer ? (person: PersonFiles) => deliverer!.deliver(recipientOf(person)) : undefined;
+      const onPerson = deliverer ? (person: PersonFiles) => deliverer.deliver(recipientOf(person)) : undefined;
       const summary = await runBulk({
         source: staffSource,
         formats,
@@ -281,12 +304,11 @@ ${SIGNING_USAGE}
         defaults,
         generator: gen,
         sink,
-        manifestPath,
         onPerson,
         progress,
-        sentCount: deliverer ? () => deliverer!.sentCount : undefined,
-        warn: (text) => run.io.stderr(`mailsetup: warning: ${text}\n`),
-        settle: deliverer ? () => deliverer!.idle() : undefined,
+        sentCount: deliverer ? () => deliverer.sentCount : undefined,
+        warn,
+        settle: deliverer ? () => deliverer.idle() : undefined,
       });
       if (deliverer) report = await deliverer.finish();
       if (sink) run.io.stdout(`${sink.path}\n`);
@@ -308,9 +330,8 @@ ${SIGNING_USAGE}
       }
       return summary.failed > 0 || (report?.failed ?? 0) > 0 ? ERROR_CODES.PARTIAL_FAILURE.exitCode : 0;
     } catch (error) {
-      // Nothing half-made is left behind (the run itself cleans up what it started writing).
+      // Nothing half-written is left: an archive is removed, a folder keeps whole files and their manifest.
       await sink?.abort();
-      if (manifestPath) rmSync(manifestPath, { force: true });
       throw error;
     } finally {
       deliverer?.abort();

@@ -1,7 +1,36 @@
 // `mailsetup dns DOMAIN`: the zone-file records that make mail clients find this service and the mail servers.
+import { checkDnsRecords } from '../../discovery/dns-check.js';
 import { MailsetupError } from '../../errors.js';
+import { port as portRule } from '../../model/rules.js';
 import { dnsSnippet } from '../../service/dns.js';
-import { CATALOG_OPTIONS, languageOption, type Command } from '../command.js';
+import { CATALOG_OPTIONS, languageOption, type Command, type CommandRun } from '../command.js';
+import { cliDiscovery } from '../discovery.js';
+import type { DnsSnippet } from '../../service/dns.js';
+
+/** --check: the records as published now, compared with what they should be. */
+async function checkPublished(run: CommandRun, snippet: DnsSnippet): Promise<number> {
+  const portText = run.string('https-port') ?? '443';
+  const parsed = portRule.safeParse(portText);
+  if (!parsed.success)
+    throw new MailsetupError('INVALID_INPUT', `--https-port: "${portText}" is not a port between 1 and 65535`, { field: '--https-port', rule: 'port-range' });
+  const service = cliDiscovery(run);
+  const checks = await checkDnsRecords(snippet.records, snippet.serviceHost, {
+    dns: service.dns,
+    network: service.network({ extraPorts: [parsed.data] }),
+    now: Date.now,
+    httpsPort: parsed.data,
+  });
+  if (run.values.json) run.io.stdout(`${JSON.stringify({ domain: snippet.domain, serviceHost: snippet.serviceHost, checks }, null, 2)}\n`);
+  else run.io.stdout(checks.map((c) => `${c.ok ? 'ok    ' : 'FAILED'}  ${c.message}\n`).join(''));
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    throw new MailsetupError('CHECK_FAILED', `${failed.length} of ${checks.length} DNS and certificate check(s) failed for ${snippet.domain}`, {
+      field: 'domain',
+      rule: 'check-failed',
+    });
+  }
+  return 0;
+}
 
 export const dnsCommand: Command = {
   name: 'dns',
@@ -14,6 +43,10 @@ export const dnsCommand: Command = {
   --variant ID          provider variant or region, e.g. rackcorp: global, us, mn
   --language LANG       language of the comments (default: en)
   --json                the records as JSON instead of a zone-file snippet
+  --check               check the records as published now: autoconfig and autodiscover names reach the
+                        service host, SRV records name the catalog's servers, the service's TLS
+                        certificate covers every name (exit 17 when one does not)
+  --https-port N        the port the service answers HTTPS on, for --check (default 443)
   --providers PATH      add provider files or folders (repeatable)
   --default-provider ID provider for domains no provider lists`,
   positionals: true,
@@ -23,9 +56,11 @@ export const dnsCommand: Command = {
     variant: { type: 'string' },
     language: { type: 'string' },
     json: { type: 'boolean' },
+    check: { type: 'boolean' },
+    'https-port': { type: 'string' },
     ...CATALOG_OPTIONS,
   },
-  async run(run) {
+  run(run) {
     const [domain, ...extra] = run.positionals;
     if (domain === undefined || extra.length > 0) {
       throw new MailsetupError('USAGE', 'give exactly one domain: mailsetup dns DOMAIN', { field: 'domain', rule: 'usage' });
@@ -41,12 +76,13 @@ export const dnsCommand: Command = {
       },
       run.catalog(),
     );
+    if (run.values.check) return checkPublished(run, snippet);
     if (run.values.json) {
       const { domain: name, serviceHost, provider, variant, records } = snippet;
       run.io.stdout(`${JSON.stringify({ domain: name, serviceHost, provider: provider.id, variant: variant.id, records }, null, 2)}\n`);
     } else {
       run.io.stdout(snippet.zone);
     }
-    return 0;
+    return Promise.resolve(0);
   },
 };

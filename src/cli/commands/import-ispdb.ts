@@ -8,7 +8,7 @@ import type { ProviderFileEntry } from '../../model/provider.js';
 import { ProviderCatalog } from '../../providers/catalog.js';
 import { importIspdb, readIspdbSources, type IspdbImport, type IspdbLoaded } from '../../providers/ispdb.js';
 import type { Command, CommandRun } from '../command.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../../files.js';
 
 const DEFAULT_OUT = 'ispdb-providers.yaml';
 
@@ -125,7 +125,7 @@ export const importIspdbCommand: Command = {
     json: { type: 'boolean' },
   },
   positionals: true,
-  async run(run) {
+  run(run) {
     if (run.positionals.length === 0) {
       throw new MailsetupError('USAGE', 'name at least one ISPDB file or folder (see mailsetup import-ispdb --help)', { field: 'path', rule: 'required' });
     }
@@ -167,6 +167,6 @@ export const importIspdbCommand: Command = {
         rule: 'ispdb',
       });
     }
-    return 0;
+    return Promise.resolve(0);
   },
 };

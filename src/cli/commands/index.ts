@@ -1,6 +1,8 @@
 // Every CLI command, in the order `mailsetup --help` lists them.
 import type { Command } from '../command.js';
 import { bulkCommand } from './bulk.js';
+import { checkCommand } from './check.js';
+import { discoverCommand } from './discover.js';
 import { dnsCommand } from './dns.js';
 import { identityCommand } from './identity.js';
 import { importIspdbCommand } from './import-ispdb.js';
@@ -16,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   providersCommand,
   importIspdbCommand,
   dnsCommand,
+  discoverCommand,
+  checkCommand,
   bulkCommand,
   serveCommand,
 ];

@@ -2,7 +2,7 @@
 // and what it would install, before anyone sends it out. Passwords are never shown.
 import { readFileSync } from 'node:fs';
 import { MailsetupError } from '../../errors.js';
-import { inspectProfile, type CertificateSummary, type InspectReport } from '../../signing/inspect.js';
+import { inspectProfile, type CertificateSummary, type InspectReport } from '../../service/inspect.js';
 import type { Command } from '../command.js';
 import { resolveOutput } from '../io.js';
 
@@ -97,7 +97,7 @@ Exit code 0 when the file is a valid profile with a valid signature (or unsigned
 signature, the profile or its Apple schema check has problems.`,
   options: { json: { type: 'boolean' } },
   positionals: true,
-  async run(run) {
+  run(run) {
     const [file, ...extra] = run.positionals;
     if (!file || extra.length > 0) throw new MailsetupError('USAGE', 'give one file to inspect: mailsetup inspect FILE', { field: 'file', rule: 'one-file' });
     const path = resolveOutput(run.io, file);
@@ -110,6 +110,6 @@ signature, the profile or its Apple schema check has problems.`,
     const report = inspectProfile(data);
     if (run.values.json) run.io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     else run.io.stdout(`${describe(report, file).join('\n')}\n`);
-    return hasProblems(report) ? 2 : 0;
+    return Promise.resolve(hasProblems(report) ? 2 : 0);
   },
 };

@@ -3,7 +3,8 @@ import { FORMAT_IDS } from '../../formats/registry.js';
 import { generate, parseGenerateRequest, wantsSignature } from '../../service/generate.js';
 import { resolveAccount } from '../../service/resolve.js';
 import { CATALOG_OPTIONS, type Command, type CommandRun } from '../command.js';
-import { resolveOutput, writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../../files.js';
+import { resolveOutput } from '../io.js';
 import { SIGNING_OPTIONS, SIGNING_USAGE } from '../signing.js';
 
 function manualServers(run: CommandRun) {
@@ -32,8 +33,10 @@ export const profileCommand: Command = {
   --format FORMAT       ${FORMAT_IDS.join(' | ')} (default: mobileconfig)
   --language LANG       en | ru | sv, for the texts in the file (default: en)
   --outlook VERSION     2010 | 2013 | 2016 (also 2019, 2021, 2024, Microsoft 365): Outlook for the prf, reg and outlook-pack formats (default: 2016)
+  --mail-only           leave out the provider's calendars and contacts (CalDAV, CardDAV)
   --password-stdin      embed the password read from standard input (the device will not ask)
   --unsigned            do not sign the Apple profile (signed by default)
+  --credential-url URL  ddm: https address your MDM serves credential data under (each asset's DataURL is URL/<Identifier>.json)
 ${SIGNING_USAGE}
   --out FILE            where to write (- for standard output; default: ./<address>.<extension>)
   --incoming-host HOST, --incoming-port N, --incoming-security SOCKET,
@@ -54,7 +57,9 @@ ${SIGNING_USAGE}
     language: { type: 'string' },
     outlook: { type: 'string' },
     'password-stdin': { type: 'boolean' },
+    'mail-only': { type: 'boolean' },
     unsigned: { type: 'boolean' },
+    'credential-url': { type: 'string' },
     out: { type: 'string' },
     'incoming-host': { type: 'string' },
     'incoming-port': { type: 'string' },
@@ -81,6 +86,8 @@ ${SIGNING_USAGE}
       outlook: run.string('outlook'),
       password,
       unsigned: run.values.unsigned === true,
+      credentialUrl: run.string('credential-url'),
+      mailOnly: run.values['mail-only'] === true ? true : undefined,
       manual: manualServers(run),
     });
     // Check the address and provider before loading the identity, so input errors come first.

@@ -8,7 +8,7 @@ export const providersCommand: Command = {
   summary: 'List the providers in the catalog.',
   usage: `mailsetup providers [--json] [--providers PATH] [--default-provider ID]`,
   options: { json: { type: 'boolean' }, ...CATALOG_OPTIONS },
-  async run(run) {
+  run(run) {
     const catalog = run.catalog();
     const providers = catalog.list().map((provider) => ({
       id: provider.id,
@@ -27,7 +27,7 @@ export const providersCommand: Command = {
     }));
     if (run.values.json) {
       run.io.stdout(`${JSON.stringify(providers, null, 2)}\n`);
-      return 0;
+      return Promise.resolve(0);
     }
     for (const provider of providers) {
       const domains = provider.anyDomain ? 'any domain' : provider.domains.join(', ');
@@ -38,6 +38,6 @@ export const providersCommand: Command = {
         for (const line of servers) run.io.stdout(`    ${line}\n`);
       }
     }
-    return 0;
+    return Promise.resolve(0);
   },
 };

@@ -1,6 +1,7 @@
-// `mailsetup serve`: the web app (same as `npm start`), until SIGTERM or SIGINT.
+// `mailsetup serve`: the web app (same as `npm start`), until SIGTERM or SIGINT; SIGHUP reloads
+// the certificate files.
 import { MailsetupError } from '../../errors.js';
-import { closeOnSignals, startServer } from '../../server.js';
+import { closeOnSignals, reloadOnHangup, startServer } from '../../server.js';
 import type { Command } from '../command.js';
 
 export const serveCommand: Command = {
@@ -9,9 +10,10 @@ export const serveCommand: Command = {
   usage: `mailsetup serve [--host HOST] [--port PORT]
 
   --host HOST           address to listen on (default: HOST, else 127.0.0.1)
-  --port PORT           port to listen on (default: PORT, else 8080; 0 picks a free one)
+  --port PORT           port to listen on (default: PORT, else 8080, or 443 with ACME; 0 picks a free one)
 
-  Everything else comes from the environment: see the README's "Web app" section.`,
+  Everything else comes from the environment: see the README's "Web app" and "Deploy" sections.
+  SIGHUP reloads the certificate and key files.`,
   options: { host: { type: 'string' }, port: { type: 'string' } },
   async run(run) {
     const portText = run.string('port');
@@ -26,7 +28,9 @@ export const serveCommand: Command = {
       ...(run.string('host') ? { host: run.string('host') } : {}),
       ...(port !== undefined ? { port } : {}),
     });
+    const unhook = reloadOnHangup(running);
     await closeOnSignals(running);
+    unhook();
     return 0;
   },
 };

@@ -2,6 +2,7 @@
 // that device; QR links for phones; manual settings per provider; DNS records for administrators.
 // Works without JavaScript. One module per route group; each registers its routes here.
 import { Router } from 'express';
+import { certificateRoutes } from './certificates.js';
 import { dnsRoutes } from './dns.js';
 import { instructionRoutes } from './instructions.js';
 import type { PageKit } from './kit.js';
@@ -12,7 +13,7 @@ import { startRoutes } from './start.js';
 
 export { sendPage, type LinkPayload, type PageKit } from './kit.js';
 
-const GROUPS = [startRoutes, setupRoutes, qrRoutes, instructionRoutes, settingsRoutes, dnsRoutes] as const;
+const GROUPS = [startRoutes, setupRoutes, qrRoutes, instructionRoutes, settingsRoutes, certificateRoutes, dnsRoutes] as const;
 
 export function pagesRouter(kit: PageKit): Router {
   const router = Router();

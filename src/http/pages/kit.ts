@@ -4,6 +4,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { MailsetupError, type FieldIssue } from '../../errors.js';
 import { isLanguage, translator, type Translate } from '../../i18n.js';
 import { LANGUAGES, type Language } from '../../model/provider.js';
+import { readBody } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import type { LinkTokens } from '../link-token.js';
 import { locals } from '../middleware.js';
@@ -26,6 +27,8 @@ export interface PageKit {
   tokens: LinkTokens<LinkPayload>;
   /** Applied to the routes that generate files. */
   generationLimit: RequestHandler;
+  /** Applied where a page finds or tests servers (connections out). */
+  discoveryLimit?: RequestHandler | undefined;
 }
 
 export type Fields = Record<string, string | undefined>;
@@ -45,10 +48,11 @@ export const SETUP_FIELDS = [
   'outgoing_host',
   'outgoing_port',
   'outgoing_security',
+  'mail_only',
 ] as const;
 
-/** Posted forms: small, flat, few fields. */
-export const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+/** Posted forms: small, flat, few fields; a body that cannot be read is refused naming it (readBody). */
+export const formBody = readBody(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;

@@ -1,7 +1,7 @@
 // Step two: the summary of what the address gets, the choices the provider offers, the download
 // form and the steps for the device. POST /download answers with the file, or with this page and
 // the errors next to their fields.
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../../config.js';
 import { MailsetupError } from '../../errors.js';
 import { DEFAULT_OUTLOOK_VERSION } from '../../formats/prf.js';
@@ -15,6 +15,9 @@ import { parseEmail, type EmailParts } from '../../model/rules.js';
 import type { ProviderCatalog } from '../../providers/catalog.js';
 import { parseGenerateRequest } from '../../service/generate.js';
 import { previewSetup, type SetupPreview } from '../../service/preview.js';
+import { testSettings, type SettingsTestResult } from '../../discovery/settings-test.js';
+import { requireDiscovery } from '../discover-api.js';
+import { discoveredPage, testResultsView, type DiscoveredPage } from '../discovery-view.js';
 import { inlineGeneration } from '../generation.js';
 import { locals } from '../middleware.js';
 import { sendGeneratedFile } from '../send-file.js';
@@ -78,6 +81,12 @@ export interface SetupViewInput {
   /** What the download form was refused for. */
   error?: MailsetupError | undefined;
   qr?: QrView | undefined;
+  /** An unknown domain's servers as discovery found them (or why not). */
+  discovered?: DiscoveredPage | undefined;
+  /** "Test these settings": what connecting to the typed servers gave. */
+  tested?: SettingsTestResult | undefined;
+  /** Discovery is on, so typed servers can be tested. */
+  canDiscover?: boolean | undefined;
 }
 
 export interface SetupView {
@@ -90,7 +99,7 @@ export interface SetupView {
 }
 
 export function setupView(input: SetupViewInput): SetupView {
-  const { values, preview, device, client, language, config, error } = input;
+  const { values, preview, device, client, language, config, error, discovered } = input;
   const t = translator(language);
   const { email, provider, match, variant, kinds, kind, resolved } = preview;
   const problems = [...(error ? [error] : []), ...preview.problems];
@@ -108,12 +117,21 @@ export function setupView(input: SetupViewInput): SetupView {
         }
       : undefined;
   const errors = mergedFieldErrors(problems, t);
-  const hosting = provider ? [] : hostingProviders(input.catalog, language);
+  // Servers found for an unknown domain stand in for a provider: the download form carries them.
+  const useDiscovered = provider === undefined && discovered?.found === true;
+  const hosting = provider || useDiscovered ? [] : hostingProviders(input.catalog, language);
   const settingsHref =
     provider && variant ? `/settings/${provider.id}/${variant.id}?${new URLSearchParams({ email: email.address, lang: language }).toString()}` : undefined;
   const extras = provider ? providerExtras(provider, variant, language) : undefined;
   // Settings to type: what Thunderbird and other programs need, and what the new Outlook needs.
-  const settingsRows = (device === 'thunderbird' || device === 'outlook') && provider && variant ? settingsTables(provider, variant, t, email) : undefined;
+  const typesSettings = device === 'thunderbird' || device === 'outlook';
+  const settingsRows = !typesSettings
+    ? undefined
+    : provider && variant
+      ? settingsTables(provider, variant, t, email)
+      : useDiscovered
+        ? discovered.settingsRows
+        : undefined;
   // On a computer, an iPhone or iPad setup is handed to the phone: the QR code leads, the download follows.
   const handoff = input.qr !== undefined;
   // The account-type choice matters for a file; programs that take settings read the tables instead.
@@ -136,10 +154,15 @@ export function setupView(input: SetupViewInput): SetupView {
     kindId: kind,
     hostingProviders: hosting.length ? hosting : undefined,
     hostingTitle: hosting.length === 1 ? t('web.hosting.titleOne', { name: hosting[0]!.name }) : t('web.hosting.titleMany'),
-    manual: provider === undefined,
+    manual: provider === undefined && !useDiscovered,
+    discovery: discovered?.view,
+    discovered: useDiscovered ? discovered.hidden : undefined,
+    tested: input.tested ? testResultsView(input.tested, t) : undefined,
+    canTest: input.canDiscover === true && provider === undefined && !useDiscovered,
     manualValues: values,
-    manualServers: provider ? undefined : manualServers(values, errors.byField, t),
+    manualServers: provider || useDiscovered ? undefined : manualServers(values, errors.byField, t),
     extras,
+    hasCalendars: Boolean(kind !== 'exchange' && (variant?.caldav || variant?.carddav)),
     settingsHref,
     name: values.name ?? '',
     fileAvailable,
@@ -193,19 +216,40 @@ function emailError(value: string | undefined): MailsetupError {
   return new MailsetupError('INVALID_INPUT', 'error' in problem ? problem.error : rule, { field: 'email', rule });
 }
 
-export type SetupPage = (req: Request, res: Response, values: Fields, error?: MailsetupError) => Promise<void>;
+export type SetupPage = (req: Request, res: Response, values: Fields, error?: MailsetupError, tested?: SettingsTestResult) => Promise<void>;
+
+const passThrough: RequestHandler = (_req, _res, next) => next();
+
+/** The rate limit for connections out, applied inside a page: a refusal becomes a message, not an error page. */
+function limited(limit: RequestHandler, req: Request, res: Response): Promise<MailsetupError | undefined> {
+  return new Promise((resolve) => {
+    void limit(req, res, (thrown?: unknown) => resolve(thrown instanceof MailsetupError ? thrown : undefined));
+  });
+}
+
+/** An unknown domain's servers, found before the setup page is shown (so it needs no JavaScript). */
+async function discoveryFor(kit: PageKit, req: Request, res: Response, email: EmailParts, t: Translate): Promise<DiscoveredPage | undefined> {
+  const discovery = kit.deps.discovery;
+  if (!discovery?.enabled) return undefined;
+  const refusal = await limited(kit.discoveryLimit ?? passThrough, req, res);
+  if (refusal) return { found: false, view: { notFound: t('web.error.discovery-rate-limit'), warnings: [] }, hidden: [], settingsRows: undefined };
+  return discoveredPage(await discovery.discover({ email }), email, t);
+}
 
 export function setupPage(kit: PageKit): SetupPage {
   const page = pageSender(kit);
   const start = startPage(kit);
   const { config, catalog } = kit.deps;
-  return async (req, res, values, error) => {
+  return async (req, res, values, error, tested) => {
     const language = locals(res).language;
     const email: EmailParts | undefined = parsedEmail(values.email);
     if (!email) return start(req, res, values, emailError(values.email));
     const client = clientInfo(req.get('user-agent'));
     const device: WebDevice = isWebDevice(values.device) ? values.device : likelyDevice(client);
     const preview = previewSetup({ email, provider: values.provider, variant: values.variant, type: values.type }, catalog);
+    // Servers typed by hand (or coming back from a failed download) are the person's own: no discovery then.
+    const typed = Boolean(values.incoming_host || values.outgoing_host);
+    const discovered = !preview.provider && !typed ? await discoveryFor(kit, req, res, email, translator(language)) : undefined;
     const qr = wantsQr(preview, device, client, error)
       ? await qrFor(
           kit,
@@ -221,7 +265,8 @@ export function setupPage(kit: PageKit): SetupPage {
           translator(language),
         )
       : undefined;
-    const result = setupView({ values, preview, device, client, language, config, catalog, error, qr });
+    const canDiscover = Boolean(kit.deps.discovery?.enabled);
+    const result = setupView({ values, preview, device, client, language, config, catalog, error, qr, discovered, tested, canDiscover });
     page(req, res, 'setup', 'web.setup.title', result.view, {
       status: result.status,
       manualHref: result.settingsHref,
@@ -261,6 +306,7 @@ export function requestFromForm(body: unknown, language: Language) {
     format,
     language,
     manual,
+    mailOnly: v.mail_only,
     ...(FORMATS[format].id === 'mobileconfig' ? { device } : {}),
     ...(device === 'outlook' && v.outlook ? { outlook: v.outlook } : {}),
   };
@@ -286,5 +332,34 @@ export function setupRoutes(router: Router, kit: PageKit): void {
       if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
       await show(req, res, values, thrown);
     }
+  });
+
+  // "Test these settings": the typed servers connected to for real; a password only from this form's body.
+  router.post('/setup/test', kit.discoveryLimit ?? passThrough, formBody, async (req, res) => {
+    formLanguage(req, res);
+    const v = fieldsOf(req.body, SETUP_FIELDS);
+    const rawPassword = (req.body as Record<string, unknown> | undefined)?.password;
+    const password = typeof rawPassword === 'string' && rawPassword !== '' ? rawPassword : undefined;
+    let tested: SettingsTestResult;
+    try {
+      tested = await testSettings(
+        {
+          email: v.email ?? '',
+          type: v.type === 'pop' ? 'pop' : 'imap',
+          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
+          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+          login: v.login,
+          password,
+        },
+        requireDiscovery(kit.deps),
+      );
+    } catch (thrown) {
+      if (!(thrown instanceof MailsetupError) || thrown.status >= 500) throw thrown;
+      // The schema names incoming.host; the form's own names are manual.incoming.host.
+      const details = thrown.details.map((d) => ({ ...d, field: /^(incoming|outgoing)\./.test(d.field) ? `manual.${d.field}` : d.field }));
+      const error = new MailsetupError(thrown.code, thrown.message, { field: details[0]?.field ?? thrown.field, rule: thrown.rule, details });
+      return show(req, res, v, error);
+    }
+    await show(req, res, v, undefined, tested);
   });
 }

@@ -11,7 +11,7 @@ export function deviceChoices(selected: WebDevice, t: Translate) {
 }
 
 /** The start page's view: what was typed, the device (asked for, else the likely one), errors next to the fields. */
-export function startView(values: Fields, client: ClientInfo, t: Translate, error?: MailsetupError) {
+export function startView(values: Fields, client: ClientInfo, t: Translate, error?: MailsetupError, canDiscover = false) {
   const device = isWebDevice(values.device) ? values.device : likelyDevice(client);
   const errors = error ? fieldErrors(error, t) : undefined;
   return {
@@ -20,6 +20,8 @@ export function startView(values: Fields, client: ClientInfo, t: Translate, erro
     errors: errors?.byField ?? {},
     errorList: errors?.list ?? [],
     iosNotSafari: client.iosNotSafari,
+    // The live preview also looks for an unknown domain's servers when discovery is on.
+    canDiscover,
   };
 }
 
@@ -29,7 +31,7 @@ export function startPage(kit: PageKit): StartPage {
   const page = pageSender(kit);
   return (req, res, values, error) => {
     const t = translator(locals(res).language);
-    const view = startView(values, clientInfo(req.get('user-agent')), t, error);
+    const view = startView(values, clientInfo(req.get('user-agent')), t, error, Boolean(kit.deps.discovery?.enabled));
     // After an error the language links keep only the address, not the path that failed.
     const languagePath = error ? `/?${new URLSearchParams(values.email ? { email: values.email } : {}).toString()}` : undefined;
     page(req, res, 'start', 'web.start.title', view, { status: error?.status ?? 200, languagePath });

@@ -3,10 +3,10 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { readPlistXml } from '../formats/apple-schema-xml.js';
 import { loadAppleSchemas, PlistReal, validateProfile, type AppleOs, type AppleSchemas, type Problem } from '../formats/apple-schema.js';
-import { digestName, looksLikeCms, OID, parseSignedData, type ParsedSignedData, type ParsedSignerInfo } from './cms.js';
-import { publicRootFor } from './diagnostics.js';
-import { DEVELOPMENT_MARK } from './development.js';
-import { certificateInfo, issued, type CertificateInfo } from './x509.js';
+import { digestName, looksLikeCms, OID, parseSignedData, type ParsedSignedData, type ParsedSignerInfo } from '../signing/cms.js';
+import { publicRootFor } from '../signing/diagnostics.js';
+import { DEVELOPMENT_MARK } from '../signing/development.js';
+import { certificateInfo, issued, type CertificateInfo } from '../signing/x509.js';
 
 export interface CertificateSummary {
   subject: string;

@@ -1,6 +1,7 @@
 // Windows folder paths for the Outlook setup pack: where its files are copied and the .reg files point.
 
 /** Characters Windows refuses in a file or folder name, plus controls. */
+// eslint-disable-next-line no-control-regex -- the controls are among what it finds
 const FORBIDDEN_CHARACTER = /[<>:"/\\|?*\u0000-\u001f\u007f]/;
 const FORBIDDEN_IN_NAME = new RegExp(FORBIDDEN_CHARACTER.source, 'g');
 const RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
