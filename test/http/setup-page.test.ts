@@ -103,10 +103,12 @@ describe('4. Outlook', () => {
 });
 
 describe('5. hosting providers', () => {
-  it('asks "hosted by RackCorp?" first, as the main button, before typing servers', async () => {
+  it('asks "hosted by RackCorp (or Microsoft 365)?" first, as the main buttons, before typing servers', async () => {
     const html = (await get('/setup?email=anna@example.se&device=ios').expect(200)).text;
-    expect(html).toContain('<h2 id="hosting-title">Is your mail hosted by RackCorp?</h2>');
+    // Both bundled providers that host any domain are offered.
+    expect(html).toContain('<h2 id="hosting-title">Is your mail hosted by one of these providers?</h2>');
     expect(html).toContain('<button type="submit" class="primary">My mail is hosted by RackCorp</button>');
+    expect(html).toContain('<button type="submit" class="primary">My mail is hosted by Microsoft 365</button>');
     expect(at(html, 'id="hosting"')).toBeLessThan(at(html, 'id="manual"'));
     expect(visible(html)).not.toContain('We do not know your mail servers');
   });

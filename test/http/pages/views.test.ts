@@ -69,7 +69,15 @@ describe('the setup view', () => {
 
   it('asks for servers by hand when nobody serves the domain, offering the hosting providers', () => {
     const { view } = setup('anna@example.se');
-    expect(view).toMatchObject({ known: false, manual: true, summary: undefined, hostingProviders: [{ id: 'rackcorp', name: 'RackCorp' }] });
+    expect(view).toMatchObject({
+      known: false,
+      manual: true,
+      summary: undefined,
+      hostingProviders: [
+        { id: 'microsoft365', name: 'Microsoft 365' },
+        { id: 'rackcorp', name: 'RackCorp' },
+      ],
+    });
     expect((view.manualServers as { role: string }[]).map((s) => s.role)).toEqual(['incoming', 'outgoing']);
   });
 
