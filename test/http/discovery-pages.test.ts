@@ -75,7 +75,9 @@ describe('an unknown domain on the setup page', () => {
     const page = await request(app()).get('/setup?email=ivan@srv.test&device=thunderbird&lang=en').expect(200);
     expect(page.text).toContain('Servers found for srv.test');
     expect(page.text).toMatch(/<th scope="row">IMAP<\/th><td class="host"><span class="copy-line">imap\.srv\.test<button[^]*?<\/span>\s*<\/td><td>993<\/td>/);
-    expect(page.text).toMatch(/<th scope="row">SMTP<\/th><td class="host"><span class="copy-line">smtp\.srv\.test<button[^]*?<\/span>\s*<\/td><td>587<\/td><td>STARTTLS<\/td>/);
+    expect(page.text).toMatch(
+      /<th scope="row">SMTP<\/th><td class="host"><span class="copy-line">smtp\.srv\.test<button[^]*?<\/span>\s*<\/td><td>587<\/td><td>STARTTLS<\/td>/,
+    );
   });
 
   it('in Russian and Swedish too', async () => {
