@@ -211,8 +211,9 @@ describe('5. RackCorp customers', () => {
     await page.locator('#email').fill('anna@example.se');
     await page.locator('#start-form button[type=submit]').click();
     await page.locator('#hosting').waitFor();
-    expect(await text(page, '#hosting h2')).toBe('Finns din e-post hos RackCorp?');
-    const choose = page.locator('#hosting button');
+    // Both bundled providers that host any domain are offered, each as a main button.
+    expect(await text(page, '#hosting h2')).toBe('Finns din e-post hos någon av de här leverantörerna?');
+    const choose = page.locator('#hosting button', { hasText: 'RackCorp' });
     expect(await choose.getAttribute('class')).toBe('primary');
     expect((await box(page, '#hosting')).y).toBeLessThan((await box(page, '#manual')).y);
     await screenshot(page, 'journey-5-rackcorp-sv');

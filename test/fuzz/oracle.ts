@@ -193,7 +193,8 @@ function host(raw: unknown, field: string, refusals: Refusal[]): string | undefi
     return undefined;
   }
   const ascii = asciiHost(raw);
-  if (!ascii) refusals.push({ field, rules: ['hostname'] });
+  // An empty host is a missing field (the form names it as one); anything else that is no host name breaks the hostname rule.
+  if (!ascii) refusals.push({ field, rules: raw.trim() === '' ? ['required', 'hostname'] : ['hostname'] });
   return ascii;
 }
 
