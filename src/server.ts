@@ -88,7 +88,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           },
         )
       : undefined;
-  const app = createApp({ config, catalog, signer, logger, discovery, ...(pool ? { generate: pool.generate, health: () => pool.health() } : {}) });
+  const app = createApp({
+    config,
+    catalog,
+    signer,
+    logger,
+    discovery,
+    ...(pool ? { generate: pool.generate, generateRows: pool.rows, health: () => pool.health() } : {}),
+  });
   const server: Server = identity.tls ? identity.tls.attach(createHttpsServer(identity.tls.serverOptions(), app)) : createHttpServer(app);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

@@ -149,6 +149,9 @@ export function adminRouter(deps: AppDeps): Router {
   const style = readFileSync(join(ADMIN_DIR, 'admin.css'), 'utf8');
 
   const source = adminStaffSource;
+  // Rows are built where the web app builds every file: on the worker pool when the server has one.
+  const rows = (signed: boolean) =>
+    deps.generateRows ?? inlineGenerator({ config: deps.config, catalog: deps.catalog, ...(signed ? { signer: deps.signer } : {}) });
 
   const expire = () => {
     for (const [id, job] of jobs) {
@@ -231,7 +234,7 @@ export function adminRouter(deps: AppDeps): Router {
         formats,
         unsigned: true,
         defaults: {},
-        generator: inlineGenerator({ config: deps.config, catalog: deps.catalog }),
+        generator: rows(false),
         onRow: (entry) => {
           if (job.rows.length >= ADMIN_LIMITS.rows) {
             throw failure(
@@ -271,7 +274,7 @@ export function adminRouter(deps: AppDeps): Router {
         formats: job.formats,
         unsigned: job.unsigned,
         defaults: {},
-        generator: inlineGenerator({ config: deps.config, catalog: deps.catalog, signer: deps.signer }),
+        generator: rows(true),
         sink: streamSink(res),
         manifestPath: 'memory',
       });
@@ -313,7 +316,7 @@ export function adminRouter(deps: AppDeps): Router {
         formats: job.formats,
         unsigned: job.unsigned,
         defaults: {},
-        generator: inlineGenerator({ config: deps.config, catalog: deps.catalog, signer: deps.signer }),
+        generator: rows(true),
         onPerson: (person) => deliverer.deliver(recipientOf(person)),
         settle: () => deliverer.idle(),
       })

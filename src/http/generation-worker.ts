@@ -1,7 +1,8 @@
 // A generation worker thread for the web app: loads configuration, catalog and signing identity
-// once, then builds and signs one file per job. Started by generation.ts from dist/.
+// once, then builds and signs one file per job, or a batch of rows for the admin page (the same
+// generateRow the bulk command's workers run). Started by generation.ts from dist/.
 import { loadConfig } from '../config.js';
-import type { GenerateRequest } from '../model/request.js';
+import { generateRow, type RowOutput } from '../bulk/generator.js';
 import { ProviderCatalog } from '../providers/catalog.js';
 import { generate } from '../service/generate.js';
 import { serveWorkerJobs } from '../service/worker-pool.js';
@@ -9,7 +10,7 @@ import { createSigner } from '../signing/cms-signer.js';
 import { identityFromMaterial } from '../signing/identity-holder.js';
 import { signerFromConfig } from '../signing/index.js';
 import type { Signer } from '../signing/signer.js';
-import type { GenerationControl, GenerationWorkerInit, WebFile } from './generation.js';
+import type { GenerationControl, GenerationJob, GenerationWorkerInit, WebFile } from './generation.js';
 
 let signer: Signer;
 
@@ -19,8 +20,9 @@ await serveWorkerJobs(
     const catalog = ProviderCatalog.load({ paths: config.providerPaths, defaultProvider: config.defaultProvider });
     // The main thread has already checked the identity and reported its warnings; workers stay quiet.
     signer = init.identity ? createSigner(identityFromMaterial(init.identity)) : await signerFromConfig(config, { cwd: init.cwd });
-    return (request: GenerateRequest): WebFile => {
-      const file = generate(request, { config, catalog, signer });
+    return (job: GenerationJob): WebFile | RowOutput[] => {
+      if (job.kind === 'rows') return job.tasks.map((task) => generateRow(task, { config, catalog, signer }));
+      const file = generate(job.request, { config, catalog, signer });
       return { format: file.format, fileName: file.fileName, contentType: file.contentType, body: file.body, signed: file.signed, warnings: file.warnings };
     };
   },

@@ -1,5 +1,6 @@
 // How the web app turns a request into a file: inline (tests, small sites), or on a pool of
 // worker threads so building and signing profiles never runs on the event loop that serves HTTP.
+import type { BatchGenerator, RowOutput, RowTask } from '../bulk/generator.js';
 import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GenerateRequest } from '../model/request.js';
@@ -16,6 +17,9 @@ export function inlineGeneration(deps: ServiceDeps): Generate {
   return (request) => Promise.resolve(generate(request, deps));
 }
 
+/** A worker's job: one file for a request, or a batch of staff rows (each row all its files or its error). */
+export type GenerationJob = { kind: 'file'; request: GenerateRequest } | { kind: 'rows'; tasks: readonly RowTask[] };
+
 export interface GenerationWorkerInit {
   env: Record<string, string>;
   cwd: string;
@@ -30,6 +34,8 @@ export interface GenerationControl {
 
 export interface GenerationPool {
   generate: Generate;
+  /** The admin page's batches on the same workers; closing the pool closes it. */
+  rows: BatchGenerator;
   size: number;
   health(): PoolHealth;
   close(): Promise<void>;
@@ -47,7 +53,7 @@ export async function startGenerationPool(
   const { logger } = options;
   // A worker that dies is replaced (retried with growing pauses while it cannot start, say while
   // the key file is being replaced), so one bad moment does not shrink the pool for good.
-  const pool = await startWorkerPool<GenerateRequest, WebFile>(workerScript('http/generation-worker.js'), init, {
+  const pool = await startWorkerPool<GenerationJob, WebFile | RowOutput[]>(workerScript('http/generation-worker.js'), init, {
     size: options.size,
     restartOnExit: true,
     onLog: (message, worker) => logger?.warn({ worker }, message),
@@ -62,8 +68,16 @@ export async function startGenerationPool(
     size: pool.size,
     health: () => pool.health(),
     generate: async (request) => {
-      const file = await pool.run(request);
+      const file = (await pool.run({ kind: 'file', request })) as WebFile;
       return { ...file, body: asBuffer(file.body) };
+    },
+    rows: {
+      parallelism: pool.size,
+      run: async (tasks) => {
+        const outputs = (await pool.run({ kind: 'rows', tasks })) as RowOutput[];
+        return outputs.map((output) => ({ ...output, files: output.files.map((file) => ({ ...file, body: asBuffer(file.body) })) }));
+      },
+      close: async () => {},
     },
     close: () => {
       unfollow?.();
