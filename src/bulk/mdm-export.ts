@@ -11,6 +11,7 @@ import type { ProviderCatalog } from '../providers/catalog.js';
 import { formatContext, parseGenerateRequest } from '../service/generate.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import type { OutputSink } from './output.js';
+import { DEFAULTS } from '../model/defaults.js';
 
 export interface TemplateChoice {
   provider: string;
@@ -96,7 +97,7 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
   };
   const domain = options.domain ?? choice.domain;
   const template = { mdm: options.mdm, providerId: choice.provider, variantId: choice.variant, domain };
-  const format = options.format ?? 'mobileconfig';
+  const format = options.format ?? DEFAULTS.format;
   let body: Buffer;
   try {
     if (format === 'ddm') body = buildMdmDeclarations(resolved.account, context, template, options.credentialUrl);

@@ -8,6 +8,7 @@ import { MOBILESYNC_RESPONSE_SCHEMA } from './autodiscover-request.js';
 import { activeSyncUrl } from './exchange-urls.js';
 import { oneLineValue } from './value-guard.js';
 import { serializeXml } from './xml-serialize.js';
+import { DEFAULTS } from '../model/defaults.js';
 
 export { ACTIVESYNC_PATH, activeSyncUrl, ewsUrl } from './exchange-urls.js';
 
@@ -27,7 +28,7 @@ export function buildActiveSyncAutodiscoverResponse(account: Account, options: A
   const url = activeSyncUrl(account.exchange);
   const root = create({ version: '1.0', encoding: 'utf-8' }).ele(AUTODISCOVER_RESPONSE_NS, 'Autodiscover');
   const response = root.ele(MOBILESYNC_RESPONSE_SCHEMA, 'Response');
-  response.ele('Culture').txt(CULTURES[options.language ?? 'en']);
+  response.ele('Culture').txt(CULTURES[options.language ?? DEFAULTS.language]);
   const user = response.ele('User');
   if (account.displayName) user.ele('DisplayName').txt(oneLineValue(account.displayName, 'displayName', 'activesync-autodiscover'));
   user.ele('EMailAddress').txt(email.ascii);

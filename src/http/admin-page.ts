@@ -8,6 +8,7 @@ import { TEMPLATES_DIR, translator } from '../i18n.js';
 import type { Language } from '../model/provider.js';
 import { languageLinks } from './pages/kit.js';
 import { createRenderer } from './render.js';
+import { DEFAULTS } from '../model/defaults.js';
 
 export const ADMIN_DIR = join(TEMPLATES_DIR, 'admin');
 
@@ -45,7 +46,7 @@ export function encodingChoices(language: Language) {
 }
 
 /** The kinds of file each person can get, mobileconfig chosen. */
-export function formatChoices(language: Language, chosen: readonly string[] = ['mobileconfig']) {
+export function formatChoices(language: Language, chosen: readonly string[] = [DEFAULTS.format]) {
   const t = translator(language);
   return FORMAT_IDS.map((id) => {
     const key = `admin.format.${id}`;

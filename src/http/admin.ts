@@ -12,13 +12,15 @@ import type { ManifestEntry } from '../bulk/manifest.js';
 import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
 import { MailsetupError } from '../errors.js';
+import { silentLogger } from '../logger.js';
+import { DEFAULTS } from '../model/defaults.js';
 import { Deliverer, recipientOf } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
 import { ADMIN_DIR, adminPages } from './admin-page.js';
 import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
-import { jsonError, logError, toMailsetupError } from './error-handler.js';
+import { apiErrorHandler, logError, toMailsetupError } from './error-handler.js';
 import { locals, pageLanguage } from './middleware.js';
 
 /** Lists larger than this belong on the command line (`mailsetup bulk`), which streams them. */
@@ -105,7 +107,7 @@ const TOKEN_IN_URL_MESSAGE =
 
 function parseFormats(value: unknown): string[] {
   const formats = typeof value === 'string' ? parseFormatList(value, 'formats') : [];
-  return formats.length > 0 ? formats : ['mobileconfig'];
+  return formats.length > 0 ? formats : [DEFAULTS.format];
 }
 
 function sendingSummary(sending: SendProgress) {
@@ -149,6 +151,8 @@ export function adminRouter(deps: AppDeps): Router {
   const style = readFileSync(join(ADMIN_DIR, 'admin.css'), 'utf8');
 
   const source = adminStaffSource;
+  const logger = deps.logger ?? silentLogger;
+  const answerJson = apiErrorHandler(logger);
   // Rows are built where the web app builds every file: on the worker pool when the server has one.
   const rows = (signed: boolean) =>
     deps.generateRows ?? inlineGenerator({ config: deps.config, catalog: deps.catalog, ...(signed ? { signer: deps.signer } : {}) });
@@ -179,8 +183,7 @@ export function adminRouter(deps: AppDeps): Router {
     if (!tokenInUrl(req)) return next();
     const error = failure('INVALID_INPUT', 'token', 'token-in-url', TOKEN_IN_URL_MESSAGE);
     if (!req.path.startsWith('/api/')) return next(error);
-    if (deps.logger) logError(deps.logger, res, error);
-    jsonError(res, error);
+    answerJson(error, req, res, next);
   });
 
   router.get('/', pageLanguage(), (_req, res) => {
@@ -280,7 +283,7 @@ export function adminRouter(deps: AppDeps): Router {
       });
     } catch (error) {
       if (res.headersSent) {
-        logError(deps.logger ?? { info() {}, warn() {}, error() {} }, res, toMailsetupError(error));
+        logError(logger, res, toMailsetupError(error));
         res.destroy();
       } else next(error);
     }
@@ -299,13 +302,13 @@ export function adminRouter(deps: AppDeps): Router {
         );
       if (job.sending?.state === 'sending') return void res.status(202).json(summary(job, false));
       const deliverer = new Deliverer({
-        transport: smtpTransport(smtpUrl, 2),
+        transport: smtpTransport(smtpUrl, DEFAULTS.delivery.connections),
         state: job.ledger,
         from,
         organization: deps.config.organization,
-        retries: 3,
-        backoffMs: 2000,
-        concurrency: 2,
+        retries: DEFAULTS.delivery.retries,
+        backoffMs: DEFAULTS.delivery.retryDelaySeconds * 1000,
+        concurrency: DEFAULTS.delivery.connections,
         log: () => {},
       });
       const progress: SendProgress = { state: 'sending', startedAt: now(), total: job.ok, deliverer };
@@ -341,11 +344,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
 
   api.use((_req, _res, next) => next(failure('NOT_FOUND', 'path', 'not-found', 'no such admin call')));
-  api.use((thrown: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const error = toMailsetupError(thrown);
-    if (deps.logger) logError(deps.logger, res, error);
-    jsonError(res, error);
-  });
+  api.use(answerJson);
   router.use('/api', api);
   return router;
 }

@@ -1,30 +1,20 @@
 // The JSON API: provider lookup by address, the catalog, and file generation. Errors are JSON
 // {error:{code,message,field,rule}}; passwords are only accepted in the body, never in the URL.
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { FORMAT_IDS } from '../formats/registry.js';
-import { isLanguage, negotiateLanguage, translator } from '../i18n.js';
-import { localize, type Language } from '../model/provider.js';
+import { translator } from '../i18n.js';
+import { localize } from '../model/provider.js';
 import { variantOf } from '../providers/catalog.js';
 import { parseGenerateRequest } from '../service/generate.js';
 import { lookupEmail, suggestAddress } from '../service/preview.js';
 import { kindsOffered, resolveAccount } from '../service/resolve.js';
 import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
+import { noPasswordInUrl, requestLanguage } from './guards.js';
 import { inlineGeneration } from './generation.js';
 import { sendGeneratedFile } from './send-file.js';
 import { describeResolved, hostingProviders, parsedEmail, providerExtras, variantRows } from './views.js';
 import { webError } from './web-error.js';
-
-function apiLanguage(req: Request): Language {
-  const asked = req.query.lang;
-  return isLanguage(asked) ? asked : negotiateLanguage(req.get('accept-language'));
-}
-
-/** Refuses secrets in the query string: URLs end up in logs, histories and proxies. */
-const noPasswordInUrl: RequestHandler = (req, _res, next) => {
-  if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) throw webError('INVALID_INPUT', 'password', 'password-in-url');
-  next();
-};
 
 export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Router {
   const { catalog } = deps;
@@ -36,7 +26,7 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
   });
 
   router.get('/providers', (req, res) => {
-    const language = apiLanguage(req);
+    const language = requestLanguage(req);
     const t = translator(language);
     res.json({
       providers: catalog.list().map((p) => ({
@@ -52,7 +42,7 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
   });
 
   router.get('/lookup', (req, res) => {
-    const language = apiLanguage(req);
+    const language = requestLanguage(req);
     const t = translator(language);
     const email = parsedEmail(req.query.email);
     if (!email) {
@@ -100,7 +90,7 @@ export function apiRouter(deps: AppDeps, generationLimit: RequestHandler): Route
     if (!req.is('application/json')) throw webError('INVALID_INPUT', 'body', 'body-json');
     const body = req.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw webError('INVALID_INPUT', 'body', 'body-json');
-    const request = parseGenerateRequest({ language: apiLanguage(req), ...(body as Record<string, unknown>) });
+    const request = parseGenerateRequest({ language: requestLanguage(req), ...(body as Record<string, unknown>) });
     sendGeneratedFile(res, await generateFile(request));
   };
   const json = readBody(express.json({ limit: '16kb', strict: true }));

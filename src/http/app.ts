@@ -20,6 +20,7 @@ import { pagesRouter, sendPage, type LinkPayload } from './pages/index.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
+import { DEFAULTS } from '../model/defaults.js';
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'none'"],
@@ -70,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin', adminRouter(deps));
 
   const errorPage = (_req: express.Request, res: express.Response, error: MailsetupError) => {
-    const language = locals(res).language ?? 'en';
+    const language = locals(res).language ?? DEFAULTS.language;
     const t = translator(language);
     const rule = error.rule ?? '';
     const ruleKey = `web.error.${rule}`;

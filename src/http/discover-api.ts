@@ -8,7 +8,7 @@ import type { DiscoveryService } from '../discovery/service.js';
 import { testSettings } from '../discovery/settings-test.js';
 import { emailPartsOf } from '../model/rules.js';
 import type { AppDeps } from './deps.js';
-import { perMinuteLimit } from './guards.js';
+import { noPasswordInUrl, perMinuteLimit } from './guards.js';
 import { webError } from './web-error.js';
 
 /** Discoveries per client per minute; 0 turns the limit off. */
@@ -25,8 +25,7 @@ export function discoverApiRouter(deps: AppDeps, limit: RequestHandler): Router 
   const router = Router();
   const json = express.json({ limit: '16kb', strict: true });
 
-  router.get('/discover', limit, async (req, res) => {
-    if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) throw webError('INVALID_INPUT', 'password', 'password-in-url');
+  router.get('/discover', noPasswordInUrl, limit, async (req, res) => {
     const service = requireDiscovery(deps);
     const email = emailPartsOf(typeof req.query.email === 'string' ? req.query.email : '');
     const result = await service.discover({ email, probe: req.query.probe !== 'false' });

@@ -29,7 +29,7 @@ export function recipientOf(person: PersonFiles): Recipient {
     line: person.line,
     email: request.email,
     name: request.name,
-    language: request.language ?? 'en',
+    language: request.language ?? DEFAULTS.language,
     device: request.device ?? DEFAULTS.device,
     files: person.files,
   };

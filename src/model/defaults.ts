@@ -1,5 +1,6 @@
 // Every default of the account model, in one place. Builders never invent their own.
 import type { AccountKind, Device, SocketType } from './account.js';
+import type { Language } from './provider.js';
 
 export type MailProtocol = 'imap' | 'pop3' | 'smtp';
 
@@ -20,6 +21,13 @@ export const DEFAULTS = Object.freeze({
   login: '%EMAILADDRESS%',
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Object.freeze types this as 'ios' alone
   device: 'ios' as Device,
+  /** The language of texts in files and mail when nobody chose one. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Object.freeze types this as 'en' alone
+  language: 'en' as Language,
+  /** The file made when a request names no format: the Apple profile. */
+  format: 'mobileconfig',
+  /** Mailing staff their files (bulk --send and the admin page): SMTP connections, retries, first pause. */
+  delivery: Object.freeze({ connections: 2, retries: 3, retryDelaySeconds: 2 }),
   /** Kinds tried in this order when none is asked for and the provider offers several. */
   kindPreference: ['imap', 'pop', 'exchange'] as readonly AccountKind[],
   exchange: Object.freeze({ ssl: true, ewsPort: 443, ewsPath: '/EWS/Exchange.asmx' }),

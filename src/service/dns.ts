@@ -5,6 +5,7 @@ import { translator } from '../i18n.js';
 import type { Language, Provider, ProviderVariant } from '../model/provider.js';
 import { toAsciiHost } from '../model/rules.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
+import { DEFAULTS } from '../model/defaults.js';
 
 export interface DnsRequest {
   domain: string;
@@ -40,7 +41,7 @@ export function dnsSnippet(request: DnsRequest, catalog: ProviderCatalog): DnsSn
   const variant = variantOf(provider, request.variant, domain);
   const records = dnsRecords({ domain, serviceHost: request.serviceHost, provider, variant });
   const serviceHost = records.find((r) => r.purpose === '_autodiscover._tcp')!.target.replace(/\.$/, '');
-  const t = translator(request.language ?? 'en');
+  const t = translator(request.language ?? DEFAULTS.language);
   const values = { domain, provider: provider.name, service: serviceHost };
   const zone = renderZoneSnippet(records, {
     header: t('dns.header', values),

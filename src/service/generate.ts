@@ -56,7 +56,7 @@ export function profileText(resolved: ResolvedAccount, language: Language, confi
 }
 
 export function formatContext(resolved: ResolvedAccount, request: GenerateRequest, config: Readonly<Config>): FormatContext {
-  const language = request.language ?? 'en';
+  const language = request.language ?? DEFAULTS.language;
   return {
     organization: config.organization,
     device: request.device ?? DEFAULTS.device,
@@ -74,7 +74,7 @@ export function formatContext(resolved: ResolvedAccount, request: GenerateReques
 
 /** Whether the file asked for is signed: a signable format (Apple profiles), not asked for unsigned. */
 export function wantsSignature(request: Pick<GenerateRequest, 'format' | 'unsigned'>): boolean {
-  const format = request.format ?? 'mobileconfig';
+  const format = request.format ?? DEFAULTS.format;
   return !request.unsigned && isFormatId(format) && FORMATS[format].signable;
 }
 
@@ -83,7 +83,7 @@ export function wantsSignature(request: Pick<GenerateRequest, 'format' | 'unsign
  * (the CLI does, to report input errors before it loads the signing identity).
  */
 export function generate(request: GenerateRequest, deps: ServiceDeps, resolved: ResolvedAccount = resolveAccount(request, deps.catalog)): GeneratedFile {
-  const formatId = request.format ?? 'mobileconfig';
+  const formatId = request.format ?? DEFAULTS.format;
   if (!isFormatId(formatId)) {
     throw new MailsetupError('INVALID_INPUT', `format: "${formatId}" is not one of ${FORMAT_IDS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
   }

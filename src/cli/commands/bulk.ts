@@ -41,7 +41,7 @@ function wholeNumber(run: CommandRun, name: string, fallback: number, min: numbe
 }
 
 function parseFormats(text: string | undefined): string[] {
-  const formats = parseFormatList(text ?? 'mobileconfig', '--formats');
+  const formats = parseFormatList(text ?? DEFAULTS.format, '--formats');
   if (formats.length === 0) throw usage('--formats', `name at least one of ${FORMAT_IDS.join(', ')}`);
   return formats;
 }
@@ -87,7 +87,7 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   if (!out) throw usage('--out', 'where to write the templates (a .zip file or a folder)');
   const config = run.config();
   const catalog = run.catalog();
-  const language = languageOption(run) ?? 'en';
+  const language = languageOption(run) ?? DEFAULTS.language;
   const type = run.string('type') === undefined ? undefined : parseWith(accountKind, run.string('type'), { prefix: '--type' });
   const device = run.string('device') === undefined ? undefined : parseWith(deviceSchema, run.string('device'), { prefix: '--device' });
   const choices: TemplateChoice[] = [];
@@ -121,7 +121,7 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   } else {
     choices.push(...catalogChoices(catalog, { provider: run.string('provider'), variant: run.string('variant'), type, device }));
   }
-  const format = run.string('format') ?? 'mobileconfig';
+  const format = run.string('format') ?? DEFAULTS.format;
   if (!(MDM_FORMATS as readonly string[]).includes(format)) {
     throw new MailsetupError('INVALID_INPUT', `--format: "${format}" is not one of ${MDM_FORMATS.join(', ')}`, { field: '--format', rule: 'allowed-values' });
   }
@@ -247,9 +247,9 @@ ${SIGNING_USAGE}
     checkStaffFile(staffSource, '--encoding');
     // Every option is checked before anything is created or sent.
     const workersOption = run.string('workers') === undefined ? undefined : wholeNumber(run, 'workers', 0, 0, 64);
-    const connections = wholeNumber(run, 'connections', 2, 1, 20);
-    const retries = wholeNumber(run, 'retries', 3, 0, 10);
-    const retryDelay = wholeNumber(run, 'retry-delay', 2, 0, 600);
+    const connections = wholeNumber(run, 'connections', DEFAULTS.delivery.connections, 1, 20);
+    const retries = wholeNumber(run, 'retries', DEFAULTS.delivery.retries, 0, 10);
+    const retryDelay = wholeNumber(run, 'retry-delay', DEFAULTS.delivery.retryDelaySeconds, 0, 600);
 
     let deliverer: Deliverer | undefined;
     let stateNote = '';
