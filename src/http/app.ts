@@ -3,7 +3,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { translator } from '../i18n.js';
-import { adminRouter } from './admin.js';
+import { adminRouter } from './admin/index.js';
 import { assetsRouter } from './assets.js';
 import { compressText } from './compression.js';
 import { apiRouter } from './api.js';

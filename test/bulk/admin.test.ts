@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { adminStaffSource, tokenMatches } from '../../src/http/admin.js';
+import { adminStaffSource, tokenMatches } from '../../src/http/admin/index.js';
 import { apiError, captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
 import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
 import { staffBuffer } from './helpers.js';

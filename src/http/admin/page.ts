@@ -1,14 +1,14 @@
-// The admin page itself, in the reader's language (issue 15): the markup from templates/admin/,
+// The admin page itself, in the reader's language: the markup from templates/admin/,
 // texts from templates/locales (admin.*), the kinds of file to choose from, and the texts the
 // page's script shows, handed over as data so none live in the script.
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import { FORMAT_IDS } from '../formats/registry.js';
-import { TEMPLATES_DIR, translator } from '../i18n.js';
-import type { Language } from '../model/provider.js';
-import { languageLinks } from './pages/kit.js';
-import { createRenderer } from './render.js';
-import { DEFAULTS } from '../model/defaults.js';
+import type { Config } from '../../config.js';
+import { FORMAT_IDS } from '../../formats/registry.js';
+import { TEMPLATES_DIR, translator } from '../../i18n.js';
+import type { Language } from '../../model/provider.js';
+import { languageLinks } from '../pages/kit.js';
+import { createRenderer } from '../render.js';
+import { DEFAULTS } from '../../model/defaults.js';
 
 export const ADMIN_DIR = join(TEMPLATES_DIR, 'admin');
 

@@ -1,142 +1,41 @@
 // The admin page for IT staff: upload a staff list, see each row checked, download everyone's
 // files as a ZIP, mail them, watch the progress. Enabled only when MAILSETUP_ADMIN_TOKEN is set;
 // every API call carries it as a bearer token (no cookies, so no cross-site request forgery), and
-// never in a URL: address bars, histories and proxy logs keep URLs.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+// never in a URL: address bars, histories and proxy logs keep URLs. The uploads and their
+// summaries are in jobs.ts, the token checks in auth.ts, the page in page.ts.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { inlineGenerator, parseFormatList } from '../bulk/generator.js';
-import { readStaff, type StaffSource } from '../bulk/input.js';
-import type { ManifestEntry } from '../bulk/manifest.js';
-import { streamSink } from '../bulk/output.js';
-import { runBulk } from '../bulk/run.js';
-import { MailsetupError } from '../errors.js';
-import { silentLogger } from '../logger.js';
-import { DEFAULTS } from '../model/defaults.js';
-import { Deliverer, recipientOf } from '../mail/deliver.js';
-import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
-import { MemoryLedger } from '../mail/state.js';
-import { ADMIN_DIR, adminPages } from './admin-page.js';
-import { readBody } from './body.js';
-import type { AppDeps } from './deps.js';
-import { apiErrorHandler, logError, toMailsetupError } from './error-handler.js';
-import { locals, pageLanguage } from './middleware.js';
+import express, { Router, type Request } from 'express';
+import { inlineGenerator } from '../../bulk/generator.js';
+import { streamSink } from '../../bulk/output.js';
+import { runBulk } from '../../bulk/run.js';
+import { silentLogger } from '../../logger.js';
+import { DEFAULTS } from '../../model/defaults.js';
+import { Deliverer, recipientOf } from '../../mail/deliver.js';
+import { redactSmtpUrl, smtpTransport } from '../../mail/smtp.js';
+import { MemoryLedger } from '../../mail/state.js';
+import { readBody } from '../body.js';
+import type { AppDeps } from '../deps.js';
+import { apiErrorHandler, logError, toMailsetupError } from '../error-handler.js';
+import { locals, pageLanguage } from '../middleware.js';
+import { bearerToken, TOKEN_IN_URL_MESSAGE, tokenInUrl } from './auth.js';
+import {
+  adminError,
+  adminStaffSource,
+  ADMIN_LIMITS,
+  expireJobs,
+  jobSummary,
+  parseEncoding,
+  parseFormats,
+  staffNames,
+  type Job,
+  type SendProgress,
+} from './jobs.js';
+import { ADMIN_DIR, adminPages } from './page.js';
 
-/** Lists larger than this belong on the command line (`mailsetup bulk`), which streams them. */
-const ADMIN_LIMITS = Object.freeze({ uploadBytes: 5 * 1024 * 1024, rows: 10_000, jobs: 20, jobTtlMs: 60 * 60 * 1000 });
-
-interface SendProgress {
-  state: 'sending' | 'done' | 'failed';
-  startedAt: number;
-  total: number;
-  error?: string;
-  /** Its progress() gives the figures, while sending and after. */
-  deliverer: Deliverer;
-}
-
-/** A row of the check table: its manifest line and the name the staff file gives. */
-type AdminRow = ManifestEntry & { name?: string };
-
-interface Job {
-  id: string;
-  name: string;
-  staff: Buffer;
-  /** The staff file's text encoding as chosen on the page (a WHATWG name); absent: found by the reader. */
-  encoding: string | undefined;
-  formats: string[];
-  unsigned: boolean;
-  createdAt: number;
-  rows: AdminRow[];
-  ok: number;
-  ledger: MemoryLedger;
-  sending?: SendProgress | undefined;
-}
-
-/** Equal-time comparison of digests, so neither the length nor the content of the token leaks. */
-export function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-function failure(
-  code: 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNSUPPORTED' | 'PAYLOAD_TOO_LARGE',
-  field: string,
-  rule: string,
-  message: string,
-): MailsetupError {
-  return new MailsetupError(code, message, { field, rule });
-}
-
-/** The staff file as the bulk reader takes it; `encoding` is its option for files not in UTF-8. */
-export function adminStaffSource(job: Pick<Job, 'staff' | 'name' | 'encoding'>): StaffSource {
-  return { buffer: job.staff, name: job.name, ...(job.encoding ? { encoding: job.encoding } : {}) };
-}
-
-/** `?encoding=` as a WHATWG name (`cp1251` → `windows-1251`); empty: let the reader decide. */
-function parseEncoding(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  try {
-    return new TextDecoder(value.trim()).encoding;
-  } catch {
-    throw failure(
-      'INVALID_INPUT',
-      'encoding',
-      'known-encoding',
-      `"${value.slice(0, 40)}" is not a known text encoding (for example utf-8, windows-1251, windows-1252, koi8-r)`,
-    );
-  }
-}
-
-/** The names the staff file gives, by line, as typed: the check table shows them so a garbled file shows. */
-async function staffNames(source: StaffSource): Promise<Map<number, string>> {
-  const names = new Map<number, string>();
-  for await (const row of readStaff(source)) if (row.values.name) names.set(row.line, row.values.name);
-  return names;
-}
-
-/** Any query parameter that looks like a token: refused before anything else looks at the request. */
-function tokenInUrl(req: Request): boolean {
-  return Object.keys(req.query).some((key) => key.toLowerCase().includes('token'));
-}
-
-const TOKEN_IN_URL_MESSAGE =
-  'the admin token must never be in a URL (address bars, histories and logs keep it), so it was not checked; ' +
-  'if it was the real token, change MAILSETUP_ADMIN_TOKEN. Paste the token into the page instead';
-
-function parseFormats(value: unknown): string[] {
-  const formats = typeof value === 'string' ? parseFormatList(value, 'formats') : [];
-  return formats.length > 0 ? formats : [DEFAULTS.format];
-}
-
-function sendingSummary(sending: SendProgress) {
-  const report = sending.deliverer.progress();
-  return {
-    state: sending.state,
-    total: sending.total,
-    sent: report.sent,
-    alreadySent: report.alreadySent,
-    failed: report.failed,
-    failures: report.failures.map((f) => ({ line: f.line, email: f.email, error: f.error })),
-    ...(sending.error ? { error: sending.error } : {}),
-  };
-}
-
-function summary(job: Job, withRows = true) {
-  const sending = job.sending ? sendingSummary(job.sending) : undefined;
-  return {
-    id: job.id,
-    name: job.name,
-    ...(job.encoding ? { encoding: job.encoding } : {}),
-    formats: job.formats,
-    unsigned: job.unsigned,
-    ok: job.ok,
-    failed: job.rows.length - job.ok,
-    ...(withRows ? { rows: job.rows } : {}),
-    ...(sending ? { sending } : {}),
-  };
-}
+export { tokenMatches } from './auth.js';
+export { adminStaffSource } from './jobs.js';
 
 export function adminRouter(deps: AppDeps): Router {
   const router = Router();
@@ -144,7 +43,7 @@ export function adminRouter(deps: AppDeps): Router {
   if (!expected) return router; // not configured: /admin does not exist
   const now = deps.now ?? Date.now;
   const jobs = new Map<string, Job>();
-  // issue 15: the page in the reader's language (admin-page.ts).
+  // The page in the reader's language (page.ts).
   const page = adminPages(deps.config);
   const script = readFileSync(join(ADMIN_DIR, 'admin.js'), 'utf8');
   const canSend = Boolean(deps.config.mail.smtpUrl && deps.config.mail.from);
@@ -157,31 +56,20 @@ export function adminRouter(deps: AppDeps): Router {
   const rows = (signed: boolean) =>
     deps.generateRows ?? inlineGenerator({ config: deps.config, catalog: deps.catalog, ...(signed ? { signer: deps.signer } : {}) });
 
-  const expire = () => {
-    for (const [id, job] of jobs) {
-      if (now() - job.createdAt > ADMIN_LIMITS.jobTtlMs && job.sending?.state !== 'sending') jobs.delete(id);
-    }
-  };
+  const expire = () => expireJobs(jobs, now());
 
-  const authenticate = (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const given = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (!given) return next(failure('FORBIDDEN', 'authorization', 'admin-token', 'this needs the admin token (Authorization: Bearer …)'));
-    // issue 15: a token that was given but does not match is said to be wrong.
-    if (!tokenMatches(given, expected)) return next(failure('FORBIDDEN', 'authorization', 'admin-token-wrong', 'the admin token is wrong'));
-    next();
-  };
+  const authenticate = bearerToken(expected);
 
   const findJob = (req: Request): Job => {
     const job = jobs.get(String(req.params.id));
-    if (!job) throw failure('NOT_FOUND', 'id', 'job', 'no such upload (uploads are kept for an hour)');
+    if (!job) throw adminError('NOT_FOUND', 'id', 'job', 'no such upload (uploads are kept for an hour)');
     return job;
   };
 
   // First of all: a token in the query is refused (and, like every query string, never logged).
   router.use((req, res, next) => {
     if (!tokenInUrl(req)) return next();
-    const error = failure('INVALID_INPUT', 'token', 'token-in-url', TOKEN_IN_URL_MESSAGE);
+    const error = adminError('INVALID_INPUT', 'token', 'token-in-url', TOKEN_IN_URL_MESSAGE);
     if (!req.path.startsWith('/api/')) return next(error);
     answerJson(error, req, res, next);
   });
@@ -194,7 +82,7 @@ export function adminRouter(deps: AppDeps): Router {
   });
   // The page's forms post here only when its script did not run; the body is not read.
   router.post('/', (_req, _res, next) => {
-    next(failure('INVALID_INPUT', 'token', 'admin-needs-script', 'the admin page needs JavaScript: it sends the token in a header, never in a form'));
+    next(adminError('INVALID_INPUT', 'token', 'admin-needs-script', 'the admin page needs JavaScript: it sends the token in a header, never in a form'));
   });
   router.get('/admin.css', (_req, res) => {
     res.set('Cache-Control', 'no-store').type('text/css').send(style);
@@ -214,7 +102,7 @@ export function adminRouter(deps: AppDeps): Router {
     try {
       expire();
       if (!Buffer.isBuffer(req.body) || req.body.length === 0)
-        throw failure('INVALID_INPUT', 'file', 'required', 'upload a staff file (CSV or JSON) as the request body');
+        throw adminError('INVALID_INPUT', 'file', 'required', 'upload a staff file (CSV or JSON) as the request body');
       const formats = parseFormats(req.query.formats);
       const unsigned = req.query.unsigned === '1' || req.query.unsigned === 'true';
       const name = typeof req.query.name === 'string' && req.query.name ? req.query.name.slice(0, 200) : 'staff.csv';
@@ -240,7 +128,7 @@ export function adminRouter(deps: AppDeps): Router {
         generator: rows(false),
         onRow: (entry) => {
           if (job.rows.length >= ADMIN_LIMITS.rows) {
-            throw failure(
+            throw adminError(
               'PAYLOAD_TOO_LARGE',
               'file',
               'row-limit',
@@ -257,7 +145,7 @@ export function adminRouter(deps: AppDeps): Router {
       while (jobs.size >= ADMIN_LIMITS.jobs) jobs.delete(jobs.keys().next().value!);
       jobs.set(job.id, job);
       deps.logger?.info({ job: job.id, rows: job.rows.length, ok: job.ok }, 'admin upload checked');
-      res.status(201).json({ ...summary(job), canSend });
+      res.status(201).json({ ...jobSummary(job), canSend });
     } catch (error) {
       next(error);
     }
@@ -265,7 +153,7 @@ export function adminRouter(deps: AppDeps): Router {
 
   // `?rows=0` leaves out the row list: the page polls this for sending progress.
   api.get('/jobs/:id', (req, res) => {
-    res.json({ ...summary(findJob(req), req.query.rows !== '0'), canSend });
+    res.json({ ...jobSummary(findJob(req), req.query.rows !== '0'), canSend });
   });
 
   api.get('/jobs/:id/zip', async (req, res, next) => {
@@ -294,13 +182,13 @@ export function adminRouter(deps: AppDeps): Router {
       const job = findJob(req);
       const { smtpUrl, from } = deps.config.mail;
       if (!smtpUrl || !from)
-        throw failure(
+        throw adminError(
           'UNSUPPORTED',
           'MAILSETUP_SMTP_URL',
           'smtp-not-configured',
           'sending needs MAILSETUP_SMTP_URL and MAILSETUP_MAIL_FROM in the server configuration',
         );
-      if (job.sending?.state === 'sending') return void res.status(202).json(summary(job, false));
+      if (job.sending?.state === 'sending') return void res.status(202).json(jobSummary(job, false));
       const deliverer = new Deliverer({
         transport: smtpTransport(smtpUrl, DEFAULTS.delivery.connections),
         state: job.ledger,
@@ -337,13 +225,13 @@ export function adminRouter(deps: AppDeps): Router {
           const report = deliverer.progress();
           deps.logger?.info({ job: job.id, state: progress.state, sent: report.sent, failed: report.failed }, 'admin sending ended');
         });
-      res.status(202).json(summary(job, false));
+      res.status(202).json(jobSummary(job, false));
     } catch (error) {
       next(error);
     }
   });
 
-  api.use((_req, _res, next) => next(failure('NOT_FOUND', 'path', 'not-found', 'no such admin call')));
+  api.use((_req, _res, next) => next(adminError('NOT_FOUND', 'path', 'not-found', 'no such admin call')));
   api.use(answerJson);
   router.use('/api', api);
   return router;
