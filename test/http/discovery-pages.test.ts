@@ -74,6 +74,9 @@ describe('an unknown domain on the setup page', () => {
   it('Thunderbird gets the settings to type in', async () => {
     const page = await request(app()).get('/setup?email=ivan@srv.test&device=thunderbird&lang=en').expect(200);
     expect(page.text).toContain('Servers found for srv.test');
+    // One list of servers, the one to type in, with the words for that (not "before you download").
+    expect(page.text.match(/<th scope="row">IMAP<\/th>/g)).toHaveLength(1);
+    expect(page.text).toContain('Type these settings into your mail program.');
     expect(page.text).toMatch(/<th scope="row">IMAP<\/th><td class="host"><span class="copy-line">imap\.srv\.test<button[^]*?<\/span>\s*<\/td><td>993<\/td>/);
     expect(page.text).toMatch(
       /<th scope="row">SMTP<\/th><td class="host"><span class="copy-line">smtp\.srv\.test<button[^]*?<\/span>\s*<\/td><td>587<\/td><td>STARTTLS<\/td>/,
