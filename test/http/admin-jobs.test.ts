@@ -1,8 +1,11 @@
-// The admin page's uploads as data: the summary the page shows (never the staff file itself) and
-// expiry that keeps an upload while it is being mailed.
+// The admin page as data: the summary of an upload (never the staff file itself), expiry that keeps
+// an upload while it is being mailed, and the choices the page offers, named in every language.
 import { describe, expect, it } from '@jest/globals';
 import { ADMIN_LIMITS, expireJobs, jobSummary, parseEncoding, parseFormats, type Job } from '../../src/http/admin/jobs.js';
+import { encodingChoices, formatChoices } from '../../src/http/admin/page.js';
+import { FORMAT_IDS } from '../../src/formats/registry.js';
 import { MemoryLedger } from '../../src/mail/state.js';
+import { LANGUAGES } from '../../src/model/provider.js';
 
 function job(id: string, createdAt: number, extra: Partial<Job> = {}): Job {
   return {
@@ -50,5 +53,19 @@ describe('admin jobs', () => {
     expect(parseEncoding('cp1251')).toBe('windows-1251');
     expect(parseEncoding('')).toBeUndefined();
     expect(() => parseEncoding('klingon')).toThrow(expect.objectContaining({ field: 'encoding', rule: 'known-encoding' }));
+  });
+});
+
+describe('admin page choices', () => {
+  it('names every kind of file in every language, never by its bare id', () => {
+    for (const language of LANGUAGES) {
+      const choices = formatChoices(language);
+      expect(choices.map((c) => c.id)).toEqual([...FORMAT_IDS]);
+      for (const choice of choices) expect(choice.label).not.toBe(choice.id);
+    }
+  });
+
+  it('offers every text encoding with its words in every language', () => {
+    for (const language of LANGUAGES) for (const choice of encodingChoices(language)) expect(choice.label).not.toMatch(/^admin\./);
   });
 });
