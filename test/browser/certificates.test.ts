@@ -13,18 +13,9 @@ import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { binaryParser, testApp } from '../http/helpers.js';
 import { TestPki } from '../signing/pki.js';
 import { makeTempDir } from '../support/tmp.js';
+import { CHROMIUM } from './support.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 const tmp = makeTempDir('mailsetup-certificates-');
 let server: Server;
 let base: string;
@@ -57,9 +48,7 @@ afterAll(async () => {
 describe('certificate downloads', () => {
   it('Chromium: the NSTU setup page shows the root certificate and downloads it', async () => {
     context = await chromium.launchPersistentContext(join(tmp.path, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
+      ...CHROMIUM,
       acceptDownloads: true,
     });
     const page = context.pages()[0] ?? (await context.newPage());

@@ -16,18 +16,8 @@ import { opensslVerify, testConfig, testSigning, type TestSigning } from '../htt
 import { startLab, type Lab } from '../support/discovery-lab.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
+import { CHROMIUM, eventually, SCREENSHOTS } from './support.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const LANGUAGES = ['en', 'ru', 'sv'] as const;
 const words = Object.fromEntries(
   LANGUAGES.map((lang) => [
@@ -50,11 +40,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   tmp = makeTempDir('mailsetup-browser-discovery-');
   // One browser; each simulated person gets a fresh context (its own cookies and storage).
-  [lab, signing, chromiumBrowser] = await Promise.all([
-    startLab(),
-    testSigning(),
-    chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
-  ]);
+  [lab, signing, chromiumBrowser] = await Promise.all([startLab(), testSigning(), chromium.launch({ ...CHROMIUM })]);
   const catalog = ProviderCatalog.load();
   const config = testConfig({ ...lab.env, MAILSETUP_DISCOVERY_TIMEOUT: '3', MAILSETUP_DISCOVERY_RATE_LIMIT: '0' });
   const app = createApp({ config, catalog, signer: signing.signer, discovery: createDiscoveryService({ config, catalog, dialPort: lab.dialPort }) });
@@ -72,18 +58,8 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+/** Discovery answers take a moment: these checks wait up to 10 s. */
+const eventuallyLong = (check: () => Promise<void>) => eventually(check, 10_000);
 
 async function browser(options: Parameters<Browser['newContext']>[0]): Promise<Page> {
   const context = await chromiumBrowser.newContext({ acceptDownloads: true, ...options });
@@ -97,10 +73,12 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     await page.goto(`${base}/?lang=${lang}`);
     await page.getByLabel(say(lang, 'web.field.email')).fill('ivan@guess.test');
     // The preview says the servers are being looked for, then names what was found.
-    await eventually(async () => expect(await page.locator('#preview').innerText()).toContain('imap.guess.test:993'));
+    await eventuallyLong(async () => expect(await page.locator('#preview').innerText()).toContain('imap.guess.test:993'));
     expect(await page.locator('#preview').innerText()).toContain(say(lang, 'web.start.found', { servers: '' }).trim());
     await page.getByRole('button', { name: say(lang, 'web.start.continue') }).click();
-    await eventually(async () => expect(await page.locator('.discovered').innerText()).toContain(say(lang, 'web.discovery.title', { domain: 'guess.test' })));
+    await eventuallyLong(async () =>
+      expect(await page.locator('.discovered').innerText()).toContain(say(lang, 'web.discovery.title', { domain: 'guess.test' })),
+    );
     const table = await page.locator('.discovered').innerText();
     expect(table).toContain('imap.guess.test');
     expect(table).toContain('smtp.guess.test');
@@ -130,7 +108,7 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     await page.getByLabel(say(lang, 'web.field.email')).fill('ivan@srv.test');
     await page.locator('input[name=device][value=thunderbird]').check();
     await page.getByRole('button', { name: say(lang, 'web.start.continue') }).click();
-    await eventually(async () => expect(await page.locator('.discovered').innerText()).toContain(say(lang, 'web.discovery.source.srv')));
+    await eventuallyLong(async () => expect(await page.locator('.discovered').innerText()).toContain(say(lang, 'web.discovery.source.srv')));
     const settings = await page.locator('main').innerText();
     expect(settings).toContain(say(lang, 'web.settings.incoming'));
     expect(settings).toMatch(/IMAP\s+imap\.srv\.test\s+993/);

@@ -7,25 +7,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, devices, type BrowserContext, type Page } from 'playwright-core';
 import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { opensslVerify, testApp, testSigning, type TestSigning } from '../http/helpers.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
 import { readZipEntries } from '../support/zip.js';
+import { CHROMIUM, SCREENSHOTS, eventually } from './support.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WINDOWS_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 let signing: TestSigning;
@@ -51,26 +40,10 @@ afterAll(async () => {
   tmp.remove();
 });
 
-/** Retries an assertion until it passes or the time is up (pages update after scripts run). */
-async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 /** A fresh browser profile (its own --user-data-dir) per simulated person. */
 async function browser(options: Parameters<typeof chromium.launchPersistentContext>[1]): Promise<Page> {
   const context = await chromium.launchPersistentContext(join(tmp.path, `profile-${contexts.length}`), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
+    ...CHROMIUM,
     acceptDownloads: true,
     ...options,
   });

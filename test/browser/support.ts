@@ -12,6 +12,21 @@ import { testApp } from '../http/helpers.js';
 import type { Signer } from '../../src/signing/signer.js';
 import { makeTempDir } from '../support/tmp.js';
 
+/** Debian's Chromium, headless, with nothing that reaches out to the internet by itself (updates, sync, QUIC). */
+export const CHROMIUM = Object.freeze({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
 const AXE = readFileSync(fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url)), 'utf8');
 
@@ -72,19 +87,7 @@ export async function startLab(options: { env?: Env; signer?: Signer } = {}): Pr
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
   const base = await serve(options.env);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   const contexts: BrowserContext[] = [];
   return {
     base,

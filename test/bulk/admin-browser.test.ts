@@ -12,6 +12,7 @@ import { makeTempDir } from '../support/tmp.js';
 import { startSmtp, type SmtpFixture } from '../mail/smtp-fixture.js';
 import { GOOD_EMAILS, staffBuffer } from './helpers.js';
 import { readZipEntries } from '../support/zip.js';
+import { CHROMIUM } from '../browser/support.js';
 
 const TOKEN = 'browser-admin-token-0123456789';
 
@@ -42,9 +43,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   context = await chromium.launchPersistentContext(join(tmp.path, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...CHROMIUM,
     acceptDownloads: true,
   });
 });
