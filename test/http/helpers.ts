@@ -71,3 +71,17 @@ export interface ApiErrorBody {
 
 /** The `error` of a JSON error answer. */
 export const apiError = (res: { body: unknown }) => (res.body as ApiErrorBody).error;
+
+/** Text with tags removed and entities decoded, to compare what people read. */
+export function visible(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&#61;/g, '=')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { validateProfileXml } from '../../src/formats/apple-schema-xml.js';
 import { plistlibParse } from '../support/python.js';
-import { binaryParser, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
+import { binaryParser, opensslVerify, testApp, testSigning, type TestSigning, visible } from './helpers.js';
 import { zipEntryNames } from '../support/zip.js';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
@@ -26,20 +26,6 @@ afterAll(() => signing.remove());
 const get = (path: string, ua = IPHONE) => request(app).get(path).set('User-Agent', ua);
 const download = (form: Record<string, string>, ua = IPHONE) =>
   request(app).post('/download').set('User-Agent', ua).type('form').send(form).buffer(true).parse(binaryParser);
-
-/** Text with tags removed and entities decoded, to compare what people read. */
-function visible(html: string): string {
-  return html
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&#61;/g, '=')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 function tokenFrom(html: string): string {
   const match = /\/l\/([\w-]+\.[\w-]+)/.exec(html);

@@ -2,7 +2,7 @@
 // pages): order on the page, links, texts per provider and language, errors naming their fields.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { binaryParser, testApp, testSigning, type TestSigning } from './helpers.js';
+import { binaryParser, testApp, testSigning, type TestSigning, visible } from './helpers.js';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
@@ -21,19 +21,6 @@ beforeAll(async () => {
 afterAll(() => signing.remove());
 
 const get = (path: string, ua = IPHONE, lang = 'en') => request(app).get(path).set('User-Agent', ua).set('Accept-Language', lang);
-
-/** Text with tags removed and entities decoded. */
-function visible(html: string): string {
-  return html
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 /** Where each marker first appears in the page, to compare the order people meet things in. */
 const at = (html: string, marker: string) => {
