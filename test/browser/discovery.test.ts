@@ -16,7 +16,7 @@ import { opensslVerify, testConfig, testSigning, type TestSigning } from '../htt
 import { startLab, type Lab } from '../support/discovery-lab.js';
 import { plistlibParse } from '../support/python.js';
 import { makeTempDir } from '../support/tmp.js';
-import { CHROMIUM, eventually, SCREENSHOTS } from './support.js';
+import { axeProblems, CHROMIUM, eventually, SCREENSHOTS } from './support.js';
 
 const LANGUAGES = ['en', 'ru', 'sv'] as const;
 const words = Object.fromEntries(
@@ -85,6 +85,8 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     expect(table).toContain(say(lang, 'web.discovery.source.guess'));
     expect(table).toContain(say(lang, 'web.discovery.verified'));
     await page.screenshot({ path: join(SCREENSHOTS, `discovery-iphone-${lang}.png`), fullPage: true });
+    // The found servers' card passes axe like every other page.
+    expect(await axeProblems(page)).toEqual([]);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: say(lang, 'web.download.profile') }).click()]);
     const path = join(tmp.path, `${lang}-${download.suggestedFilename()}`);
     await download.saveAs(path);
@@ -114,5 +116,9 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     expect(settings).toMatch(/IMAP\s+imap\.srv\.test\s+993/);
     expect(settings).toMatch(/SMTP\s+smtp\.srv\.test\s+587\s+STARTTLS/);
     await page.screenshot({ path: join(SCREENSHOTS, `discovery-thunderbird-${lang}.png`), fullPage: true });
+    // axe runs as a script: the same page, opened where scripts run.
+    const checked = await browser({ viewport: { width: 1280, height: 900 }, locale: lang });
+    await checked.goto(page.url());
+    expect(await axeProblems(checked)).toEqual([]);
   });
 });
