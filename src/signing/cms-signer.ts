@@ -1,6 +1,6 @@
 // A Signer over a loaded identity: SHA-256 digest, signed attributes, the native signature
 // (RSA PKCS #1 v1.5 or ECDSA), a check of RSA signatures, then the CMS envelope from cms.ts.
-import { createHash, sign, verify } from 'node:crypto';
+import { hash, sign, verify } from 'node:crypto';
 import { MailsetupError } from '../errors.js';
 import { signedAttributes, signedDataEncoder } from './cms.js';
 import type { SigningIdentity } from './identity.js';
@@ -53,7 +53,7 @@ export function createSigner(identity: SigningIdentity, options: SignerOptions =
       development: identity.development,
     },
     sign(content) {
-      const attributes = signedAttributes(createHash('sha256').update(content).digest(), clock());
+      const attributes = signedAttributes(hash('sha256', content, 'buffer'), clock());
       const signature = sign('sha256', attributes, key);
       if (checkEach && !verify('sha256', attributes, publicKey, signature)) throw mismatch();
       return encode(content, attributes, signature);

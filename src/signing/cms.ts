@@ -91,7 +91,10 @@ export function signedDataEncoder(template: SignedDataTemplate): SignedDataEncod
   // Nested once and written in one copy: the content is most of the bytes.
   return (content, attributes, signature) => {
     // [0] IMPLICIT: the same bytes as the signed SET, identifier 0xA0 instead of 0x31.
-    const signerInfo = { tag: TAG.SEQUENCE, content: [signerHead, implicitTag, attributes.subarray(1), signatureAlgorithm, octetString(signature)] };
+    const signerInfo = {
+      tag: TAG.SEQUENCE,
+      content: [signerHead, implicitTag, attributes.subarray(1), signatureAlgorithm, { tag: TAG.OCTET_STRING, content: [signature] }],
+    };
     const encapsulated = { tag: TAG.SEQUENCE, content: [dataType, { tag: contextTag(0), content: [{ tag: TAG.OCTET_STRING, content: [content] }] }] };
     // One signer: its SET OF needs no sorting.
     const signedData = { tag: TAG.SEQUENCE, content: [head, encapsulated, certificates, { tag: TAG.SET, content: [signerInfo] }] };
