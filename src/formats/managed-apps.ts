@@ -18,12 +18,11 @@
 //
 // IMAP and POP: none of these documents gives managed-configuration keys for IMAP or POP, so the
 // archive then holds only a README that says so and points to the settings page and its QR code.
-import type { PlistValue } from 'plist';
 import { textTemplate } from '../i18n.js';
 import type { Account } from '../model/account.js';
 import type { EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
-import { buildPlistXml } from './plist-xml.js';
+import { buildPlistXml, type PlistValue } from './plist-xml.js';
 import { buildZip, type ZipEntry } from './zip.js';
 
 /** One app's configuration: flat string keys to values, as both managed-configuration channels take them. */

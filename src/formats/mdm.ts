@@ -5,14 +5,13 @@
 //
 // Under MDM, iOS does not honour OutgoingPasswordSameAsIncomingPassword, so a template never
 // carries it: each server names its own user name and the device asks for each password it lacks.
-import type { PlistValue } from 'plist';
 import type { Account } from '../model/account.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import type { FormatContext } from './context.js';
 import { buildDdmArchiveFrom, buildDeclarationFiles, makeDeclaration, type JsonValue } from './ddm.js';
 import { buildManagedAppsArchiveFrom, managedAppConfigs, type AppConfig } from './managed-apps.js';
 import { buildMobileconfigObject, payloadTypeFor } from './mobileconfig.js';
-import { buildPlistXml } from './plist-xml.js';
+import { buildPlistXml, type PlistValue } from './plist-xml.js';
 
 export const MDM_IDS = ['jamf', 'intune', 'generic'] as const;
 export type MdmId = (typeof MDM_IDS)[number];

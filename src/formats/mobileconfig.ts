@@ -2,14 +2,13 @@
 // com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema,
 // plus the provider's CA certificates (com.apple.security.root / .pem) before it and CalDAV and
 // CardDAV (com.apple.caldav.account / .carddav.account) after it, all in one install.
-import type { PlistValue } from 'plist';
 import type { Account, AuthMethod, ExchangeAccount, InternetAccount, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import { derOf, pemOf } from '../model/trust.js';
 import type { EmailParts } from '../model/rules.js';
 import type { FormatContext } from './context.js';
-import { buildPlistXml } from './plist-xml.js';
+import { buildPlistXml, compilePlistTemplate, fillPlistTemplate, plistHole, type PlistTemplate, type PlistValue } from './plist-xml.js';
 
 type Dict = { [key: string]: PlistValue };
 
@@ -37,22 +36,41 @@ export function payloadTypeFor(account: Account, device: FormatContext['device']
   return device === 'macos' ? 'com.apple.ews.account' : 'com.apple.eas.account';
 }
 
+/** The identifiers of one person's profile; each payload's is the profile's plus its role. */
+interface ProfileIds {
+  identifier: string;
+  uuid: string;
+  /** The UUID of the payload with one role (its payload type, `caldav`, `trust.…`). */
+  payloadUuid(role: string): string;
+}
+
 /**
  * Identity of a profile: one per organisation and address, whatever the account type, so a
  * reinstall (or a switch from POP to IMAP) replaces the earlier profile instead of adding one.
  */
-export function profileIdentity(organizationIdentifier: string, email: EmailParts, payloadType: MobileconfigPayloadType) {
+function profileIds(organizationIdentifier: string, email: EmailParts): ProfileIds {
   const namespace = organizationNamespace(organizationIdentifier);
   const person = email.ascii.toLowerCase();
-  const profileUuid = uuidV5(namespace, `profile:${person}`);
-  const identifier = `${organizationIdentifier}.account.${profileUuid.toLowerCase()}`;
+  const uuid = uuidV5(namespace, `profile:${person}`);
   return {
-    identifier,
-    uuid: profileUuid,
-    payloadIdentifier: `${identifier}.${PAYLOAD_SUFFIX[payloadType]}`,
-    payloadUuid: uuidV5(namespace, `payload:${person}:${payloadType}`),
+    identifier: `${organizationIdentifier}.account.${uuid.toLowerCase()}`,
+    uuid,
+    payloadUuid: (role) => uuidV5(namespace, `payload:${person}:${role}`),
   };
 }
+
+export function profileIdentity(organizationIdentifier: string, email: EmailParts, payloadType: MobileconfigPayloadType) {
+  const ids = profileIds(organizationIdentifier, email);
+  return {
+    identifier: ids.identifier,
+    uuid: ids.uuid,
+    payloadIdentifier: `${ids.identifier}.${PAYLOAD_SUFFIX[payloadType]}`,
+    payloadUuid: ids.payloadUuid(payloadType),
+  };
+}
+
+/** What a profile reads from the format context. */
+type ProfileContext = Pick<FormatContext, 'organization' | 'device' | 'text' | 'includePassword'>;
 
 /** Leaves out undefined and empty-string values: Apple wants absent keys, not empty ones. */
 function compact(dict: Record<string, PlistValue | undefined>): Dict {
@@ -84,7 +102,7 @@ function serverKeys(prefix: 'Incoming' | 'Outgoing', server: MailServer): Dict {
   });
 }
 
-function mailPayload(account: InternetAccount, context: FormatContext): Dict {
+function mailPayload(account: InternetAccount, context: ProfileContext): Dict {
   const { email, incoming, outgoing } = account;
   const password = context.includePassword ? account.password : undefined;
   return {
@@ -114,7 +132,7 @@ function oauthKeys(exchange: ExchangeAccount['exchange'], type: MobileconfigPayl
   });
 }
 
-function exchangePayload(account: ExchangeAccount, context: FormatContext, type: MobileconfigPayloadType): Dict {
+function exchangePayload(account: ExchangeAccount, context: ProfileContext, type: MobileconfigPayloadType): Dict {
   const { email, exchange } = account;
   const password = context.includePassword && !exchange.oauth ? account.password : undefined;
   const common = {
@@ -157,21 +175,19 @@ const FIELD_OF_KEY: Readonly<Record<string, string>> = {
 const fieldOf = (key: string, path: string) => FIELD_OF_KEY[key] ?? path;
 
 /** A payload beside the account's own: its identifier suffix and UUID name are stable per person and role. */
-function extraPayload(organizationIdentifier: string, email: EmailParts, type: string, suffix: string, organization: string, body: Dict): Dict {
-  const ids = profileIdentity(organizationIdentifier, email, 'com.apple.mail.managed');
-  const namespace = organizationNamespace(organizationIdentifier);
+function extraPayload(ids: ProfileIds, type: string, suffix: string, organization: string, body: Dict): Dict {
   return {
     PayloadType: type,
     PayloadVersion: 1,
     PayloadIdentifier: `${ids.identifier}.${suffix}`,
-    PayloadUUID: uuidV5(namespace, `payload:${email.ascii.toLowerCase()}:${suffix}`),
+    PayloadUUID: ids.payloadUuid(suffix),
     ...compact({ PayloadOrganization: organization }),
     ...body,
   };
 }
 
 /** CalDAV and CardDAV for the same person (Apple: com.apple.caldav.account, com.apple.carddav.account). */
-function davPayloads(account: Account, context: FormatContext): Dict[] {
+function davPayloads(account: Account, context: ProfileContext, ids: ProfileIds): Dict[] {
   if (account.kind === 'exchange') return [];
   const password = context.includePassword ? account.password : undefined;
   const org = context.organization;
@@ -180,7 +196,7 @@ function davPayloads(account: Account, context: FormatContext): Dict[] {
   if (account.caldav) {
     const dav = account.caldav;
     out.push(
-      extraPayload(org.identifier, account.email, 'com.apple.caldav.account', 'caldav', org.name, {
+      extraPayload(ids, 'com.apple.caldav.account', 'caldav', org.name, {
         ...compact({ PayloadDisplayName: description, CalDAVAccountDescription: description }),
         CalDAVHostName: dav.host,
         CalDAVPort: dav.port,
@@ -193,7 +209,7 @@ function davPayloads(account: Account, context: FormatContext): Dict[] {
   if (account.carddav) {
     const dav = account.carddav;
     out.push(
-      extraPayload(org.identifier, account.email, 'com.apple.carddav.account', 'carddav', org.name, {
+      extraPayload(ids, 'com.apple.carddav.account', 'carddav', org.name, {
         ...compact({ PayloadDisplayName: description, CardDAVAccountDescription: description }),
         CardDAVHostName: dav.host,
         CardDAVPort: dav.port,
@@ -208,12 +224,11 @@ function davPayloads(account: Account, context: FormatContext): Dict[] {
 }
 
 /** The provider's CA certificates, installed before the accounts that need them: roots as com.apple.security.root, intermediates as com.apple.security.pem. */
-function trustPayloads(account: Account, context: FormatContext): Dict[] {
+function trustPayloads(account: Account, context: ProfileContext, ids: ProfileIds): Dict[] {
   const org = context.organization;
   return (account.trust ?? []).map((certificate) =>
     extraPayload(
-      org.identifier,
-      account.email,
+      ids,
       certificate.root ? 'com.apple.security.root' : 'com.apple.security.pem',
       `trust.${certificate.sha256.slice(0, 16).toLowerCase()}`,
       org.name,
@@ -228,14 +243,17 @@ function trustPayloads(account: Account, context: FormatContext): Dict[] {
 
 /** The profile as a plist object (what the XML encodes); exported for tests and inspection. */
 export function buildMobileconfigObject(account: Account, context: FormatContext): Dict {
+  return profileObject(account, context, profileIds(context.organization.identifier, account.email));
+}
+
+function profileObject(account: Account, context: ProfileContext, ids: ProfileIds): Dict {
   const payloadType = payloadTypeFor(account, context.device);
-  const ids = profileIdentity(context.organization.identifier, account.email, payloadType);
   const body = account.kind === 'exchange' ? exchangePayload(account, context, payloadType) : mailPayload(account, context);
   const payload: Dict = {
     PayloadType: payloadType,
     PayloadVersion: 1,
-    PayloadIdentifier: ids.payloadIdentifier,
-    PayloadUUID: ids.payloadUuid,
+    PayloadIdentifier: `${ids.identifier}.${PAYLOAD_SUFFIX[payloadType]}`,
+    PayloadUUID: ids.payloadUuid(payloadType),
     ...compact({ PayloadDisplayName: context.text.accountDescription, PayloadOrganization: context.organization.name }),
     ...body,
   };
@@ -252,12 +270,115 @@ export function buildMobileconfigObject(account: Account, context: FormatContext
     ...(context.text.consentText && Object.keys(context.text.consentText).length > 0 ? { ConsentText: context.text.consentText } : {}),
     TargetDeviceType: TARGET_DEVICE_TYPE[context.device],
     ...(context.device === 'macos' ? { PayloadScope: 'User' } : {}),
-    PayloadContent: [...trustPayloads(account, context), payload, ...davPayloads(account, context)],
+    PayloadContent: [...trustPayloads(account, context, ids), payload, ...davPayloads(account, context, ids)],
   };
   return profile;
 }
 
-/** The unsigned profile: UTF-8 XML plist text. */
-export function buildMobileconfig(account: Account, context: FormatContext): string {
-  return buildPlistXml(buildMobileconfigObject(account, context), { fieldOf });
+// Profiles of one provider differ only in the person's values, so the XML is written once per
+// provider, variant and options (a template) and each person's values are filled in. Every value
+// still goes through the writer's check and escaping, where it sits, and a refusal names the
+// same field as without a template. The template's key is everything the profile is built from
+// with the person's values swapped for holes, so no other input can share a template by mistake.
+
+interface ProfileTemplate {
+  template: PlistTemplate;
+  /** How many of the holes are the person's values (numbered first); the rest are identifiers. */
+  values: number;
+  ids: readonly ((ids: ProfileIds) => string)[];
+}
+
+const templates = new Map<string, ProfileTemplate>();
+/** Providers × variants × devices × options in use; a bound against keys made of odd input. */
+const TEMPLATE_LIMIT = 500;
+
+/** The account and context with the person's values as holes: equal values share a hole, so a comparison gives the same answer. */
+function withHoles(account: Account, context: ProfileContext) {
+  const values: string[] = [];
+  const numbers = new Map<string, number>();
+  let holes = 0;
+  // Empty and absent values stay as they are: the profile leaves them out.
+  const hole = <T extends string | undefined>(value: T): T => {
+    if (value === undefined || value === '') return value;
+    let n = numbers.get(value);
+    if (n === undefined) {
+      n = values.push(value) - 1;
+      numbers.set(value, n);
+    }
+    holes++;
+    return plistHole(n) as T;
+  };
+  const { email } = account;
+  const person = {
+    email: {
+      address: hole(email.address),
+      ascii: hole(email.ascii),
+      local: hole(email.local),
+      domain: hole(email.domain),
+      asciiDomain: hole(email.asciiDomain),
+    },
+    displayName: hole(account.displayName),
+    password: hole(account.password),
+  };
+  const server = <S extends { username?: string | undefined }>(s: S | undefined) => s && { ...s, username: hole(s.username) };
+  const dav = <S extends { username: string; principalUrl?: string | undefined }>(s: S | undefined) =>
+    s && { ...s, username: hole(s.username), principalUrl: hole(s.principalUrl) };
+  const masked = {
+    ...account,
+    ...person,
+    incoming: server(account.incoming),
+    outgoing: server(account.outgoing),
+    exchange: server(account.exchange),
+    caldav: dav(account.caldav),
+    carddav: dav(account.carddav),
+  } as Account;
+  const text = {
+    ...context.text,
+    profileName: hole(context.text.profileName),
+    profileDescription: hole(context.text.profileDescription),
+    accountDescription: hole(context.text.accountDescription),
+  };
+  const maskedContext: ProfileContext = { organization: context.organization, device: context.device, text, includePassword: context.includePassword };
+  const key = JSON.stringify([masked, maskedContext]);
+  // A hole's mark in any other value would be taken for a hole: such a value (which no profile
+  // can carry anyway) is built without a template, and refused there.
+  let marks = 0;
+  for (let at = key.indexOf('\uffff'); at !== -1; at = key.indexOf('\uffff', at + 1)) marks++;
+  const clean = marks === holes;
+  return { values, key, clean, account: masked, context: maskedContext };
+}
+
+function compileTemplate(account: Account, context: ProfileContext, values: number): ProfileTemplate {
+  const ids: ((ids: ProfileIds) => string)[] = [];
+  const hole = (of: (ids: ProfileIds) => string) => plistHole(values + ids.push(of) - 1);
+  const holeIds: ProfileIds = { identifier: hole((i) => i.identifier), uuid: hole((i) => i.uuid), payloadUuid: (role) => hole((i) => i.payloadUuid(role)) };
+  return { template: compilePlistTemplate(profileObject(account, context, holeIds), { fieldOf }), values, ids };
+}
+
+function templateFor(account: Account, context: FormatContext) {
+  // Servers typed by hand are the person's own: only catalog accounts share templates.
+  if (account.provider === undefined) return undefined;
+  const holes = withHoles(account, context);
+  if (!holes.clean) return undefined;
+  let template = templates.get(holes.key);
+  if (!template) {
+    try {
+      template = compileTemplate(holes.account, holes.context, holes.values.length);
+    } catch {
+      // What the profile cannot carry is refused by the plain build, in its own words.
+      return undefined;
+    }
+    if (templates.size >= TEMPLATE_LIMIT) templates.clear();
+    templates.set(holes.key, template);
+  }
+  return { template, values: holes.values };
+}
+
+/** The unsigned profile: XML plist, UTF-8. */
+export function buildMobileconfig(account: Account, context: FormatContext): Buffer {
+  const found = templateFor(account, context);
+  if (!found) return Buffer.from(buildPlistXml(buildMobileconfigObject(account, context), { fieldOf }), 'utf8');
+  const { template, values } = found;
+  const ids = profileIds(context.organization.identifier, account.email);
+  return fillPlistTemplate(template.template, (n) => (n < template.values ? values[n]! : template.ids[n - template.values]!(ids)), { fieldOf });
 }

@@ -25,13 +25,14 @@ import type { Language, Provider, ProviderVariant } from '../model/provider.js';
 import { isEmailParts, parseEmail, toAsciiHost, type EmailParts } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
-import { generate, parseGenerateRequest } from '../service/generate.js';
+import { parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
 import { readBody } from './body.js';
 import { addressFields } from './address-log.js';
 import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
+import { inlineGeneration } from './generation.js';
 import { sendGeneratedFile } from './send-file.js';
 
 export const AUTODISCOVERY_CACHE = Object.freeze({
@@ -125,6 +126,8 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   const logger = deps.logger ?? silentLogger;
   const router = Router();
   const autoconfigs = new Map<string, string>();
+  // Profiles are built and signed where every other file is: on the worker pool when there is one.
+  const generateFile = deps.generate ?? inlineGeneration(deps);
 
   const logAnswer = (req: Request, res: Response, endpoint: string, email: EmailParts | undefined, domain: string) => {
     const who = email ? addressFields(email.ascii, domain, config) : { domain };
@@ -198,7 +201,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
     config.web.rateLimitPerMinute,
     () => new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' }),
   );
-  router.get('/email.mobileconfig', profileLimit, (req, res) => {
+  router.get('/email.mobileconfig', profileLimit, async (req, res) => {
     if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) {
       throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', {
         field: 'password',
@@ -215,7 +218,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
       name: queryValue(req, 'name'),
       language: requestLanguage(req),
     });
-    const file = generate(request, { config, catalog, signer: deps.signer });
+    const file = await generateFile(request);
     logAnswer(req, res, 'mobileconfig', email, email.asciiDomain);
     sendGeneratedFile(res, file);
   });

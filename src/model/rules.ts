@@ -54,8 +54,22 @@ export function textProblem(value: string): TextProblem | undefined {
   return undefined;
 }
 
+// Every account's servers are checked again as they are built, and most are the catalog's few
+// names: the answers (the function is pure) are kept for names seen before, up to a bound.
+const asciiHosts = new Map<string, string | undefined>();
+const ASCII_HOST_LIMIT = 2048;
+
 /** The ASCII (punycode) form of a host or domain name, or undefined when it is not one. */
 export function toAsciiHost(value: string): string | undefined {
+  const known = asciiHosts.get(value);
+  if (known !== undefined || asciiHosts.has(value)) return known;
+  const ascii = asciiHostOf(value);
+  if (asciiHosts.size >= ASCII_HOST_LIMIT) asciiHosts.clear();
+  asciiHosts.set(value, ascii);
+  return ascii;
+}
+
+function asciiHostOf(value: string): string | undefined {
   if (hasControlCharacters(value)) return undefined;
   const trimmed = value.trim().replace(/\.$/, '');
   if (trimmed === '' || trimmed.length > 253) return undefined;

@@ -2,7 +2,7 @@
 // Written with der.ts; read with node-forge (the only user: it also reads the BER other tools
 // write); keys and signatures stay in node:crypto.
 import forge from 'node-forge';
-import { contextTag, encode, explicit, integer, nullValue, octetString, oid, sequence, set, time } from './der.js';
+import { TAG, contextTag, encode, encodeNested, integer, nullValue, octetString, oid, sequence, set, time } from './der.js';
 
 const { asn1 } = forge;
 type Node = forge.asn1.Asn1;
@@ -86,12 +86,19 @@ export function signedDataEncoder(template: SignedDataTemplate): SignedDataEncod
   const signatureAlgorithm = template.signatureKind === 'rsa' ? sequence(oid(OID.rsaEncryption), nullValue()) : sequence(oid(OID.ecdsaWithSha256));
   const signedDataType = oid(OID.signedData);
 
+  const implicitTag = Buffer.from([contextTag(0)]);
+
+  // Nested once and written in one copy: the content is most of the bytes.
   return (content, attributes, signature) => {
     // [0] IMPLICIT: the same bytes as the signed SET, identifier 0xA0 instead of 0x31.
-    const implicitAttributes = Buffer.concat([Buffer.from([contextTag(0)]), attributes.subarray(1)]);
-    const signerInfo = sequence(signerHead, implicitAttributes, signatureAlgorithm, octetString(signature));
-    const signedData = sequence(head, sequence(dataType, explicit(0, octetString(content))), certificates, set(signerInfo));
-    return sequence(signedDataType, explicit(0, signedData));
+    const signerInfo = {
+      tag: TAG.SEQUENCE,
+      content: [signerHead, implicitTag, attributes.subarray(1), signatureAlgorithm, { tag: TAG.OCTET_STRING, content: [signature] }],
+    };
+    const encapsulated = { tag: TAG.SEQUENCE, content: [dataType, { tag: contextTag(0), content: [{ tag: TAG.OCTET_STRING, content: [content] }] }] };
+    // One signer: its SET OF needs no sorting.
+    const signedData = { tag: TAG.SEQUENCE, content: [head, encapsulated, certificates, { tag: TAG.SET, content: [signerInfo] }] };
+    return encodeNested({ tag: TAG.SEQUENCE, content: [signedDataType, { tag: contextTag(0), content: [signedData] }] });
   };
 }
 

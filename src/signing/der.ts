@@ -111,6 +111,59 @@ export function encode(tag: number, ...content: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from([tag]), lengthBytes(length), ...content]);
 }
 
+/** An element still to be written: its tag and its content, encoded bytes or further elements. */
+export interface DerElement {
+  tag: number;
+  content: DerPart[];
+}
+export type DerPart = Buffer | DerElement;
+
+/** Bytes of the length field for `length` content bytes (X.690 §8.1.3). */
+function lengthSize(length: number): number {
+  let size = 1;
+  if (length >= 0x80) for (let n = length; n > 0; n = Math.floor(n / 256)) size++;
+  return size;
+}
+
+function contentLength(element: DerElement): number {
+  let length = 0;
+  for (const part of element.content) length += Buffer.isBuffer(part) ? part.length : elementLength(part);
+  return length;
+}
+
+function elementLength(element: DerElement): number {
+  const length = contentLength(element);
+  return 1 + lengthSize(length) + length;
+}
+
+function writeElement(element: DerElement, out: Buffer, offset: number): number {
+  const length = contentLength(element);
+  out[offset++] = element.tag;
+  const size = lengthSize(length);
+  if (size === 1) out[offset++] = length;
+  else {
+    out[offset++] = 0x80 | (size - 1);
+    for (let i = size - 2; i >= 0; i--) out[offset++] = Math.floor(length / 256 ** i) & 0xff;
+  }
+  for (const part of element.content) {
+    if (Buffer.isBuffer(part)) {
+      out.set(part, offset);
+      offset += part.length;
+    } else offset = writeElement(part, out, offset);
+  }
+  return offset;
+}
+
+/**
+ * The bytes of nested elements, written into one buffer: what `encode` gives for the same
+ * nesting, without copying the (large) content again at every level.
+ */
+export function encodeNested(element: DerElement): Buffer {
+  const out = Buffer.allocUnsafe(elementLength(element));
+  writeElement(element, out, 0);
+  return out;
+}
+
 export const sequence = (...items: Buffer[]) => encode(TAG.SEQUENCE, ...items);
 
 /** A SET OF in DER order: elements sorted by their encodings. */

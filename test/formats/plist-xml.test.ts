@@ -1,5 +1,5 @@
-import { build, type PlistValue } from 'plist';
-import { buildPlistXml } from '../../src/formats/plist-xml.js';
+import { build } from 'plist';
+import { buildPlistXml, type PlistValue } from '../../src/formats/plist-xml.js';
 import { plistlibParse } from '../support/python.js';
 
 const samples: [string, PlistValue][] = [

@@ -2,7 +2,9 @@
 // 3-level RSA and EC chains made by the openssl CLI, the content it extracts is the unsigned
 // plist byte for byte, and the DER (read by `openssl asn1parse` / `cms -cmsout -print`, not by
 // our code) has SHA-256 and the signed attributes in DER order.
+import { expect } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -154,4 +156,18 @@ it('with a pinned clock an RSA signature is deterministic (PKCS #1 v1.5), so sig
   const a = signerFor(leaf, [intermediate.cert], clock).sign(unsignedProfile());
   const b = signerFor(leaf, [intermediate.cert], clock).sign(unsignedProfile());
   expect(a.equals(b)).toBe(true);
+});
+
+describe('a key that is not its certificate’s', () => {
+  // ECDSA signatures are not checked one by one (the check costs more than the signature): the
+  // identity proves itself once, when the signer is made; RSA signatures are checked each time.
+  it.each(['ec', 'rsa'] as const)('%s: no signer is made, or none signs, with a key that does not match', (kind) => {
+    const { intermediate, leaf } = chains[kind];
+    const identity = loadPemIdentity({ key: leaf.key, cert: leaf.cert, chain: pki.concat(`mismatch-${kind}.pem`, intermediate.cert), names: ENV_NAMES });
+    const other =
+      kind === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const refused = expect.objectContaining({ code: 'SIGNING_FAILED', rule: 'signature-check' });
+    expect(() => createSigner({ ...identity, key: other }).sign(unsignedProfile())).toThrow(refused);
+    if (kind === 'ec') expect(() => createSigner({ ...identity, key: other })).toThrow(refused);
+  });
 });

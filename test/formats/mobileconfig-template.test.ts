@@ -1,0 +1,111 @@
+// The profile template (XML written once per provider and options, the person's values filled
+// in): byte for byte what the plist writer gives for the same account, for every catalog
+// provider, variant, account type and device and for people in turn, and the same refusals.
+import { expect } from '@jest/globals';
+import { loadConfig } from '../../src/config.js';
+import { MailsetupError } from '../../src/errors.js';
+import type { FormatContext } from '../../src/formats/context.js';
+import { buildMobileconfig, buildMobileconfigObject } from '../../src/formats/mobileconfig.js';
+import { buildPlistXml } from '../../src/formats/plist-xml.js';
+import { DEVICES, type Account } from '../../src/model/account.js';
+import { ProviderCatalog } from '../../src/providers/catalog.js';
+import { formatContext, parseGenerateRequest } from '../../src/service/generate.js';
+import { kindsOffered, resolveAccount } from '../../src/service/resolve.js';
+
+const catalog = ProviderCatalog.load();
+const config = loadConfig({ MAILSETUP_ORG_NAME: 'Example University IT', MAILSETUP_ORG_ID: 'org.example.mail', MAILSETUP_ALLOW_PASSWORD: 'true' });
+
+/** What the writer gives without a template. */
+const plain = (account: Account, context: FormatContext) => Buffer.from(buildPlistXml(buildMobileconfigObject(account, context)), 'utf8');
+
+const PEOPLE = [
+  { local: 'anna.berg', name: 'Anna Berg' },
+  { local: 'ivan.petrov', name: 'Иван Петров & <Co>', login: 'ivan' },
+  { local: 'x', name: undefined, password: 'p&ss<word>' },
+  { local: 'same', name: 'same@DOMAIN' },
+];
+
+function cases() {
+  const out: { label: string; account: Account; context: FormatContext }[] = [];
+  for (const provider of catalog.list()) {
+    const domain = provider.domains[0] ?? 'customer.example';
+    for (const variant of provider.variants) {
+      for (const type of kindsOffered(variant)) {
+        for (const device of DEVICES) {
+          for (const mailOnly of [false, true]) {
+            for (const person of PEOPLE) {
+              const email = `${person.local}@${domain}`;
+              let request;
+              try {
+                request = parseGenerateRequest({
+                  email,
+                  provider: provider.id,
+                  variant: variant.id,
+                  type,
+                  device,
+                  mailOnly,
+                  ...(person.name ? { name: person.name.replace('DOMAIN', domain) } : {}),
+                  ...(person.login ? { login: person.login } : {}),
+                  ...(person.password ? { password: person.password } : {}),
+                });
+                const resolved = resolveAccount(request, catalog);
+                out.push({
+                  label: `${provider.id}/${variant.id}/${type}/${device}/${email}`,
+                  account: resolved.account,
+                  context: formatContext(resolved, request, config),
+                });
+              } catch (error) {
+                if (!(error instanceof MailsetupError)) throw error;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('the profile template', () => {
+  const all = cases();
+
+  it('covers the catalog', () => {
+    expect(all.length).toBeGreaterThan(100);
+  });
+
+  it('writes exactly what the plist writer writes, for each person in turn', () => {
+    for (const { label, account, context } of all) {
+      expect([label, buildMobileconfig(account, context).toString('utf8')]).toEqual([label, plain(account, context).toString('utf8')]);
+    }
+    // Once more, every template now known.
+    for (const { account, context } of all) expect(buildMobileconfig(account, context).equals(plain(account, context))).toBe(true);
+  });
+
+  const first = all.find((c) => c.account.kind === 'imap' && c.account.displayName !== undefined)!;
+
+  it.each([
+    ['a control character', 'Anna\u0001Berg'],
+    ['U+FFFF', 'Anna\uffffBerg'],
+    ['what looks like a hole', '\uffff0\ufffe'],
+    ['an unpaired surrogate', 'Anna\ud800'],
+  ])('refuses %s in a person value where it sits, as without a template', (_what, displayName) => {
+    buildMobileconfig(first.account, first.context);
+    const hostile = { ...first.account, displayName } as Account;
+    expect(() => buildMobileconfig(hostile, first.context)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', field: 'displayName', rule: 'xml-character' }),
+    );
+  });
+
+  it('never takes a hole mark in another value for a hole', () => {
+    const context = { ...first.context, organization: { ...first.context.organization, name: 'IT \uffff0\ufffe' } };
+    expect(() => buildMobileconfig(first.account, context)).toThrow(expect.objectContaining({ rule: 'xml-character' }));
+    expect(() => plain(first.account, context)).toThrow(expect.objectContaining({ rule: 'xml-character' }));
+  });
+
+  it('refuses the same escaped-looking text as text: `&lt;` stays `&amp;lt;`', () => {
+    const account = { ...first.account, displayName: '&lt;b&gt; &amp;' } as Account;
+    const xml = buildMobileconfig(account, first.context).toString('utf8');
+    expect(xml).toContain('<string>&amp;lt;b&amp;gt; &amp;amp;</string>');
+    expect(xml).toBe(plain(account, first.context).toString('utf8'));
+  });
+});
