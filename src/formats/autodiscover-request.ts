@@ -5,7 +5,7 @@
 // bombs such as "billion laughs", which are refused without being expanded), no entity other
 // than XML's five predefined ones, and a strict parser that rejects anything not well formed.
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import { AUTODISCOVER_OUTLOOK_RESPONSE_NS } from './autodiscover.js';
 
 export const OUTLOOK_REQUEST_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006';
@@ -29,7 +29,7 @@ export interface AutodiscoverRequest {
 
 const FIELD = 'body';
 
-function rejected(rule: string, message: string): MailsetupError {
+function rejected(rule: Rule, message: string): MailsetupError {
   return new MailsetupError('INVALID_INPUT', `body: ${message}`, { field: FIELD, rule });
 }
 

@@ -10,7 +10,7 @@
 // servers 2 is unverified on devices, but it fails safe: read as the encryption list (None, SSL,
 // TLS, Auto) it is STARTTLS; read as a flag it is SSL, which fails to connect to a STARTTLS port
 // rather than sending the password in clear.
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import type { Account, ExchangeAccount, InternetAccount, MailServer, SocketType } from '../model/account.js';
 import type { EmailParts } from '../model/rules.js';
 import type { FormatContext, OutlookVersion } from './context.js';
@@ -80,7 +80,7 @@ export interface PrfDocument {
 
 function value(raw: string, field: string, ascii = false): string {
   oneLineValue(raw, field, 'PRF');
-  const refuse = (rule: string, message: string) => {
+  const refuse = (rule: Rule, message: string) => {
     throw new MailsetupError('INVALID_INPUT', `${field}: ${message}`, { field, rule });
   };
   if (raw.length > PRF_MAX_VALUE_LENGTH) refuse('prf-max-length', `a PRF value has at most ${PRF_MAX_VALUE_LENGTH} characters`);

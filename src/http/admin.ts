@@ -11,7 +11,7 @@ import { readStaff, type StaffSource } from '../bulk/input.js';
 import type { ManifestEntry } from '../bulk/manifest.js';
 import { streamSink } from '../bulk/output.js';
 import { runBulk } from '../bulk/run.js';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import { Deliverer, recipientOf } from '../mail/deliver.js';
 import { redactSmtpUrl, smtpTransport } from '../mail/smtp.js';
 import { MemoryLedger } from '../mail/state.js';
@@ -61,7 +61,7 @@ export function tokenMatches(given: string, expected: string): boolean {
 function failure(
   code: 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNSUPPORTED' | 'PAYLOAD_TOO_LARGE',
   field: string,
-  rule: string,
+  rule: Rule,
   message: string,
 ): MailsetupError {
   return new MailsetupError(code, message, { field, rule });

@@ -3,7 +3,7 @@
 // passphrase) or a PKCS #12 file.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import { readPkcs12, Pkcs12Error } from './pkcs12.js';
 import { certificateInfo, certificatesFromPem, issued, type CertificateInfo } from './x509.js';
 
@@ -36,7 +36,7 @@ export interface IdentityFiles {
   names: { key: string; cert: string; chain: string; p12: string; p12Password: string; keyPassword: string };
 }
 
-const fail = (field: string, rule: string, message: string) => new MailsetupError('SIGNING_FAILED', message, { field, rule });
+const fail = (field: string, rule: Rule, message: string) => new MailsetupError('SIGNING_FAILED', message, { field, rule });
 
 function readFile(path: string, name: string, what: string): Buffer {
   try {
