@@ -112,7 +112,7 @@ export function isEmailParts(value: EmailParts | { error: string }): value is Em
 /** The parts of an address given as text, or INVALID_INPUT naming `field` and the rule it broke. */
 export function emailPartsOf(value: string, field = 'email'): EmailParts {
   const parts = parseEmail(value);
-  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
+  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', parts.error, { field, rule: parts.rule });
   return parts;
 }
 
