@@ -7,6 +7,7 @@ import { defaultOutlookFolder, trimFolder, windowsFolderProblem } from './model/
 import { parseCidr, type Cidr } from './model/cidr.js';
 import { DEFAULTS } from './model/defaults.js';
 import { MailsetupError } from './errors.js';
+import { ruleParams } from './error-rules.js';
 import { emailAddress, hostName, identifier } from './model/rules.js';
 import { parseWith } from './model/validate.js';
 
@@ -60,7 +61,7 @@ const envSchema = z.object({
     .trim()
     .superRefine((value, ctx) => {
       const problem = windowsFolderProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `use ${problem}`, params: { rule: 'windows-folder' } });
+      if (problem) ctx.addIssue({ code: 'custom', message: `use ${problem}`, params: ruleParams('windows-folder') });
     })
     .transform(trimFolder)
     .optional(),
@@ -208,7 +209,7 @@ const acmeEnvSchema = z
         ),
       ])
       .pipe(
-        z.array(hostName.refine((h) => !isIP(h), { error: 'an ACME certificate names host names, not IP addresses', params: { rule: 'hostname' } })).min(1),
+        z.array(hostName.refine((h) => !isIP(h), { error: 'an ACME certificate names host names, not IP addresses', params: ruleParams('hostname') })).min(1),
       ),
     MAILSETUP_ACME_EMAIL: emailAddress.optional(),
     MAILSETUP_ACME_DIRECTORY: z
@@ -227,7 +228,7 @@ const acmeEnvSchema = z
   .refine((v) => (v.MAILSETUP_ACME_EAB_KID === undefined) === (v.MAILSETUP_ACME_EAB_HMAC_KEY === undefined), {
     error: 'set both MAILSETUP_ACME_EAB_KID and MAILSETUP_ACME_EAB_HMAC_KEY, or neither',
     path: ['MAILSETUP_ACME_EAB_KID'],
-    params: { rule: 'both-or-neither' },
+    params: ruleParams('both-or-neither'),
   });
 
 function loadAcmeConfig(env: Env): Readonly<AcmeConfig> | undefined {
@@ -286,6 +287,7 @@ const webEnvSchema = z
   .refine((v) => (v.MAILSETUP_TLS_CERT === undefined) === (v.MAILSETUP_TLS_KEY === undefined), {
     error: 'set both MAILSETUP_TLS_CERT and MAILSETUP_TLS_KEY, or neither',
     path: ['MAILSETUP_TLS_CERT'],
+    params: ruleParams('both-or-neither'),
   });
 
 export interface WebConfig {
@@ -356,7 +358,10 @@ const seconds = (max: number) => z.coerce.number({ error: 'a number of seconds' 
 const discoveryEnvSchema = z.object({
   MAILSETUP_DISCOVERY: flag.default(true),
   MAILSETUP_DNS_SERVERS: commaList
-    .refine((servers) => servers.every((server) => DNS_SERVER.test(server)), { error: 'IP addresses, optionally with :port, separated by commas' })
+    .refine((servers) => servers.every((server) => DNS_SERVER.test(server)), {
+      error: 'IP addresses, optionally with :port, separated by commas',
+      params: ruleParams('dns-server'),
+    })
     .optional(),
   MAILSETUP_DISCOVERY_ALLOW: commaList
     .transform((entries, ctx) => {
@@ -364,7 +369,7 @@ const discoveryEnvSchema = z.object({
       for (const entry of entries) {
         const cidr = parseCidr(entry);
         if (cidr) cidrs.push(cidr);
-        else ctx.addIssue({ code: 'custom', message: `"${entry}" is not a network such as 10.0.0.0/8 or fd00::/8`, params: { rule: 'cidr' } });
+        else ctx.addIssue({ code: 'custom', message: `"${entry}" is not a network such as 10.0.0.0/8 or fd00::/8`, params: ruleParams('cidr') });
       }
       return cidrs;
     })
@@ -374,7 +379,7 @@ const discoveryEnvSchema = z.object({
       entries.map((entry) => {
         const value = Number(entry);
         if (!Number.isInteger(value) || value < 1 || value > 65535) {
-          ctx.addIssue({ code: 'custom', message: `"${entry}" is not a port between 1 and 65535`, params: { rule: 'port-range' } });
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not a port between 1 and 65535`, params: ruleParams('port-range') });
         }
         return value;
       }),

@@ -1,5 +1,8 @@
 // The one error registry: every error mailsetup reports has a code here, with its HTTP status and
 // CLI exit code. Transports map these; anything else becomes a generic internal error.
+import type { Rule } from './error-rules.js';
+
+export type { Rule } from './error-rules.js';
 
 export interface ErrorSpec {
   readonly status: number;
@@ -38,8 +41,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export interface MailsetupErrorOptions {
   /** The input field the error is about, in the names the user sees (`email`, `incoming.port`). */
   field?: string;
-  /** The rule the value broke, short and stable (`required`, `port-range`). */
-  rule?: string;
+  /** The rule the value broke, from the table in error-rules.ts (`required`, `port-range`). */
+  rule?: Rule | undefined;
   cause?: unknown;
   /** Further errors, when several fields failed at once. */
   details?: readonly FieldIssue[];
@@ -47,7 +50,7 @@ export interface MailsetupErrorOptions {
 
 export interface FieldIssue {
   field: string;
-  rule: string;
+  rule: Rule;
   message: string;
 }
 
@@ -55,7 +58,7 @@ export class MailsetupError extends Error {
   override readonly name = 'MailsetupError';
   readonly code: ErrorCode;
   readonly field: string | undefined;
-  readonly rule: string | undefined;
+  readonly rule: Rule | undefined;
   readonly details: readonly FieldIssue[];
 
   constructor(code: ErrorCode, message: string, options: MailsetupErrorOptions = {}) {
@@ -76,7 +79,7 @@ export class MailsetupError extends Error {
     return ERROR_CODES[this.code].exitCode;
   }
 
-  toJSON(): { code: ErrorCode; message: string; field?: string; rule?: string; details?: readonly FieldIssue[] } {
+  toJSON(): { code: ErrorCode; message: string; field?: string; rule?: Rule; details?: readonly FieldIssue[] } {
     return {
       code: this.code,
       message: this.message,
@@ -87,7 +90,7 @@ export class MailsetupError extends Error {
   }
 }
 
-export function invalid(field: string, rule: string, message: string): MailsetupError {
+export function invalid(field: string, rule: Rule, message: string): MailsetupError {
   return new MailsetupError('INVALID_INPUT', message, { field, rule });
 }
 
@@ -102,7 +105,7 @@ export interface SerializedError {
   code: ErrorCode;
   message: string;
   field?: string | undefined;
-  rule?: string | undefined;
+  rule?: Rule | undefined;
   details?: readonly FieldIssue[];
 }
 

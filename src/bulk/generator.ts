@@ -28,8 +28,7 @@ export function parseFormatList(text: string, field: string): string[] {
     ),
   ];
   for (const format of formats) {
-    if (!isFormatId(format))
-      throw new MailsetupError('INVALID_INPUT', `${field}: "${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field, rule: 'allowed-values' });
+    if (!isFormatId(format)) throw new MailsetupError('INVALID_INPUT', `"${format}" is not one of ${FORMAT_IDS.join(', ')}`, { field, rule: 'allowed-values' });
   }
   return formats;
 }

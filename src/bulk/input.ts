@@ -5,7 +5,7 @@ import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:
 import { createInterface } from 'node:readline';
 import { Readable, Transform } from 'node:stream';
 import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import { chooseDecoding, isUnicode, notInEncoding, notUtf8, Utf8Check, utf8Given, type Decoding } from './encoding.js';
 
 export type StaffFormat = 'csv' | 'json' | 'jsonl';
@@ -24,7 +24,7 @@ export interface RawRow {
   /** Line of the file where the row starts (for JSON arrays: the entry's position, from 1). */
   line: number;
   values: Partial<Record<StaffColumn, string>>;
-  error?: { field: string; rule: string; message: string };
+  error?: { field: string; rule: Rule; message: string };
 }
 
 export type StaffColumn = 'email' | 'name' | 'login' | 'type' | 'device' | 'provider' | 'variant' | 'security' | 'language' | 'calendars';

@@ -105,7 +105,7 @@ function buildTemplate(choice: TemplateChoice, options: MdmExportOptions): MdmFi
     else body = Buffer.from(buildMdmProfile(resolved.account, context, template), 'utf8');
   } catch (error) {
     if (error instanceof RangeError) {
-      throw new MailsetupError('INVALID_INPUT', `domain: ${choice.provider}'s login contains the mail domain; give it with --domain`, {
+      throw new MailsetupError('INVALID_INPUT', `${choice.provider}'s login contains the mail domain; give it with --domain`, {
         field: 'domain',
         rule: 'required',
       });

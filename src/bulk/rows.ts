@@ -1,13 +1,13 @@
 // A staff row becomes a validated GenerateRequest through the same parser the web form and the
 // CLI use, so a bad row names its field and rule exactly as a bad form would.
-import { asMailsetupError } from '../errors.js';
+import { asMailsetupError, type Rule } from '../errors.js';
 import type { GenerateRequest } from '../model/request.js';
 import { parseGenerateRequest } from '../service/generate.js';
 import type { RawRow } from './input.js';
 
 export interface RowError {
   field: string;
-  rule: string;
+  rule: Rule;
   message: string;
 }
 

@@ -75,5 +75,5 @@ export function commandRun(values: ParsedValues, positionals: string[], io: CliI
 export function languageOption(run: CommandRun): Language | undefined {
   const text = run.string('language');
   if (text === undefined || isLanguage(text)) return text;
-  throw new MailsetupError('INVALID_INPUT', `--language: "${text}" is not one of ${LANGUAGES.join(', ')}`, { field: '--language', rule: 'allowed-values' });
+  throw new MailsetupError('INVALID_INPUT', `"${text}" is not one of ${LANGUAGES.join(', ')}`, { field: '--language', rule: 'allowed-values' });
 }

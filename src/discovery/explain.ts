@@ -37,7 +37,7 @@ export function notFoundError(result: DiscoveryResult): MailsetupError {
   if (result.attempts.some((a) => a.outcome === 'refused')) {
     return new MailsetupError(
       'DISCOVERY_REFUSED',
-      `email: ${result.domain}'s servers are on networks or ports this service does not connect to; nothing was contacted there. Tried: ${tried}`,
+      `${result.domain}'s servers are on networks or ports this service does not connect to; nothing was contacted there. Tried: ${tried}`,
       {
         field: 'email',
         rule: 'discovery-refused',
@@ -45,10 +45,10 @@ export function notFoundError(result: DiscoveryResult): MailsetupError {
     );
   }
   if (result.attempts.some((a) => a.outcome === 'timeout')) {
-    return new MailsetupError('DISCOVERY_TIMEOUT', `email: ${what}: the answers did not come in time. Tried: ${tried}`, {
+    return new MailsetupError('DISCOVERY_TIMEOUT', `${what}: the answers did not come in time. Tried: ${tried}`, {
       field: 'email',
       rule: 'discovery-timeout',
     });
   }
-  return new MailsetupError('NO_MAIL_SERVERS', `email: ${what}. Tried: ${tried}`, { field: 'email', rule: 'no-mail-servers' });
+  return new MailsetupError('NO_MAIL_SERVERS', `${what}. Tried: ${tried}`, { field: 'email', rule: 'no-mail-servers' });
 }

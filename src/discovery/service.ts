@@ -65,7 +65,7 @@ function readCa(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new MailsetupError('CONFIG_INVALID', `MAILSETUP_DISCOVERY_CA: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+    throw new MailsetupError('CONFIG_INVALID', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
       field: 'MAILSETUP_DISCOVERY_CA',
       rule: 'readable',
     });

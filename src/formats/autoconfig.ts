@@ -84,7 +84,7 @@ function refuseClientPlaceholders(servers: readonly ServerEntry[], email: EmailP
     const field = CLIENT_PLACEHOLDER.test(email.ascii) ? 'email' : `${role}.username`;
     throw new MailsetupError(
       'INVALID_INPUT',
-      `${field}: the login "${entry.username}" holds text mail clients read as an autoconfig placeholder (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%, %REALNAME%) and would replace`,
+      `the login "${entry.username}" holds text mail clients read as an autoconfig placeholder (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%, %REALNAME%) and would replace`,
       { field, rule: 'autoconfig-placeholder' },
     );
   }

@@ -5,7 +5,7 @@
 // bombs such as "billion laughs", which are refused without being expanded), no entity other
 // than XML's five predefined ones, and a strict parser that rejects anything not well formed.
 import { DOMParser, type Element as XmlElement } from '@xmldom/xmldom';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import { AUTODISCOVER_OUTLOOK_RESPONSE_NS } from './autodiscover.js';
 
 export const OUTLOOK_REQUEST_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006';
@@ -29,8 +29,8 @@ export interface AutodiscoverRequest {
 
 const FIELD = 'body';
 
-function rejected(rule: string, message: string): MailsetupError {
-  return new MailsetupError('INVALID_INPUT', `body: ${message}`, { field: FIELD, rule });
+function rejected(rule: Rule, message: string): MailsetupError {
+  return new MailsetupError('INVALID_INPUT', message, { field: FIELD, rule });
 }
 
 // Characters XML 1.0 never allows (C0 controls other than tab, LF, CR; lone surrogates; U+FFFE/F).
@@ -90,7 +90,7 @@ export function screenXml(text: string): void {
 export function parseStrictXml(body: Buffer | string, maxBytes = AUTODISCOVER_REQUEST_MAX_BYTES): XmlElement {
   const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   if (size > maxBytes) {
-    throw new MailsetupError('PAYLOAD_TOO_LARGE', `body: the request is ${size} bytes; at most ${maxBytes} are accepted`, { field: FIELD, rule: 'max-size' });
+    throw new MailsetupError('PAYLOAD_TOO_LARGE', `the request is ${size} bytes; at most ${maxBytes} are accepted`, { field: FIELD, rule: 'max-size' });
   }
   const text = decode(body);
   screenXml(text);
@@ -152,7 +152,7 @@ export function parseAutodiscoverRequest(body: Buffer | string): AutodiscoverReq
     );
   const email = childText(request, 'EMailAddress');
   if (!email) {
-    throw new MailsetupError('INVALID_INPUT', 'EMailAddress: the request names no email address', { field: 'EMailAddress', rule: 'required' });
+    throw new MailsetupError('INVALID_INPUT', 'the request names no email address', { field: 'EMailAddress', rule: 'required' });
   }
   return { flavor, email, acceptableResponseSchema: acceptable };
 }

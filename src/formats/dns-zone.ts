@@ -64,7 +64,7 @@ function absolute(host: string): string {
 function asciiName(value: string, field: string): string {
   const ascii = toAsciiHost(value);
   if (!ascii || !ascii.includes('.') || /^[\d.]+$/.test(ascii) || ascii.includes(':')) {
-    throw new MailsetupError('INVALID_INPUT', `${field}: "${value}" is not a domain name`, { field, rule: 'domain' });
+    throw new MailsetupError('INVALID_INPUT', `"${value}" is not a domain name`, { field, rule: 'domain' });
   }
   return ascii;
 }

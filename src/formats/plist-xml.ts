@@ -29,7 +29,7 @@ function xmlText(text: string, key: string, path: string, options: PlistXmlOptio
     const field = options.fieldOf?.(key, path) ?? path;
     throw new MailsetupError(
       'INVALID_INPUT',
-      `${field}: contains a character an Apple profile cannot carry (a control character, U+FFFE, U+FFFF or an unpaired surrogate)`,
+      'contains a character an Apple profile cannot carry (a control character, U+FFFE, U+FFFF or an unpaired surrogate)',
       {
         field,
         rule: 'xml-character',

@@ -10,7 +10,7 @@
 // servers 2 is unverified on devices, but it fails safe: read as the encryption list (None, SSL,
 // TLS, Auto) it is STARTTLS; read as a flag it is SSL, which fails to connect to a STARTTLS port
 // rather than sending the password in clear.
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import type { Account, ExchangeAccount, InternetAccount, MailServer, SocketType } from '../model/account.js';
 import type { EmailParts } from '../model/rules.js';
 import type { FormatContext, OutlookVersion } from './context.js';
@@ -80,8 +80,8 @@ export interface PrfDocument {
 
 function value(raw: string, field: string, ascii = false): string {
   oneLineValue(raw, field, 'PRF');
-  const refuse = (rule: string, message: string) => {
-    throw new MailsetupError('INVALID_INPUT', `${field}: ${message}`, { field, rule });
+  const refuse = (rule: Rule, message: string) => {
+    throw new MailsetupError('INVALID_INPUT', message, { field, rule });
   };
   if (raw.length > PRF_MAX_VALUE_LENGTH) refuse('prf-max-length', `a PRF value has at most ${PRF_MAX_VALUE_LENGTH} characters`);
   if (raw !== raw.trim()) refuse('prf-surrounding-space', 'a PRF value must not start or end with a space (Outlook would drop it)');
@@ -180,7 +180,7 @@ function exchangeDocument(account: ExchangeAccount, version: OutlookVersion): Pr
   if (!prfPossible(account, version)) {
     throw new MailsetupError(
       'UNSUPPORTED',
-      `outlook: Outlook ${version} and later cannot create Exchange accounts from a PRF file; use Autodiscover instead (the autodiscover format or the outlook-pack), or choose Outlook 2010 or 2013`,
+      `Outlook ${version} and later cannot create Exchange accounts from a PRF file; use Autodiscover instead (the autodiscover format or the outlook-pack), or choose Outlook 2010 or 2013`,
       { field: 'outlook', rule: 'prf-exchange' },
     );
   }

@@ -50,7 +50,7 @@ export function regString(value: string, field: string): string {
 
 function dword(value: number, field: string): string {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new MailsetupError('INVALID_INPUT', `${field}: a DWORD is a whole number from 0 to 4294967295`, { field, rule: 'dword-range' });
+    throw new MailsetupError('INVALID_INPUT', 'a DWORD is a whole number from 0 to 4294967295', { field, rule: 'dword-range' });
   }
   return `dword:${value.toString(16).padStart(8, '0')}`;
 }
@@ -58,7 +58,7 @@ function dword(value: number, field: string): string {
 function keyLine(path: string): string {
   oneLineValue(path, 'registry key', '.reg');
   if (/[\]]/.test(path) || !/^HKEY_[A-Z_]+(\\[^\\]+)+$/.test(path)) {
-    throw new MailsetupError('INVALID_INPUT', `registry key: "${path}" is not a registry key path`, { field: 'registry key', rule: 'reg-key' });
+    throw new MailsetupError('INVALID_INPUT', `"${path}" is not a registry key path`, { field: 'registry key', rule: 'reg-key' });
   }
   return `[${path}]`;
 }
@@ -186,7 +186,7 @@ export function outlookFiles(account: Account, context: Pick<FormatContext, 'out
   const { email } = account;
   const folder = trimFolder(context.outlookFolder ?? defaultOutlookFolder(context.organization.name));
   const problem = windowsFolderProblem(folder);
-  if (problem) throw new MailsetupError('INVALID_INPUT', `outlookFolder: use ${problem}`, { field: 'outlookFolder', rule: 'windows-folder' });
+  if (problem) throw new MailsetupError('INVALID_INPUT', `use ${problem}`, { field: 'outlookFolder', rule: 'windows-folder' });
   const prfName = safeFileName(email.ascii, 'prf');
   const autodiscoverName = safeFileName(`autodiscover-${email.asciiDomain}`, 'xml');
   return { folder, prfName, autodiscoverName, prfPath: `${folder}\\${prfName}`, autodiscoverPath: `${folder}\\${autodiscoverName}` };
@@ -205,7 +205,7 @@ export function outlookRegParts(
   if (account.kind === 'exchange' && account.exchange.oauth) {
     throw new MailsetupError(
       'UNSUPPORTED',
-      'format: Outlook for Windows sets up a mailbox with modern sign-in by itself: File › Add Account, type the address and sign in',
+      'Outlook for Windows sets up a mailbox with modern sign-in by itself: File › Add Account, type the address and sign in',
       { field: 'format', rule: 'oauth-outlook' },
     );
   }

@@ -11,6 +11,6 @@ import { textProblem } from '../model/rules.js';
  */
 export function oneLineValue(value: string, field: string, format: string): string {
   const problem = textProblem(value);
-  if (problem) throw new MailsetupError('INVALID_INPUT', `${field}: a ${format} value ${problem.message}`, { field, rule: problem.rule });
+  if (problem) throw new MailsetupError('INVALID_INPUT', `a ${format} value ${problem.message}`, { field, rule: problem.rule });
   return value;
 }

@@ -12,7 +12,7 @@
 // may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
 // (no-store); profiles are per person (no-store); DNS records as text or JSON are public for 5 minutes.
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { perMinuteLimit } from './guards.js';
+import { noPasswordInUrl, perMinuteLimit, requestLanguage } from './guards.js';
 import { isIP } from 'node:net';
 import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
@@ -20,8 +20,8 @@ import { buildAutoconfig, variantDomains } from '../formats/autoconfig.js';
 import { buildAutodiscoverResponse } from '../formats/autodiscover.js';
 import { AUTODISCOVER_REQUEST_MAX_BYTES, parseAutodiscoverRequest } from '../formats/autodiscover-request.js';
 import { MailsetupError } from '../errors.js';
-import { isLanguage, negotiateLanguage } from '../i18n.js';
-import type { Language, Provider, ProviderVariant } from '../model/provider.js';
+import { negotiateLanguage } from '../i18n.js';
+import type { Provider, ProviderVariant } from '../model/provider.js';
 import { isEmailParts, parseEmail, toAsciiHost, type EmailParts } from '../model/rules.js';
 import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
@@ -59,15 +59,15 @@ function queryValue(req: Request, name: string, { caseInsensitive = false } = {}
   const value = key === undefined ? undefined : req.query[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    throw new MailsetupError('INVALID_INPUT', `${name}: give it once, as text`, { field: name, rule: 'single-value' });
+    throw new MailsetupError('INVALID_INPUT', 'give it once, as text', { field: name, rule: 'single-value' });
   }
   return value.trim() === '' ? undefined : value;
 }
 
 function emailFrom(value: string | undefined, field: string): EmailParts {
-  if (value === undefined) throw new MailsetupError('INVALID_INPUT', `${field}: an email address is required`, { field, rule: 'required' });
+  if (value === undefined) throw new MailsetupError('INVALID_INPUT', 'an email address is required', { field, rule: 'required' });
   const parts = parseEmail(value);
-  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
+  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', parts.error, { field, rule: parts.rule });
   return parts;
 }
 
@@ -75,11 +75,6 @@ function emailFrom(value: string | undefined, field: string): EmailParts {
 export function askedHost(req: Request): string | undefined {
   const host = toAsciiHost(req.hostname ?? '');
   return host && host.includes('.') && isIP(host) === 0 ? host : undefined;
-}
-
-function requestLanguage(req: Request): Language {
-  const asked = req.query.lang;
-  return isLanguage(asked) ? asked : negotiateLanguage(req.get('accept-language'));
 }
 
 /**
@@ -103,7 +98,7 @@ function autoconfigDomain(req: Request): { domain: string; email: EmailParts | u
   // autoconfig.<domain>/mail/config-v1.1.xml, or <domain>/.well-known/autoconfig/...
   const domain = askedHost(req)?.replace(/^autoconfig\./, '');
   if (!domain || !domain.includes('.')) {
-    throw new MailsetupError('INVALID_INPUT', 'emailaddress: give ?emailaddress=, or ask on autoconfig.<your domain>', {
+    throw new MailsetupError('INVALID_INPUT', 'give ?emailaddress=, or ask on autoconfig.<your domain>', {
       field: 'emailaddress',
       rule: 'required',
     });
@@ -113,7 +108,7 @@ function autoconfigDomain(req: Request): { domain: string; email: EmailParts | u
 
 function exchangeOf(variant: ProviderVariant, protocol: V2Protocol) {
   if (!variant.exchange) {
-    throw new MailsetupError('NOT_FOUND', `Protocol: this domain has no Exchange server, so no ${protocol} endpoint`, {
+    throw new MailsetupError('NOT_FOUND', `this domain has no Exchange server, so no ${protocol} endpoint`, {
       field: 'Protocol',
       rule: 'offered-protocol',
     });
@@ -174,11 +169,10 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   router.get('/autodiscover/autodiscover.json', (req, res) => {
     const email = emailFrom(queryValue(req, 'Email', { caseInsensitive: true }), 'Email');
     const asked = queryValue(req, 'Protocol', { caseInsensitive: true });
-    if (asked === undefined)
-      throw new MailsetupError('INVALID_INPUT', `Protocol: required (one of ${V2_PROTOCOLS.join(', ')})`, { field: 'Protocol', rule: 'required' });
+    if (asked === undefined) throw new MailsetupError('INVALID_INPUT', `required (one of ${V2_PROTOCOLS.join(', ')})`, { field: 'Protocol', rule: 'required' });
     const protocol = V2_PROTOCOLS.find((p) => p.toLowerCase() === asked.trim().toLowerCase());
     if (!protocol) {
-      throw new MailsetupError('INVALID_INPUT', `Protocol: "${asked}" is not one of ${V2_PROTOCOLS.join(', ')}`, { field: 'Protocol', rule: 'allowed-values' });
+      throw new MailsetupError('INVALID_INPUT', `"${asked}" is not one of ${V2_PROTOCOLS.join(', ')}`, { field: 'Protocol', rule: 'allowed-values' });
     }
     const provider = catalog.forDomain(email.asciiDomain);
     const variant = variantOf(provider, undefined, email.asciiDomain);
@@ -201,13 +195,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
     config.web.rateLimitPerMinute,
     () => new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' }),
   );
-  router.get('/email.mobileconfig', profileLimit, async (req, res) => {
-    if (Object.keys(req.query).some((key) => key.toLowerCase().includes('password'))) {
-      throw new MailsetupError('INVALID_INPUT', 'password: never put a password in a URL; the device asks for it when installing', {
-        field: 'password',
-        rule: 'password-in-url',
-      });
-    }
+  router.get('/email.mobileconfig', noPasswordInUrl, profileLimit, async (req, res) => {
     const email = emailFrom(queryValue(req, 'email'), 'email');
     const request = parseGenerateRequest({
       email: email.address,
@@ -228,7 +216,7 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   router.get('/dns/:domain', (req, res, next) => {
     const format = queryValue(req, 'format');
     if (format !== undefined && !(DNS_FORMATS as readonly string[]).includes(format)) {
-      throw new MailsetupError('INVALID_INPUT', `format: "${format}" is not one of ${DNS_FORMATS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
+      throw new MailsetupError('INVALID_INPUT', `"${format}" is not one of ${DNS_FORMATS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
     }
     res.set('Vary', 'Accept, Accept-Language');
     if (format === 'html' || (format === undefined && req.accepts(['text/plain', 'text/html']) === 'text/html')) return next();

@@ -4,6 +4,7 @@
 // is stored on the server; a token is valid wherever the same secret is used.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { webError } from './web-error.js';
+import type { Rule } from '../errors.js';
 
 export interface LinkTokens<T extends object> {
   issue(payload: T): { token: string; expiresAt: number };
@@ -27,7 +28,7 @@ export function linkKey(secret: string | undefined): Buffer {
 
 export function linkTokens<T extends object>(options: { secret: string | undefined; ttlMs: number; now: () => number }): LinkTokens<T> {
   const key = linkKey(options.secret);
-  const invalid = (rule: string) => webError('NOT_FOUND', 'token', rule);
+  const invalid = (rule: Rule) => webError('NOT_FOUND', 'token', rule);
   return {
     issue(payload) {
       const expiresAt = options.now() + options.ttlMs;

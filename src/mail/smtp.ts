@@ -31,12 +31,12 @@ export function checkSmtpUrl(url: string, field: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new MailsetupError('INVALID_INPUT', `${field}: not a URL; use smtp://user:pass@host:587 or smtps://user:pass@host:465`, { field, rule: 'smtp-url' });
+    throw new MailsetupError('INVALID_INPUT', 'not a URL; use smtp://user:pass@host:587 or smtps://user:pass@host:465', { field, rule: 'smtp-url' });
   }
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
-    throw new MailsetupError('INVALID_INPUT', `${field}: ${redactSmtpUrl(url)} must start with smtp:// or smtps://`, { field, rule: 'smtp-url' });
+    throw new MailsetupError('INVALID_INPUT', `${redactSmtpUrl(url)} must start with smtp:// or smtps://`, { field, rule: 'smtp-url' });
   }
-  if (!parsed.hostname) throw new MailsetupError('INVALID_INPUT', `${field}: the SMTP address names no host`, { field, rule: 'smtp-url' });
+  if (!parsed.hostname) throw new MailsetupError('INVALID_INPUT', 'the SMTP address names no host', { field, rule: 'smtp-url' });
   return url;
 }
 

@@ -1,6 +1,7 @@
 // The one account model every output format is built from. The TypeScript types are inferred
 // from these schemas, so HTTP, CLI, bulk rows and builders cannot disagree.
 import { z } from 'zod';
+import { ruleParams } from '../error-rules.js';
 import { emailParts, hostName, httpsUrl, loginValue, port, secretText, visibleText } from './rules.js';
 import { trustedCertificateSchema } from './trust.js';
 
@@ -73,7 +74,7 @@ function needs<T extends z.ZodType>(kind: AccountKind, field: string, server: T)
   return z
     .unknown()
     .superRefine((value, ctx) => {
-      if (value === undefined) ctx.addIssue({ code: 'custom', message: `a ${kind} account needs ${field} server settings`, params: { rule: 'required' } });
+      if (value === undefined) ctx.addIssue({ code: 'custom', message: `a ${kind} account needs ${field} server settings`, params: ruleParams('required') });
     })
     .pipe(server);
 }

@@ -1,6 +1,7 @@
 // The provider catalog format: what an organisation writes in its provider files (YAML or JSON).
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { ruleParams } from '../error-rules.js';
 import { authMethod, socketType, type ExchangeServer } from './account.js';
 import type { TrustedCertificate } from './trust.js';
 import { DEFAULTS } from './defaults.js';
@@ -19,7 +20,7 @@ export type LocalizedText = z.output<typeof localizedText>;
 const domainName = z.string().transform((value, ctx) => {
   const ascii = toAsciiHost(value);
   if (!ascii || !ascii.includes('.')) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a domain name`, params: { rule: 'domain' } });
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a domain name`, params: ruleParams('domain') });
     return z.NEVER;
   }
   return ascii;
@@ -62,14 +63,14 @@ export type ExchangeSettings = z.output<typeof exchangeSettingsSchema>;
 const caCertificates = z.string().transform((value, ctx) => {
   const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'ca holds PEM certificates (-----BEGIN CERTIFICATE-----)', params: { rule: 'pem-certificate' } });
+    ctx.addIssue({ code: 'custom', message: 'ca holds PEM certificates (-----BEGIN CERTIFICATE-----)', params: ruleParams('pem-certificate') });
     return z.NEVER;
   }
   for (const block of blocks) {
     try {
       new X509Certificate(block);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'ca holds a certificate that cannot be read', params: { rule: 'pem-certificate' } });
+      ctx.addIssue({ code: 'custom', message: 'ca holds a certificate that cannot be read', params: ruleParams('pem-certificate') });
       return z.NEVER;
     }
   }

@@ -1,6 +1,7 @@
 // What a person or a staff list asks for: an address and choices. The service resolves it
 // against the provider catalog into an Account. Web form, API, CLI and bulk rows all use it.
 import { z } from 'zod';
+import { ruleParams } from '../error-rules.js';
 import { accountKind, DEVICES, socketType } from './account.js';
 import { LANGUAGES } from './provider.js';
 import { credentialBaseUrl, emailAddress, hostName, identifier, loginTemplate, port, secretText, visibleText } from './rules.js';
@@ -13,7 +14,7 @@ const manualHost = z
   .string({ error: 'a host name is required' })
   .transform((value, ctx) => {
     if (value.trim() !== '') return value;
-    ctx.addIssue({ code: 'custom', message: 'a host name is required', params: { rule: 'required' } });
+    ctx.addIssue({ code: 'custom', message: 'a host name is required', params: ruleParams('required') });
     return z.NEVER;
   })
   .pipe(hostName);

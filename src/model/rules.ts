@@ -4,10 +4,11 @@ import { domainToASCII, domainToUnicode } from 'node:url';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MailsetupError } from '../errors.js';
+import { ruleParams, type Rule } from '../error-rules.js';
 
 /** Adds a custom issue carrying a stable rule name, which error mapping turns into `rule`. */
-function fail(ctx: z.RefinementCtx, rule: string, message: string): void {
-  ctx.addIssue({ code: 'custom', message, params: { rule } });
+function fail(ctx: z.RefinementCtx, rule: Rule, message: string): void {
+  ctx.addIssue({ code: 'custom', message, params: ruleParams(rule) });
 }
 
 // C0 and C1 controls, DEL, and the Unicode line/paragraph separators: they break every format.
@@ -94,7 +95,7 @@ export interface EmailParts {
 }
 
 /** Splits and checks an address; returns a reason when it is not one. */
-export function parseEmail(value: string): EmailParts | { error: string; rule: string } {
+export function parseEmail(value: string): EmailParts | { error: string; rule: Rule } {
   const trimmed = value.trim().normalize('NFC');
   if (trimmed === '') return { error: 'an email address is required', rule: 'required' };
   const problem = textProblem(value);
@@ -125,7 +126,7 @@ export function isEmailParts(value: EmailParts | { error: string }): value is Em
 /** The parts of an address given as text, or INVALID_INPUT naming `field` and the rule it broke. */
 export function emailPartsOf(value: string, field = 'email'): EmailParts {
   const parts = parseEmail(value);
-  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', `${field}: ${parts.error}`, { field, rule: parts.rule });
+  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', parts.error, { field, rule: parts.rule });
   return parts;
 }
 
@@ -214,7 +215,7 @@ export function visibleText(what: string, max = 256) {
 }
 
 /** Why a login (a template, or one already filled in) breaks the login rules; undefined when it does not. */
-function loginProblem(text: string): { rule: string; message: string } | undefined {
+function loginProblem(text: string): { rule: Rule; message: string } | undefined {
   if (text === '') return { rule: 'required', message: 'a login must not be empty' };
   if (hasControlCharacters(text) || /\s/u.test(text))
     return { rule: 'login-format', message: 'a login must not contain spaces, line breaks or control characters' };
@@ -258,7 +259,7 @@ export const secretText = z
   .max(1024, { error: 'a password has at most 1024 characters' })
   .refine(isXmlText, {
     error: 'a password must not contain control characters other than tab and line breaks, U+FFFE, U+FFFF or unpaired surrogates',
-    params: { rule: 'xml-character' },
+    params: ruleParams('xml-character'),
   });
 
 export const httpsUrl = z.string().transform((value, ctx) => {

@@ -1,8 +1,10 @@
 // Turns schema failures into one MailsetupError that names each field and the rule it broke.
 import type { z } from 'zod';
 import { MailsetupError, type ErrorCode, type FieldIssue } from '../errors.js';
+import { ruleOf, type Rule } from '../error-rules.js';
 
-const RULE_BY_CODE: Record<string, string> = {
+// Every zod issue code as a rule; a custom issue names its own rule (`params: ruleParams(…)`).
+const RULE_BY_CODE: Record<z.ZodError['issues'][number]['code'], Rule> = {
   invalid_type: 'type',
   too_small: 'min',
   too_big: 'max',
@@ -11,14 +13,17 @@ const RULE_BY_CODE: Record<string, string> = {
   unrecognized_keys: 'unknown-field',
   not_multiple_of: 'multiple',
   invalid_union: 'type',
+  invalid_key: 'invalid',
+  invalid_element: 'invalid',
+  custom: 'invalid',
 };
 
 export function issuesOf(error: z.ZodError, prefix = ''): FieldIssue[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     const field = [prefix, path].filter(Boolean).join('.') || prefix || 'input';
-    const params = (issue as { params?: { rule?: string } }).params;
-    const rule = params?.rule ?? RULE_BY_CODE[issue.code] ?? issue.code;
+    const params = (issue as { params?: { rule?: unknown } }).params;
+    const rule = ruleOf(params?.rule, RULE_BY_CODE[issue.code]);
     let message = issue.message;
     if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
     if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${(issue as { keys: string[] }).keys.join(', ')}`;

@@ -87,7 +87,7 @@ export function parseProviderFile(text: string, source: string, options: Normali
   try {
     data = source.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new MailsetupError('CATALOG_INVALID', `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, {
+    throw new MailsetupError('CATALOG_INVALID', `not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, {
       field: source,
       rule: 'syntax',
     });

@@ -3,7 +3,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import type { TrustedCertificate } from '../model/trust.js';
 
 export interface TrustLoadOptions {
@@ -17,7 +17,7 @@ export interface TrustLoadOptions {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
-function invalid(options: TrustLoadOptions, rule: string, message: string): MailsetupError {
+function invalid(options: TrustLoadOptions, rule: Rule, message: string): MailsetupError {
   return new MailsetupError('CATALOG_INVALID', `${options.source}: ${options.field}: ${message}`, { field: options.field, rule });
 }
 

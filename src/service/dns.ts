@@ -29,10 +29,10 @@ export interface DnsSnippet {
 export function dnsSnippet(request: DnsRequest, catalog: ProviderCatalog): DnsSnippet {
   const domain = toAsciiHost(request.domain);
   if (!domain || !domain.includes('.') || !/[a-z]/.test(domain)) {
-    throw new MailsetupError('INVALID_INPUT', `domain: "${request.domain}" is not a mail domain`, { field: 'domain', rule: 'domain' });
+    throw new MailsetupError('INVALID_INPUT', `"${request.domain}" is not a mail domain`, { field: 'domain', rule: 'domain' });
   }
   if (!request.serviceHost) {
-    throw new MailsetupError('INVALID_INPUT', 'service-host: name the host this service answers on (--service-host HOST or MAILSETUP_PUBLIC_HOST)', {
+    throw new MailsetupError('INVALID_INPUT', 'name the host this service answers on (--service-host HOST or MAILSETUP_PUBLIC_HOST)', {
       field: 'service-host',
       rule: 'required',
     });

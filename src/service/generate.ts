@@ -85,10 +85,10 @@ export function wantsSignature(request: Pick<GenerateRequest, 'format' | 'unsign
 export function generate(request: GenerateRequest, deps: ServiceDeps, resolved: ResolvedAccount = resolveAccount(request, deps.catalog)): GeneratedFile {
   const formatId = request.format ?? DEFAULTS.format;
   if (!isFormatId(formatId)) {
-    throw new MailsetupError('INVALID_INPUT', `format: "${formatId}" is not one of ${FORMAT_IDS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
+    throw new MailsetupError('INVALID_INPUT', `"${formatId}" is not one of ${FORMAT_IDS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
   }
   if (request.password !== undefined && !deps.config.allowPasswordEmbedding) {
-    throw new MailsetupError('FORBIDDEN', 'password: this service does not embed passwords; leave it empty and the device will ask for it', {
+    throw new MailsetupError('FORBIDDEN', 'this service does not embed passwords; leave it empty and the device will ask for it', {
       field: 'password',
       rule: 'password-forbidden',
     });

@@ -2,18 +2,21 @@
 // weak signatures. Errors stop signing; warnings are printed at start-up and by `mailsetup identity`.
 import { rootCertificates } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import type { SigningIdentity } from './identity.js';
 import { certificateInfo, issued, oneLine, type CertificateInfo } from './x509.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export interface Finding {
-  severity: Severity;
-  /** Stable, for scripts and tests: `expired`, `key-mismatch`, `chain-incomplete`, … */
-  code: string;
-  message: string;
-}
+/** An error finding refuses the identity, so its code is the rule the refusal names. */
+export type Finding =
+  | { severity: 'error'; code: Rule; message: string }
+  | {
+      severity: 'warning' | 'info';
+      /** Stable, for scripts and tests: `expiring-soon`, `chain-incomplete`, … */
+      code: string;
+      message: string;
+    };
 
 export interface DiagnoseOptions {
   now?: Date;
@@ -177,7 +180,7 @@ function describeIdentity(identity: SigningIdentity): Finding[] {
 
 /** One error listing every error finding, for refusing an identity; undefined when it can sign. */
 export function refusalOf(identity: SigningIdentity, findings: readonly Finding[]): MailsetupError | undefined {
-  const errors = findings.filter((f) => f.severity === 'error');
+  const errors = findings.filter((f): f is Extract<Finding, { severity: 'error' }> => f.severity === 'error');
   if (errors.length === 0) return undefined;
   const first = errors[0]!;
   return new MailsetupError('SIGNING_FAILED', `cannot sign with ${identity.source}: ${errors.map((f) => f.message).join('; ')}`, {

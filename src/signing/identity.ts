@@ -3,7 +3,7 @@
 // passphrase) or a PKCS #12 file.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { MailsetupError } from '../errors.js';
+import { MailsetupError, type Rule } from '../errors.js';
 import { readPkcs12, Pkcs12Error } from './pkcs12.js';
 import { certificateInfo, certificatesFromPem, issued, type CertificateInfo } from './x509.js';
 
@@ -36,7 +36,7 @@ export interface IdentityFiles {
   names: { key: string; cert: string; chain: string; p12: string; p12Password: string; keyPassword: string };
 }
 
-const fail = (field: string, rule: string, message: string) => new MailsetupError('SIGNING_FAILED', message, { field, rule });
+const fail = (field: string, rule: Rule, message: string) => new MailsetupError('SIGNING_FAILED', message, { field, rule });
 
 function readFile(path: string, name: string, what: string): Buffer {
   try {
@@ -51,7 +51,7 @@ function readFile(path: string, name: string, what: string): Buffer {
           : code === 'EISDIR'
             ? 'is a folder, not a file'
             : `cannot be read (${code ?? 'error'})`;
-    throw fail(name, 'file-readable', `${name}: the ${what} file ${path} ${why}`);
+    throw fail(name, 'file-readable', `the ${what} file ${path} ${why}`);
   }
 }
 
@@ -65,7 +65,7 @@ function parseCertificates(data: Buffer, path: string, name: string): X509Certif
     }
     return [new X509Certificate(data)];
   } catch {
-    throw fail(name, 'certificate-format', `${name}: ${path} holds no readable certificate (PEM "BEGIN CERTIFICATE" blocks or one DER certificate expected)`);
+    throw fail(name, 'certificate-format', `${path} holds no readable certificate (PEM "BEGIN CERTIFICATE" blocks or one DER certificate expected)`);
   }
 }
 
@@ -91,7 +91,7 @@ function parseKey(data: Buffer, path: string, name: string, password: KeyPasswor
     }
     // A wrong passphrase usually fails the padding check; now and then it decrypts to garbage.
     if (encrypted) throw fail(password.name, 'passphrase', `${name}: ${path}: the passphrase is wrong (${password.name})`);
-    throw fail(name, 'key-format', `${name}: ${path} holds no readable private key (PEM PKCS #8, PKCS #1 or SEC 1 expected)`);
+    throw fail(name, 'key-format', `${path} holds no readable private key (PEM PKCS #8, PKCS #1 or SEC 1 expected)`);
   }
 }
 
@@ -122,8 +122,8 @@ export function assembleIdentity(key: KeyObject, certificates: readonly X509Cert
 /** Identity from PEM (or DER) files: a key, a certificate file that may hold the chain, an optional chain file. */
 export function loadPemIdentity(files: IdentityFiles): SigningIdentity {
   const { names } = files;
-  if (!files.cert) throw fail(names.cert, 'required', `${names.cert}: a signing key needs its certificate (${names.cert})`);
-  if (!files.key) throw fail(names.key, 'required', `${names.key}: a signing certificate needs its private key (${names.key})`);
+  if (!files.cert) throw fail(names.cert, 'required', `a signing key needs its certificate (${names.cert})`);
+  if (!files.key) throw fail(names.key, 'required', `a signing certificate needs its private key (${names.key})`);
   const key = parseKey(readFile(files.key, names.key, 'private key'), files.key, names.key, { value: files.keyPassword, name: names.keyPassword });
   const certificates = parseCertificates(readFile(files.cert, names.cert, 'certificate'), files.cert, names.cert);
   if (files.chain) certificates.push(...parseCertificates(readFile(files.chain, names.chain, 'chain'), files.chain, names.chain));
@@ -135,7 +135,7 @@ export function loadPemIdentity(files: IdentityFiles): SigningIdentity {
 function loadP12Identity(files: IdentityFiles): SigningIdentity {
   const { names } = files;
   const path = files.p12!;
-  if (files.key || files.cert) throw fail(names.p12, 'one-source', `${names.p12}: give either a PKCS #12 file or a key and certificate, not both`);
+  if (files.key || files.cert) throw fail(names.p12, 'one-source', 'give either a PKCS #12 file or a key and certificate, not both');
   const data = readFile(path, names.p12, 'PKCS #12');
   let contents;
   try {
@@ -146,10 +146,10 @@ function loadP12Identity(files: IdentityFiles): SigningIdentity {
       const hint = files.p12Password === undefined ? ` (no passphrase was given: set ${names.p12Password})` : ` (${names.p12Password})`;
       throw fail(names.p12Password, 'passphrase', `${names.p12}: ${path}: ${error.message}${hint}`);
     }
-    throw fail(names.p12, error.reason, `${names.p12}: ${path}: ${error.message}`);
+    throw fail(names.p12, error.reason, `${path}: ${error.message}`);
   }
   const certificates = contents.certificates.map((der) => new X509Certificate(der));
-  if (certificates.length === 0) throw fail(names.p12, 'certificate-required', `${names.p12}: ${path} holds a key but no certificate`);
+  if (certificates.length === 0) throw fail(names.p12, 'certificate-required', `${path} holds a key but no certificate`);
   if (files.chain) certificates.push(...parseCertificates(readFile(files.chain, names.chain, 'chain'), files.chain, names.chain));
   return assembleIdentity(contents.key, certificates, [path, files.chain].filter(Boolean).join(', '));
 }
@@ -162,6 +162,6 @@ export function identityFromPem(keyPem: string, chainPem: string, source: string
 export function loadConfiguredIdentity(files: IdentityFiles): SigningIdentity | undefined {
   if (files.p12) return loadP12Identity(files);
   if (files.key || files.cert) return loadPemIdentity(files);
-  if (files.chain) throw fail(files.names.chain, 'requires-identity', `${files.names.chain}: a chain file needs a key and certificate or a PKCS #12 file`);
+  if (files.chain) throw fail(files.names.chain, 'requires-identity', 'a chain file needs a key and certificate or a PKCS #12 file');
   return undefined;
 }

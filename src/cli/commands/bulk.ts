@@ -29,7 +29,7 @@ import { SIGNING_OPTIONS, SIGNING_USAGE, signingSettings } from '../signing.js';
 const SMALL_LIST = 64;
 
 function usage(field: string, message: string): MailsetupError {
-  return new MailsetupError('USAGE', `${field}: ${message}`, { field, rule: 'usage' });
+  return new MailsetupError('USAGE', message, { field, rule: 'usage' });
 }
 
 function wholeNumber(run: CommandRun, name: string, fallback: number, min: number, max: number): number {
@@ -123,7 +123,7 @@ async function mdmExport(run: CommandRun, mdm: MdmId, out: string | undefined): 
   }
   const format = run.string('format') ?? DEFAULTS.format;
   if (!(MDM_FORMATS as readonly string[]).includes(format)) {
-    throw new MailsetupError('INVALID_INPUT', `--format: "${format}" is not one of ${MDM_FORMATS.join(', ')}`, { field: '--format', rule: 'allowed-values' });
+    throw new MailsetupError('INVALID_INPUT', `"${format}" is not one of ${MDM_FORMATS.join(', ')}`, { field: '--format', rule: 'allowed-values' });
   }
   const credentialUrl =
     run.string('credential-url') === undefined ? undefined : parseWith(credentialBaseUrl, run.string('credential-url'), { prefix: '--credential-url' });
@@ -222,7 +222,7 @@ ${SIGNING_USAGE}
     const mdm = run.string('mdm');
     if (mdm !== undefined) {
       if (!(MDM_IDS as readonly string[]).includes(mdm))
-        throw new MailsetupError('INVALID_INPUT', `--mdm: "${mdm}" is not one of ${MDM_IDS.join(', ')}`, { field: '--mdm', rule: 'allowed-values' });
+        throw new MailsetupError('INVALID_INPUT', `"${mdm}" is not one of ${MDM_IDS.join(', ')}`, { field: '--mdm', rule: 'allowed-values' });
       if (run.values.send || run.values['dry-run']) throw usage('--mdm', 'MDM templates are imported into the MDM, not mailed; leave out --send');
       return mdmExport(run, mdm as MdmId, out);
     }
@@ -260,7 +260,7 @@ ${SIGNING_USAGE}
       if (!from) throw usage('--from', 'give the sender address (or set MAILSETUP_MAIL_FROM)');
       const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
       if ('error' in parseEmail(fromAddress))
-        throw new MailsetupError('INVALID_INPUT', `--from: "${from}" is not an email address`, { field: '--from', rule: 'email-format' });
+        throw new MailsetupError('INVALID_INPUT', `"${from}" is not an email address`, { field: '--from', rule: 'email-format' });
       if (!dryRun) checkSmtpUrl(smtpUrl!, run.string('smtp-url') ? '--smtp-url' : 'MAILSETUP_SMTP_URL');
       const base = resolveOutput(run.io, out ?? staff).replace(/\.(zip|csv|json|jsonl|ndjson)$/i, '');
       const statePath = run.string('state') ? resolveOutput(run.io, run.string('state')!) : `${base}.send-state.jsonl`;

@@ -12,7 +12,7 @@ async function checkPublished(run: CommandRun, snippet: DnsSnippet): Promise<num
   const portText = run.string('https-port') ?? '443';
   const parsed = portRule.safeParse(portText);
   if (!parsed.success)
-    throw new MailsetupError('INVALID_INPUT', `--https-port: "${portText}" is not a port between 1 and 65535`, { field: '--https-port', rule: 'port-range' });
+    throw new MailsetupError('INVALID_INPUT', `"${portText}" is not a port between 1 and 65535`, { field: '--https-port', rule: 'port-range' });
   const service = cliDiscovery(run);
   const checks = await checkDnsRecords(snippet.records, snippet.serviceHost, {
     dns: service.dns,

@@ -105,7 +105,7 @@ signature, the profile or its Apple schema check has problems.`,
     try {
       data = readFileSync(path);
     } catch (error) {
-      throw new MailsetupError('IO', `file: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: 'file', rule: 'readable' });
+      throw new MailsetupError('IO', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { field: 'file', rule: 'readable' });
     }
     const report = inspectProfile(data);
     if (run.values.json) run.io.stdout(`${JSON.stringify(report, null, 2)}\n`);

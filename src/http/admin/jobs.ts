@@ -3,7 +3,7 @@
 import { parseFormatList } from '../../bulk/generator.js';
 import { readStaff, type StaffSource } from '../../bulk/input.js';
 import type { ManifestEntry } from '../../bulk/manifest.js';
-import { MailsetupError } from '../../errors.js';
+import { MailsetupError, type Rule } from '../../errors.js';
 import type { Deliverer } from '../../mail/deliver.js';
 import type { MemoryLedger } from '../../mail/state.js';
 import { DEFAULTS } from '../../model/defaults.js';
@@ -41,7 +41,7 @@ export interface Job {
 export function adminError(
   code: 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNSUPPORTED' | 'PAYLOAD_TOO_LARGE',
   field: string,
-  rule: string,
+  rule: Rule,
   message: string,
 ): MailsetupError {
   return new MailsetupError(code, message, { field, rule });

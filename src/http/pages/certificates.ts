@@ -14,7 +14,7 @@ export function certificateRoutes(router: Router, kit: PageKit): void {
     const provider = catalog.get(String(req.params.provider));
     const variant = variantOf(provider, String(req.params.variant));
     const certificate = match ? variant.trust.find((c) => c.sha256.slice(0, 16).toLowerCase() === match[1]) : undefined;
-    if (!match || !certificate) throw new MailsetupError('NOT_FOUND', 'certificate: no such certificate', { field: 'certificate', rule: 'known-certificate' });
+    if (!match || !certificate) throw new MailsetupError('NOT_FOUND', 'no such certificate', { field: 'certificate', rule: 'known-certificate' });
     const der = match[2] === 'cer';
     res
       .status(200)
