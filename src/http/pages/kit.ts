@@ -18,6 +18,8 @@ export interface LinkPayload {
   variant?: string | undefined;
   type?: string | undefined;
   name?: string | undefined;
+  /** Leave out the provider's calendars and contacts, as ticked on the form. */
+  mailOnly?: boolean | undefined;
   language: Language;
 }
 

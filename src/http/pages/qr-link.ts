@@ -32,7 +32,12 @@ export async function qrFor(kit: PageKit, req: Request, payload: LinkPayload, t:
 /** The payload of a link, checked: expired, altered or malformed links are not found. */
 export function linkPayload(kit: PageKit, token: string): LinkPayload {
   const payload = kit.tokens.verify(token);
-  if (typeof payload.email !== 'string' || (payload.device !== 'ios' && payload.device !== 'macos') || !isLanguage(payload.language))
+  if (
+    typeof payload.email !== 'string' ||
+    (payload.device !== 'ios' && payload.device !== 'macos') ||
+    !isLanguage(payload.language) ||
+    (payload.mailOnly !== undefined && typeof payload.mailOnly !== 'boolean')
+  )
     throw webError('NOT_FOUND', 'token', 'link-format');
   return payload;
 }
@@ -46,6 +51,7 @@ export function linkRequest(payload: LinkPayload): GenerateRequest {
     variant: payload.variant,
     type: payload.type,
     name: payload.name,
+    mailOnly: payload.mailOnly === true,
     language: payload.language,
     format: 'mobileconfig',
   });

@@ -56,7 +56,16 @@ export function qrRoutes(router: Router, kit: PageKit): void {
     const email = parsedEmail(v.email);
     const device = v.device === 'macos' ? 'macos' : 'ios';
     if (!email) return start(req, res, v, webError('INVALID_INPUT', 'email', 'email-format'));
-    const payload: LinkPayload = { email: email.address, device, provider: v.provider, variant: v.variant, type: v.type, name: v.name, language };
+    const payload: LinkPayload = {
+      email: email.address,
+      device,
+      provider: v.provider,
+      variant: v.variant,
+      type: v.type,
+      name: v.name,
+      ...(v.mail_only === '1' ? { mailOnly: true } : {}),
+      language,
+    };
     // Check the choices now (resolving them is enough: no profile is built), so the phone does not meet the error later.
     try {
       resolveAccount(linkRequest(payload), catalog);
