@@ -39,17 +39,8 @@ let intermediatePem: string;
 let catalog: ProviderCatalog;
 const config = loadConfig({ MAILSETUP_ORG_NAME: 'Example IT', MAILSETUP_ORG_ID: 'org.example.mail' });
 
-const DAV_PROVIDER = `
-id: groupware
-name: Example Groupware
-domains: [groupware.example]
-servers:
-  - { protocol: imap, host: mail.groupware.example, port: 993, socket: SSL }
-  - { protocol: smtp, host: mail.groupware.example, port: 465, socket: SSL }
-caldav: { host: dav.groupware.example, principal: '/SOGo/dav/%EMAILADDRESS%/' }
-carddav: { host: dav.groupware.example, port: 8443, login: '%EMAILLOCALPART%' }
-exchange: { host: ex.groupware.example }
-`;
+/** Mail, calendars, contacts and Exchange from one provider. */
+const DAV_PROVIDER = readFileSync(fileURLToPath(new URL('../fixtures/providers/groupware.yaml', import.meta.url)), 'utf8');
 
 beforeAll(() => {
   pki = new TestPki(join(tmp.path, 'pki'));

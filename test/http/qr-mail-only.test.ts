@@ -1,40 +1,25 @@
 // "Mail only" ticked on a computer reaches the phone: the QR link carries the choice, and the
 // profile the phone downloads from it has the mail account alone (no CalDAV, no CardDAV).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { plistlibParse } from '../support/python.js';
-import { makeTempDir } from '../support/tmp.js';
 import { binaryParser, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
 
 const WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const GROUPWARE = `
-id: groupware
-name: Example Groupware
-domains: [groupware.example]
-servers:
-  - { protocol: imap, host: mail.groupware.example, port: 993, socket: SSL }
-  - { protocol: smtp, host: mail.groupware.example, port: 465, socket: SSL }
-caldav: { host: dav.groupware.example, principal: '/SOGo/dav/%EMAILADDRESS%/' }
-carddav: { host: dav.groupware.example, port: 8443, login: '%EMAILLOCALPART%' }
-`;
 
 let signing: TestSigning;
-let tmp: ReturnType<typeof makeTempDir>;
 let app: ReturnType<typeof testApp>['app'];
 
 beforeAll(async () => {
   signing = await testSigning();
-  tmp = makeTempDir('mailsetup-qr-mail-only-');
-  writeFileSync(join(tmp.path, 'groupware.yaml'), GROUPWARE);
-  ({ app } = testApp({ signer: signing.signer, catalog: ProviderCatalog.load({ paths: [join(tmp.path, 'groupware.yaml')] }) }));
+  ({ app } = testApp({
+    signer: signing.signer,
+    catalog: ProviderCatalog.load({ paths: [fileURLToPath(new URL('../fixtures/providers/groupware.yaml', import.meta.url))] }),
+  }));
 });
-afterAll(() => {
-  signing.remove();
-  tmp.remove();
-});
+afterAll(() => signing.remove());
 
 /** The payload types of the profile a QR link gives the phone, for the form as posted on the computer. */
 async function payloadTypesVia(form: Record<string, string>): Promise<string[]> {

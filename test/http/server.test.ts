@@ -1,7 +1,6 @@
 // The server entry: listens on loopback (HTTP, or HTTPS with a configured certificate), signs with
 // the identity from the configuration, and closes gracefully on SIGTERM/SIGINT.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { get as httpsGet } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -9,6 +8,7 @@ import { join } from 'node:path';
 import { closeOnSignals, startServer } from '../../src/server.js';
 import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/tmp.js';
+import { selfSignedLoopback } from '../support/openssl.js';
 import { opensslVerify } from './helpers.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -83,31 +83,7 @@ describe('startServer', () => {
   });
 
   it('serves HTTPS with the configured certificate and key, with HSTS', async () => {
-    const key = join(tmp.path, 'tls-key.pem');
-    const cert = join(tmp.path, 'tls-cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedLoopback(tmp.path, 'localhost');
     const running = await startServer({ env: { ...baseEnv(), MAILSETUP_TLS_CERT: cert, MAILSETUP_TLS_KEY: key }, write: () => {}, cwd: tmp.path });
     try {
       expect(running.url).toMatch(/^https:\/\//);

@@ -11,7 +11,7 @@ import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reloadOnHangup, startServer } from '../../src/server.js';
-import { openssl } from '../support/openssl.js';
+import { openssl, selfSignedLoopback } from '../support/openssl.js';
 import { makeTempDir } from '../support/tmp.js';
 import { TestPki, type Issued } from './pki.js';
 
@@ -243,27 +243,7 @@ describe('SIGHUP', () => {
 
 describe('the HTTPS certificate from MAILSETUP_TLS_CERT', () => {
   const selfSigned = (name: string) => {
-    const key = join(tmp.path, `${name}.key`);
-    const cert = join(tmp.path, `${name}.pem`);
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
+    const { key, cert } = selfSignedLoopback(tmp.path, name);
     return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
   };
   const peer = (port: number, ca: string) =>

@@ -15,3 +15,14 @@ export function opensslVerify(signed: Buffer, caFile: string, dir: string): Buff
   openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', input, '-CAfile', caFile, '-purpose', 'any', '-out', output]);
   return readFileSync(output);
 }
+
+/** A self-signed P-256 server certificate for 127.0.0.1, valid two days, made with the openssl command line. */
+export function selfSignedLoopback(dir: string, name: string): { key: string; cert: string } {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  openssl([
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert],
+    ...['-days', '2', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'],
+  ]);
+  return { key, cert };
+}
