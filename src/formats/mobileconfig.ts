@@ -186,41 +186,35 @@ function extraPayload(ids: ProfileIds, type: string, suffix: string, organizatio
   };
 }
 
-/** CalDAV and CardDAV for the same person (Apple: com.apple.caldav.account, com.apple.carddav.account). */
+/**
+ * CalDAV and CardDAV, the same payload shape under two key prefixes (Apple: com.apple.caldav.account,
+ * com.apple.carddav.account). Apple defines CardDAVPrincipalURL for iOS only.
+ */
+const DAV_PAYLOADS = [
+  { field: 'caldav', type: 'com.apple.caldav.account', keys: 'CalDAV', principalOnMac: true },
+  { field: 'carddav', type: 'com.apple.carddav.account', keys: 'CardDAV', principalOnMac: false },
+] as const;
+
+/** CalDAV and CardDAV for the same person. */
 function davPayloads(account: Account, context: ProfileContext, ids: ProfileIds): Dict[] {
   if (account.kind === 'exchange') return [];
   const password = context.includePassword ? account.password : undefined;
-  const org = context.organization;
-  const out: Dict[] = [];
   const description = context.text.accountDescription;
-  if (account.caldav) {
-    const dav = account.caldav;
-    out.push(
-      extraPayload(ids, 'com.apple.caldav.account', 'caldav', org.name, {
-        ...compact({ PayloadDisplayName: description, CalDAVAccountDescription: description }),
-        CalDAVHostName: dav.host,
-        CalDAVPort: dav.port,
-        CalDAVUseSSL: dav.ssl,
-        CalDAVUsername: dav.username,
-        ...compact({ CalDAVPrincipalURL: dav.principalUrl, CalDAVPassword: password }),
+  return DAV_PAYLOADS.flatMap(({ field, type, keys, principalOnMac }) => {
+    const dav = account[field];
+    if (!dav) return [];
+    const principalUrl = context.device === 'macos' && !principalOnMac ? undefined : dav.principalUrl;
+    return [
+      extraPayload(ids, type, field, context.organization.name, {
+        ...compact({ PayloadDisplayName: description, [`${keys}AccountDescription`]: description }),
+        [`${keys}HostName`]: dav.host,
+        [`${keys}Port`]: dav.port,
+        [`${keys}UseSSL`]: dav.ssl,
+        [`${keys}Username`]: dav.username,
+        ...compact({ [`${keys}PrincipalURL`]: principalUrl, [`${keys}Password`]: password }),
       }),
-    );
-  }
-  if (account.carddav) {
-    const dav = account.carddav;
-    out.push(
-      extraPayload(ids, 'com.apple.carddav.account', 'carddav', org.name, {
-        ...compact({ PayloadDisplayName: description, CardDAVAccountDescription: description }),
-        CardDAVHostName: dav.host,
-        CardDAVPort: dav.port,
-        CardDAVUseSSL: dav.ssl,
-        CardDAVUsername: dav.username,
-        // Apple defines CardDAVPrincipalURL for iOS only.
-        ...compact({ CardDAVPrincipalURL: context.device === 'macos' ? undefined : dav.principalUrl, CardDAVPassword: password }),
-      }),
-    );
-  }
-  return out;
+    ];
+  });
 }
 
 /** The provider's CA certificates, installed before the accounts that need them: roots as com.apple.security.root, intermediates as com.apple.security.pem. */
