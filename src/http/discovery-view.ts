@@ -8,7 +8,7 @@ import type { SettingsTestResult } from '../discovery/settings-test.js';
 import type { Translate } from '../i18n.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { expandLogin, type EmailParts } from '../model/rules.js';
-import { securityLabel, type ServerRow } from './views.js';
+import { securityLabel, serverRow, type ServerRow } from './views.js';
 
 const PROTOCOL_NAME: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', smtp: 'SMTP' };
 
@@ -33,17 +33,8 @@ export function warningTexts(warnings: readonly DiscoveryWarning[], t: Translate
 }
 
 function row(server: FoundServer, role: 'incoming' | 'outgoing', t: Translate, email: EmailParts): ServerRow & Record<string, unknown> {
-  const protocol = PROTOCOL_NAME[server.protocol]!;
   return {
-    role,
-    label: t(`web.server.${role}`, { protocol }),
-    protocol,
-    host: server.host,
-    port: server.port,
-    socket: server.socket,
-    security: securityLabel(server.socket, t),
-    insecure: server.socket === 'plain',
-    login: expandLogin(server.login ?? DEFAULTS.login, email),
+    ...serverRow(role, PROTOCOL_NAME[server.protocol]!, server, expandLogin(server.login ?? DEFAULTS.login, email), t),
     source: t(`web.discovery.source.${server.source}`),
     check: server.verified ? t('web.discovery.verified') : t('web.discovery.notVerified'),
     verified: server.verified,

@@ -48,7 +48,21 @@ function exchangeRow(host: string, ssl: boolean, port: number, login: string | u
 /** The servers an account will use, as rows for the "what you will get" summary. */
 export function accountRows(account: Account, t: Translate): ServerRow[] {
   if (account.kind === 'exchange') return [exchangeRow(account.exchange.host, account.exchange.ssl, account.exchange.port, account.exchange.username, t)];
-  const row = (role: 'incoming' | 'outgoing', server: MailServer, protocol: string): ServerRow => ({
+  return [
+    serverRow('incoming', PROTOCOL_NAME[account.kind]!, account.incoming, account.incoming.username, t),
+    serverRow('outgoing', 'SMTP', account.outgoing, account.outgoing.username, t),
+  ];
+}
+
+/** One server as a row of the tables people read: its role and protocol in words, host, port, security, login. */
+export function serverRow(
+  role: 'incoming' | 'outgoing',
+  protocol: string,
+  server: Pick<MailServer, 'host' | 'port' | 'socket'>,
+  login: string | undefined,
+  t: Translate,
+): ServerRow {
+  return {
     role,
     label: t(`web.server.${role}`, { protocol }),
     protocol,
@@ -57,9 +71,8 @@ export function accountRows(account: Account, t: Translate): ServerRow[] {
     socket: server.socket,
     security: securityLabel(server.socket, t),
     insecure: server.socket === 'plain',
-    login: server.username,
-  });
-  return [row('incoming', account.incoming, PROTOCOL_NAME[account.kind]!), row('outgoing', account.outgoing, 'SMTP')];
+    login,
+  };
 }
 
 /** A login template in words when no address is known ("name@corp.nstu.ru"). */
