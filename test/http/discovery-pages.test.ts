@@ -71,6 +71,43 @@ describe('an unknown domain on the setup page', () => {
     });
   });
 
+  it('on a computer for an iPhone, the QR code leads and the phone gets a profile of the found servers', async () => {
+    const web = app();
+    const windows = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+    const page = await request(web).get('/setup?email=ivan@guess.test&device=ios&lang=en').set('User-Agent', windows).expect(200);
+    expect(page.text).toContain('Servers found for guess.test');
+    expect(page.text).toContain('class="qr"');
+    expect(page.text).toContain('id="qr-with-name"');
+    const token = /\/l\/([\w-]+\.[\w-]+)/.exec(page.text)?.[1];
+    // The link is sealed: the servers it carries cannot be read from it.
+    expect(token).toBeDefined();
+    expect(token).not.toContain('guess');
+    const landing = await request(web).get(`/l/${token}`).expect(200);
+    expect(landing.text).toContain('imap.guess.test');
+    const file = await request(web).get(`/l/${token}/profile`).buffer(true).parse(binaryParser).expect(200);
+    const profile = plistlibParse(file.body as Buffer) as { PayloadContent: Record<string, unknown>[] };
+    expect(profile.PayloadContent[0]).toMatchObject({
+      EmailAddress: 'ivan@guess.test',
+      IncomingMailServerHostName: 'imap.guess.test',
+      IncomingMailServerPortNumber: 993,
+      OutgoingMailServerHostName: 'smtp.guess.test',
+      OutgoingMailServerPortNumber: 465,
+    });
+    // "With my name": the form's own fields (the found servers among them) go into the link.
+    const named = await request(web)
+      .post('/qr')
+      .set('User-Agent', windows)
+      .type('form')
+      .send({ ...hiddenFields(page.text), name: 'Ivan' })
+      .expect(200);
+    const namedToken = /\/l\/([\w-]+\.[\w-]+)/.exec(named.text)?.[1];
+    const namedFile = await request(web).get(`/l/${namedToken}/profile`).buffer(true).parse(binaryParser).expect(200);
+    expect((plistlibParse(namedFile.body as Buffer) as { PayloadContent: Record<string, unknown>[] }).PayloadContent[0]).toMatchObject({
+      EmailAccountName: 'Ivan',
+      IncomingMailServerHostName: 'imap.guess.test',
+    });
+  });
+
   it('Thunderbird gets the settings to type in', async () => {
     const page = await request(app()).get('/setup?email=ivan@srv.test&device=thunderbird&lang=en').expect(200);
     expect(page.text).toContain('Servers found for srv.test');

@@ -20,6 +20,8 @@ export interface LinkPayload {
   name?: string | undefined;
   /** Leave out the provider's calendars and contacts, as ticked on the form. */
   mailOnly?: boolean | undefined;
+  /** Servers found by discovery (or typed), for an address no provider serves: the link is encrypted. */
+  servers?: Fields | undefined;
   language: Language;
 }
 
@@ -52,6 +54,17 @@ export const SETUP_FIELDS = [
   'outgoing_security',
   'mail_only',
 ] as const;
+
+/** The fields of servers typed by hand or found by discovery, as forms and links carry them. */
+export const SERVER_FIELDS = ['incoming_host', 'incoming_port', 'incoming_security', 'outgoing_host', 'outgoing_port', 'outgoing_security', 'login'] as const;
+
+/** The `manual` servers of a generate request from those fields (a missing host is left empty, so it is named as missing). */
+export function manualServersOf(v: Fields) {
+  return {
+    incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
+    outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+  };
+}
 
 /** Posted forms: small, flat, few fields; a body that cannot be read is refused naming it (readBody). */
 export const formBody = readBody(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));

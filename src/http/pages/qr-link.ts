@@ -6,7 +6,7 @@ import type { GenerateRequest } from '../../model/request.js';
 import { parseGenerateRequest } from '../../service/generate.js';
 import { qrSvg } from '../qr.js';
 import { webError } from '../web-error.js';
-import type { LinkPayload, PageKit } from './kit.js';
+import { manualServersOf, SERVER_FIELDS, type LinkPayload, type PageKit } from './kit.js';
 
 export interface QrView {
   svg: string;
@@ -36,19 +36,28 @@ export function linkPayload(kit: PageKit, token: string): LinkPayload {
     typeof payload.email !== 'string' ||
     (payload.device !== 'ios' && payload.device !== 'macos') ||
     !isLanguage(payload.language) ||
-    (payload.mailOnly !== undefined && typeof payload.mailOnly !== 'boolean')
+    (payload.mailOnly !== undefined && typeof payload.mailOnly !== 'boolean') ||
+    (payload.servers !== undefined && !serverFields(payload.servers))
   )
     throw webError('NOT_FOUND', 'token', 'link-format');
   return payload;
 }
 
-/** The profile request a link stands for. */
+/** A link's servers: only the server fields, each text or absent. */
+function serverFields(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(([name, text]) => (SERVER_FIELDS as readonly string[]).includes(name) && (text === undefined || typeof text === 'string'));
+}
+
+/** The profile request a link stands for: a provider's choices, or the servers it carries. */
 export function linkRequest(payload: LinkPayload): GenerateRequest {
+  const servers = payload.servers;
   return parseGenerateRequest({
     email: payload.email,
     device: payload.device,
     provider: payload.provider,
-    variant: payload.variant,
+    variant: servers ? undefined : payload.variant,
+    ...(servers ? { manual: manualServersOf(servers), login: servers.login } : {}),
     type: payload.type,
     name: payload.name,
     mailOnly: payload.mailOnly === true,

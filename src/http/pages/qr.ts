@@ -13,7 +13,7 @@ import { clientInfo, type ClientInfo } from '../user-agent.js';
 import { accountRows, kindLabel, parsedEmail, providerExtras } from '../views.js';
 import { webError } from '../web-error.js';
 import { instructionView } from './instructions.js';
-import { confirmDownload, fieldsOf, formBody, formLanguage, pageSender, SETUP_FIELDS, type LinkPayload, type PageKit } from './kit.js';
+import { confirmDownload, fieldsOf, formBody, formLanguage, pageSender, SETUP_FIELDS, type LinkPayload, type PageKit, SERVER_FIELDS } from './kit.js';
 import { linkPayload, linkRequest, qrFor } from './qr-link.js';
 import { setupPage } from './setup.js';
 import { startPage } from './start.js';
@@ -64,6 +64,8 @@ export function qrRoutes(router: Router, kit: PageKit): void {
       type: v.type,
       name: v.name,
       ...(v.mail_only === '1' ? { mailOnly: true } : {}),
+      // The servers the form carries for an address no provider serves (found by discovery, or typed).
+      ...(!v.provider && v.incoming_host ? { servers: Object.fromEntries(SERVER_FIELDS.map((name) => [name, v[name]])) } : {}),
       language,
     };
     // Check the choices now (resolving them is enough: no profile is built), so the phone does not meet the error later.

@@ -35,7 +35,20 @@ import {
 } from '../views.js';
 import { webError } from '../web-error.js';
 import { instructionView } from './instructions.js';
-import { confirmDownload, fieldsOf, formBody, formLanguage, mergedFieldErrors, pageSender, queryOf, SETUP_FIELDS, type Fields, type PageKit } from './kit.js';
+import {
+  confirmDownload,
+  fieldsOf,
+  formBody,
+  formLanguage,
+  manualServersOf,
+  mergedFieldErrors,
+  pageSender,
+  queryOf,
+  SERVER_FIELDS,
+  SETUP_FIELDS,
+  type Fields,
+  type PageKit,
+} from './kit.js';
 import { qrFor, type QrView } from './qr-link.js';
 import { startPage } from './start.js';
 
@@ -65,9 +78,20 @@ export function manualServers(values: Fields, errors: Record<string, string>, t:
   return [server('incoming', 'imap', ['imap', 'pop']), server('outgoing', 'smtp', [])];
 }
 
-/** A QR code only makes sense for an iPhone or iPad set up from a computer, once the setup is sound. */
-export function wantsQr(preview: SetupPreview, device: WebDevice, client: ClientInfo, error?: MailsetupError): boolean {
-  return device === 'ios' && !client.mobile && !error && preview.problems.length === 0 && preview.resolved !== undefined;
+/**
+ * A QR code only makes sense for an iPhone or iPad set up from a computer, once the setup is sound:
+ * a provider's, or the servers discovery found for an address no provider serves.
+ */
+export function wantsQr(preview: SetupPreview, device: WebDevice, client: ClientInfo, error?: MailsetupError, discovered?: DiscoveredPage): boolean {
+  const sound = preview.resolved !== undefined || (preview.provider === undefined && discovered?.found === true);
+  return device === 'ios' && !client.mobile && !error && preview.problems.length === 0 && sound;
+}
+
+/** The found servers as the fields a link carries. */
+function serversOf(discovered: DiscoveredPage | undefined): Fields | undefined {
+  if (!discovered?.found) return undefined;
+  const fields: Fields = Object.fromEntries(discovered.hidden.map(({ name, value }) => [name, value]));
+  return Object.fromEntries(SERVER_FIELDS.map((name) => [name, fields[name]]));
 }
 
 export interface SetupViewInput {
@@ -250,7 +274,8 @@ export function setupPage(kit: PageKit): SetupPage {
     // Servers typed by hand (or coming back from a failed download) are the person's own: no discovery then.
     const typed = Boolean(values.incoming_host || values.outgoing_host);
     const discovered = !preview.provider && !typed ? await discoveryFor(kit, req, res, email, translator(language)) : undefined;
-    const qr = wantsQr(preview, device, client, error)
+    const servers = preview.provider ? undefined : serversOf(discovered);
+    const qr = wantsQr(preview, device, client, error, discovered)
       ? await qrFor(
           kit,
           req,
@@ -259,7 +284,8 @@ export function setupPage(kit: PageKit): SetupPage {
             device: 'ios',
             provider: preview.match === 'named' ? preview.provider?.id : undefined,
             variant: preview.variant?.id,
-            type: preview.kind,
+            type: servers ? discovered?.hidden.find((h) => h.name === 'type')?.value : preview.kind,
+            ...(servers ? { servers } : {}),
             language,
           },
           translator(language),
@@ -288,13 +314,7 @@ export function requestFromForm(body: unknown, language: Language) {
   if (format === undefined) throw webError('UNSUPPORTED', 'device', 'no-file');
   if (!isFormatId(format)) throw webError('UNSUPPORTED', 'device', 'format-unavailable');
   // The hand-entry form says it is one, so empty server fields are named as missing, not taken for a known domain.
-  const manual =
-    !v.provider && (v.manual === '1' || v.incoming_host || v.outgoing_host)
-      ? {
-          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
-          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
-        }
-      : undefined;
+  const manual = !v.provider && (v.manual === '1' || v.incoming_host || v.outgoing_host) ? manualServersOf(v) : undefined;
   const input: Record<string, unknown> = {
     email: v.email ?? '',
     name: v.name,
@@ -346,8 +366,7 @@ export function setupRoutes(router: Router, kit: PageKit): void {
         {
           email: v.email ?? '',
           type: v.type === 'pop' ? 'pop' : 'imap',
-          incoming: { host: v.incoming_host ?? '', port: v.incoming_port, socket: v.incoming_security },
-          outgoing: { host: v.outgoing_host ?? '', port: v.outgoing_port, socket: v.outgoing_security },
+          ...manualServersOf(v),
           login: v.login,
           password,
         },
