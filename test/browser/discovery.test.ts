@@ -104,6 +104,22 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     });
   });
 
+  it('on a Windows computer for an iPhone, the QR code for the found servers comes first', async () => {
+    const page = await browser({
+      viewport: { width: 1366, height: 900 },
+      locale: lang,
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+    });
+    await page.goto(`${base}/setup?email=ivan@guess.test&device=ios&lang=${lang}`);
+    await page.locator('.discovered').waitFor();
+    const qr = await page.locator('svg.qr').boundingBox();
+    // Above the fold, beside what was found, and the QR button is the main one.
+    expect(qr!.y + qr!.height).toBeLessThan(900);
+    expect(await page.locator('#qr-with-name').getAttribute('class')).toBe('primary');
+    await page.screenshot({ path: join(SCREENSHOTS, `discovery-desktop-iphone-${lang}.png`), fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
+  });
+
   it('a Thunderbird user with an unknown domain gets the settings found, without JavaScript', async () => {
     const page = await browser({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false, locale: lang });
     await page.goto(`${base}/?lang=${lang}`);
