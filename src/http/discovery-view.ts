@@ -26,6 +26,8 @@ export interface DiscoveredPage {
   hidden: { name: string; value: string }[];
   /** The tables of settings to type in (Thunderbird and other programs). */
   settingsRows: Record<string, unknown> | undefined;
+  /** A catalog provider the domain's MX record points at: the page sets it up as that provider's. */
+  provider?: { id: string; variant: string } | undefined;
 }
 
 export function warningTexts(warnings: readonly DiscoveryWarning[], t: Translate): string[] {
@@ -42,6 +44,17 @@ function row(server: FoundServer, role: 'incoming' | 'outgoing', t: Translate, e
 }
 
 export function discoveredPage(result: DiscoveryResult, email: EmailParts, t: Translate): DiscoveredPage {
+  const viaMx = result.provider && result.attempts.some((a) => a.source === 'mx-provider' && a.outcome === 'found');
+  if (viaMx && result.provider) {
+    const { id, name, variant } = result.provider;
+    return {
+      found: false,
+      view: { viaMx: t('web.discovery.viaMx', { domain: email.domain, provider: name }) },
+      hidden: [],
+      settingsRows: undefined,
+      provider: { id, variant },
+    };
+  }
   const incoming = usable(result, 'imap') ?? usable(result, 'pop3');
   const outgoing = usable(result, 'smtp');
   const found = result.found && incoming !== undefined && outgoing !== undefined;

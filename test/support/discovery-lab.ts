@@ -5,6 +5,7 @@
 //   autoconfig.test    autoconfig.autoconfig.test serves a clientConfig over https
 //   httponly.test      autoconfig only over http (the https answer has a certificate for other names)
 //   mxcorp.test        MX mx1.rackcorp.com: the catalog's RackCorp
+//   m365.test          MX m365-test.mail.protection.outlook.com: the catalog's Microsoft 365
 //   mxauto.test        MX mx.hoster.test; autoconfig.hoster.test serves the hoster's clientConfig
 //   srv.test           _imaps._tcp and _submission._tcp SRV records; _pop3s._tcp is "."
 //   autodiscover.test  autodiscover.autodiscover.test answers Autodiscover POX
@@ -146,6 +147,7 @@ export async function startLab(): Promise<Lab> {
       hosts,
       mx: {
         'mxcorp.test': [['mx1.rackcorp.com', 10]],
+        'm365.test': [['m365-test.mail.protection.outlook.com', 10]],
         'mxauto.test': [['mx.hoster.test', 10]],
         'guess.test': [['mail.guess.test', 10]],
         'private.test': [['mail.private.test', 10]],

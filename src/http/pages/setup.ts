@@ -264,16 +264,22 @@ export function setupPage(kit: PageKit): SetupPage {
   const page = pageSender(kit);
   const start = startPage(kit);
   const { config, catalog } = kit.deps;
-  return async (req, res, values, error, tested) => {
+  return async (req, res, asked, error, tested) => {
+    let values = asked;
     const language = locals(res).language;
     const email: EmailParts | undefined = parsedEmail(values.email);
     if (!email) return start(req, res, values, emailError(values.email));
     const client = clientInfo(req.get('user-agent'));
     const device: WebDevice = isWebDevice(values.device) ? values.device : likelyDevice(client);
-    const preview = previewSetup({ email, provider: values.provider, variant: values.variant, type: values.type }, catalog);
+    let preview = previewSetup({ email, provider: values.provider, variant: values.variant, type: values.type }, catalog);
     // Servers typed by hand (or coming back from a failed download) are the person's own: no discovery then.
     const typed = Boolean(values.incoming_host || values.outgoing_host);
     const discovered = !preview.provider && !typed ? await discoveryFor(kit, req, res, email, translator(language)) : undefined;
+    // The domain's MX points at a provider we know: set it up as that provider's, as if the person had chosen it.
+    if (discovered?.provider) {
+      values = { ...values, provider: discovered.provider.id, variant: values.variant ?? discovered.provider.variant };
+      preview = previewSetup({ email, provider: values.provider, variant: values.variant, type: values.type }, catalog);
+    }
     const servers = preview.provider ? undefined : serversOf(discovered);
     const qr = wantsQr(preview, device, client, error, discovered)
       ? await qrFor(
