@@ -1,6 +1,8 @@
 // The pages with discovery, in memory: an unknown domain goes through discovery before the setup
 // page (no JavaScript needed), the file is made from what was found and verified, Thunderbird
-// gets the settings, nothing found falls back to typing them in, and "Test these settings" works.
+// gets the settings, nothing found falls back to typing them in, "Test these settings" works, a
+// computer hands the found servers to an iPhone by QR, and a domain whose MX names a catalog
+// provider (Microsoft 365, RackCorp) gets that provider's setup.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createDiscoveryService } from '../../src/discovery/service.js';
@@ -8,7 +10,7 @@ import { createApp } from '../../src/http/app.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { plistlibParse } from '../support/python.js';
 import { LAB_PASSWORD, LAB_USER, startLab, type Lab } from '../support/discovery-lab.js';
-import { binaryParser, testConfig } from './helpers.js';
+import { binaryParser, testConfig, visible } from './helpers.js';
 
 let lab: Lab;
 const catalog = ProviderCatalog.load();
@@ -173,5 +175,35 @@ describe('Test these settings', () => {
       .send({ email: 'ivan@nomail.test', device: 'thunderbird', language: 'en', incoming_host: 'bad host', outgoing_host: 'smtp.nomail.test' })
       .expect(400);
     expect(page.text).toMatch(/<a href="#incoming_host">/);
+  });
+});
+
+/** An address whose domain's MX names a catalog provider gets that provider's setup, with a note saying how. */
+const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+describe('a domain whose MX names a known provider', () => {
+  it('a Microsoft 365 tenant gets the OAuth Exchange profile', async () => {
+    const web = app();
+    const page = await request(web).get('/setup?email=anna@m365.test&device=ios&lang=en').set('User-Agent', IPHONE_UA).expect(200);
+    const text = visible(page.text);
+    expect(text).toContain('The mail of m365.test is at Microsoft 365: its MX record points there.');
+    expect(text).toContain('outlook.office365.com');
+    expect(text).not.toContain('We could not find the mail servers');
+    const fields = hiddenFields(page.text);
+    expect(fields).toMatchObject({ provider: 'microsoft365' });
+    const file = await request(web).post('/download').type('form').send(fields).buffer(true).parse(binaryParser).expect(200);
+    const profile = plistlibParse(file.body as Buffer) as { PayloadContent: Record<string, unknown>[] };
+    expect(profile.PayloadContent[0]).toMatchObject({
+      PayloadType: 'com.apple.eas.account',
+      Host: 'outlook.office365.com',
+      EmailAddress: 'anna@m365.test',
+      OAuth: true,
+    });
+  });
+
+  it('a RackCorp customer gets RackCorp, in Russian too', async () => {
+    const page = await request(app()).get('/setup?email=boss@mxcorp.test&device=ios&lang=ru').set('User-Agent', IPHONE_UA).expect(200);
+    expect(visible(page.text)).toContain('Почта домена mxcorp.test находится у RackCorp: на него указывает MX-запись домена.');
+    expect(hiddenFields(page.text)).toMatchObject({ provider: 'rackcorp' });
   });
 });
