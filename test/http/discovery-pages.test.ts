@@ -187,6 +187,8 @@ describe('a domain whose MX names a known provider', () => {
     const page = await request(web).get('/setup?email=anna@m365.test&device=ios&lang=en').set('User-Agent', IPHONE_UA).expect(200);
     const text = visible(page.text);
     expect(text).toContain('The mail of m365.test is at Microsoft 365: its MX record points there.');
+    // Said first, above what the person will get.
+    expect(page.text.indexOf('id="via-mx"')).toBeLessThan(page.text.indexOf('id="summary"'));
     expect(text).toContain('outlook.office365.com');
     expect(text).not.toContain('We could not find the mail servers');
     const fields = hiddenFields(page.text);
