@@ -200,21 +200,12 @@ describe('mailsetup check', () => {
 
 describe('mailsetup dns --check', () => {
   const port = () => String((service.address() as AddressInfo).port);
+  /** `mailsetup dns <domain> --check` against the lab's service host and provider. */
+  const checkDns = (domain: string) =>
+    run(['dns', domain, '--check', '--service-host', 'mailsetup.lab.test', '--provider', 'labmail', '--providers', catalogFile, '--https-port', port()]);
 
   it('a correctly published domain passes', async () => {
-    const result = await run([
-      'dns',
-      'good.test',
-      '--check',
-      '--service-host',
-      'mailsetup.lab.test',
-      '--provider',
-      'labmail',
-      '--providers',
-      catalogFile,
-      '--https-port',
-      port(),
-    ]);
+    const result = await checkDns('good.test');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('ok      autoconfig.good.test reaches mailsetup.lab.test (127.0.0.1)');
@@ -223,19 +214,7 @@ describe('mailsetup dns --check', () => {
   });
 
   it('missing and wrong records and a certificate that does not cover a name fail', async () => {
-    const result = await run([
-      'dns',
-      'bad.test',
-      '--check',
-      '--service-host',
-      'mailsetup.lab.test',
-      '--provider',
-      'labmail',
-      '--providers',
-      catalogFile,
-      '--https-port',
-      port(),
-    ]);
+    const result = await checkDns('bad.test');
     expect(result.code).toBe(17);
     expect(result.stdout).toContain('FAILED  autodiscover.bad.test resolves to 192.0.2.7, not to mailsetup.lab.test (127.0.0.1)');
     expect(result.stdout).toMatch(/FAILED {2}SRV _imaps\._tcp\.bad\.test: imap\.elsewhere\.test:993; expected imap\.expired\.test:\d+, imap\.guess\.test:\d+/);

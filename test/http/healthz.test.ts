@@ -12,17 +12,10 @@ import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { startWorkerPool } from '../../src/service/worker-pool.js';
 import { makeTempDir } from '../support/tmp.js';
 import { testConfig } from './helpers.js';
+import { until } from '../support/until.js';
 
 const tmp = makeTempDir('mailsetup-healthz-');
 afterAll(() => tmp.remove());
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('GET /healthz', () => {
   it('answers 503 naming the cause while no worker can start, and 200 once the pool heals', async () => {

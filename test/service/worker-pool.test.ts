@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { MailsetupError } from '../../src/errors.js';
 import { asBuffer, startWorkerPool, workerScript, type WorkerPool, type WorkerPoolOptions } from '../../src/service/worker-pool.js';
 import { makeTempDir } from '../support/tmp.js';
+import { until } from '../support/until.js';
 
 type Job = { n: number; kind?: 'fail' | 'exit' | 'exit-once'; ms?: number; marker?: string };
 type Result = { n: number; thread: number; body: Uint8Array; tag: string };
@@ -28,14 +29,6 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((pool) => pool.close()));
 });
 afterAll(() => tmp.remove());
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('startWorkerPool', () => {
   it('spreads jobs over the workers and answers each job with its own result', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { runCli } from '../support/cli.js';
 import { TestClock } from '../support/clock.js';
-import { openssl } from '../support/openssl.js';
+import { opensslVerifySigned } from '../support/openssl.js';
 import { freePort, startPebble, type Pebble } from '../support/pebble.js';
 import { makeTempDir } from '../support/tmp.js';
 import { TestPki } from './pki.js';
@@ -128,27 +128,9 @@ const profileRequest = (email = 'ivan.petrov@nstu.ru') => ({
 
 /** Verifies a signed profile against `rootPath` with openssl; returns the signer certificate. */
 function verifiedSigner(signed: Buffer, rootPath = rootFile): X509Certificate {
-  const base = join(tmp.path, `signed-${process.hrtime.bigint()}`);
-  writeFileSync(`${base}.der`, signed);
-  openssl([
-    'cms',
-    '-verify',
-    '-binary',
-    '-inform',
-    'DER',
-    '-in',
-    `${base}.der`,
-    '-CAfile',
-    rootPath,
-    '-purpose',
-    'any',
-    '-signer',
-    `${base}.signer.pem`,
-    '-out',
-    `${base}.plist`,
-  ]);
-  expect(readFileSync(`${base}.plist`, 'utf8')).toContain('mail2.nstu.ru');
-  return new X509Certificate(readFileSync(`${base}.signer.pem`));
+  const { content, signer } = opensslVerifySigned(signed, rootPath, tmp.path);
+  expect(content.toString('utf8')).toContain('mail2.nstu.ru');
+  return signer;
 }
 
 /** Fires the renewal timer (re-armed at most a day ahead) until the renewer has made an attempt. */

@@ -4,14 +4,13 @@
 // a real server process; the HTTPS certificate from MAILSETUP_TLS_CERT rotates the same way.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reloadOnHangup, startServer } from '../../src/server.js';
-import { openssl, selfSignedLoopback } from '../support/openssl.js';
+import { opensslVerifySigned, selfSignedLoopback } from '../support/openssl.js';
 import { makeTempDir } from '../support/tmp.js';
 import { TestPki, type Issued } from './pki.js';
 
@@ -54,26 +53,7 @@ async function waitForLine(lines: Line[], test: (line: Line) => boolean, what: s
 
 /** The signer of a profile that openssl verifies against the test root. */
 function signerOf(signed: Buffer): string {
-  const base = join(tmp.path, `p-${process.hrtime.bigint()}`);
-  writeFileSync(`${base}.der`, signed);
-  openssl([
-    'cms',
-    '-verify',
-    '-binary',
-    '-inform',
-    'DER',
-    '-in',
-    `${base}.der`,
-    '-CAfile',
-    chain.root.cert,
-    '-purpose',
-    'any',
-    '-signer',
-    `${base}.pem`,
-    '-out',
-    `${base}.plist`,
-  ]);
-  return new X509Certificate(readFileSync(`${base}.pem`)).subject.replace(/\n/g, ', ');
+  return opensslVerifySigned(signed, chain.root.cert, tmp.path).signer.subject.replace(/\n/g, ', ');
 }
 
 async function signedBy(url: string): Promise<{ pool: string; inline: string }> {

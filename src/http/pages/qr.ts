@@ -65,7 +65,7 @@ export function qrRoutes(router: Router, kit: PageKit): void {
       name: v.name,
       ...(v.mail_only === '1' ? { mailOnly: true } : {}),
       // The servers the form carries for an address no provider serves (found by discovery, or typed).
-      ...(!v.provider && v.incoming_host ? { servers: Object.fromEntries(SERVER_FIELDS.map((name) => [name, v[name]])) } : {}),
+      ...(!v.provider && v.incoming_host ? { servers: fieldsOf(v, SERVER_FIELDS) } : {}),
       language,
     };
     // Check the choices now (resolving them is enough: no profile is built), so the phone does not meet the error later.

@@ -90,8 +90,7 @@ export function wantsQr(preview: SetupPreview, device: WebDevice, client: Client
 /** The found servers as the fields a link carries. */
 function serversOf(discovered: DiscoveredPage | undefined): Fields | undefined {
   if (!discovered?.found) return undefined;
-  const fields: Fields = Object.fromEntries(discovered.hidden.map(({ name, value }) => [name, value]));
-  return Object.fromEntries(SERVER_FIELDS.map((name) => [name, fields[name]]));
+  return fieldsOf(Object.fromEntries(discovered.hidden.map(({ name, value }) => [name, value])), SERVER_FIELDS);
 }
 
 export interface SetupViewInput {
