@@ -23,8 +23,29 @@ export function translator(language: Language): Translate {
   const all = catalogs();
   return (key, values = {}) => {
     const text = all[language][key] ?? all.en[key] ?? key;
-    return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in values ? String(values[name]) : match));
+    // Text and placeholder names alternate: the names at odd places.
+    const pieces = piecesOf(text);
+    if (pieces.length === 1) return text;
+    let out = pieces[0]!;
+    for (let i = 1; i < pieces.length; i += 2) {
+      const name = pieces[i]!;
+      out += (name in values ? String(values[name]) : `{${name}}`) + pieces[i + 1]!;
+    }
+    return out;
   };
+}
+
+/** Each message split at its `{name}` placeholders once: messages are looked up on every file made. */
+const pieces = new Map<string, readonly string[]>();
+
+function piecesOf(text: string): readonly string[] {
+  let found = pieces.get(text);
+  if (found === undefined) {
+    found = text.split(/\{(\w+)\}/);
+    // Messages are the catalogs' own; a key missing everywhere is the only other text, and rare.
+    if (pieces.size < 10_000) pieces.set(text, found);
+  }
+  return found;
 }
 
 const templateCache = new Map<string, string>();

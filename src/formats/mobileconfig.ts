@@ -2,12 +2,12 @@
 // com.apple.eas.account (iOS) or com.apple.ews.account (macOS) payload, per Apple's device-management schema,
 // plus the provider's CA certificates (com.apple.security.root / .pem) before it and CalDAV and
 // CardDAV (com.apple.caldav.account / .carddav.account) after it, all in one install.
-import type { Account, AuthMethod, ExchangeAccount, InternetAccount, MailServer } from '../model/account.js';
+import type { Account, AuthMethod, DavServer, ExchangeAccount, ExchangeServer, InternetAccount, MailServer } from '../model/account.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { organizationNamespace, uuidV5 } from '../model/identifiers.js';
 import { derOf, pemOf } from '../model/trust.js';
 import type { EmailParts } from '../model/rules.js';
-import type { FormatContext } from './context.js';
+import type { FormatContext, ProfileText } from './context.js';
 import { buildPlistXml, compilePlistTemplate, fillPlistTemplate, plistHole, type PlistTemplate, type PlistValue } from './plist-xml.js';
 
 type Dict = { [key: string]: PlistValue };
@@ -286,60 +286,123 @@ const templates = new Map<string, ProfileTemplate>();
 /** Providers × variants × devices × options in use; a bound against keys made of odd input. */
 const TEMPLATE_LIMIT = 500;
 
-/** The account and context with the person's values as holes: equal values share a hole, so a comparison gives the same answer. */
-function withHoles(account: Account, context: ProfileContext) {
-  const values: string[] = [];
-  const numbers = new Map<string, number>();
-  let holes = 0;
-  // Empty and absent values stay as they are: the profile leaves them out.
-  const hole = <T extends string | undefined>(value: T): T => {
-    if (value === undefined || value === '') return value;
-    let n = numbers.get(value);
+// What each field of a profile's input is to a template: the person's own value (a hole), a
+// value every profile of the template shares (part of the key), or an object of such fields.
+// The tables name every field of their type (a field added to the model and not here does not
+// compile), and one walk over them makes both the key and the holes, so the two cannot differ.
+type Part = 'person' | 'shared' | Fields;
+interface Fields {
+  readonly [field: string]: Part;
+}
+
+const SERVER_FIELDS: Record<keyof MailServer, Part> = { host: 'shared', port: 'shared', socket: 'shared', auth: 'shared', username: 'person' };
+const EXCHANGE_FIELDS: Record<keyof ExchangeServer, Part> = {
+  host: 'shared',
+  ssl: 'shared',
+  port: 'shared',
+  path: 'shared',
+  username: 'person',
+  oauth: 'shared',
+};
+const DAV_FIELDS: Record<keyof DavServer, Part> = { host: 'shared', port: 'shared', ssl: 'shared', username: 'person', principalUrl: 'person' };
+const ACCOUNT_FIELDS: Record<keyof Account, Part> = {
+  kind: 'shared',
+  email: { address: 'person', ascii: 'person', local: 'person', domain: 'person', asciiDomain: 'person' } satisfies Record<keyof EmailParts, Part>,
+  displayName: 'person',
+  password: 'person',
+  incoming: SERVER_FIELDS,
+  outgoing: SERVER_FIELDS,
+  exchange: EXCHANGE_FIELDS,
+  caldav: DAV_FIELDS,
+  carddav: DAV_FIELDS,
+  provider: 'shared',
+  trust: 'shared',
+};
+const CONTEXT_FIELDS: Record<keyof ProfileContext, Part> = {
+  organization: { name: 'shared', identifier: 'shared' } satisfies Record<keyof ProfileContext['organization'], Part>,
+  device: 'shared',
+  text: { profileName: 'person', profileDescription: 'person', accountDescription: 'person', consentText: 'shared' } satisfies Record<keyof ProfileText, Part>,
+  includePassword: 'shared',
+};
+
+/** Each table as a list, walked in this order. */
+type FieldList = readonly (readonly [string, 'person' | 'shared' | FieldList])[];
+const listOf = (fields: Fields): FieldList => Object.entries(fields).map(([name, part]) => [name, typeof part === 'string' ? part : listOf(part)] as const);
+const ACCOUNT_LIST = listOf(ACCOUNT_FIELDS);
+const CONTEXT_LIST = listOf(CONTEXT_FIELDS);
+
+/**
+ * The person's values in the order the walk meets them, each once (equal values share a
+ * number, so a comparison in the profile gives the same answer); empty and absent values are
+ * not holes, as the profile leaves them out.
+ */
+class PersonValues {
+  readonly values: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  /** How many places hold a hole. */
+  uses = 0;
+
+  number(value: string): number {
+    let n = this.numbers.get(value);
     if (n === undefined) {
-      n = values.push(value) - 1;
-      numbers.set(value, n);
+      n = this.values.push(value) - 1;
+      this.numbers.set(value, n);
     }
-    holes++;
-    return plistHole(n) as T;
-  };
-  const { email } = account;
-  const person = {
-    email: {
-      address: hole(email.address),
-      ascii: hole(email.ascii),
-      local: hole(email.local),
-      domain: hole(email.domain),
-      asciiDomain: hole(email.asciiDomain),
-    },
-    displayName: hole(account.displayName),
-    password: hole(account.password),
-  };
-  const server = <S extends { username?: string | undefined }>(s: S | undefined) => s && { ...s, username: hole(s.username) };
-  const dav = <S extends { username: string; principalUrl?: string | undefined }>(s: S | undefined) =>
-    s && { ...s, username: hole(s.username), principalUrl: hole(s.principalUrl) };
-  const masked = {
-    ...account,
-    ...person,
-    incoming: server(account.incoming),
-    outgoing: server(account.outgoing),
-    exchange: server(account.exchange),
-    caldav: dav(account.caldav),
-    carddav: dav(account.carddav),
-  } as Account;
-  const text = {
-    ...context.text,
-    profileName: hole(context.text.profileName),
-    profileDescription: hole(context.text.profileDescription),
-    accountDescription: hole(context.text.accountDescription),
-  };
-  const maskedContext: ProfileContext = { organization: context.organization, device: context.device, text, includePassword: context.includePassword };
-  const key = JSON.stringify([masked, maskedContext]);
-  // A hole's mark in any other value would be taken for a hole: such a value (which no profile
-  // can carry anyway) is built without a template, and refused there.
+    this.uses++;
+    return n;
+  }
+}
+
+type Input = { readonly [field: string]: unknown };
+
+/**
+ * The key's text for one object: its fields in table order, shared values as JSON, each person
+ * value as `#n` (its number; no JSON value starts so), `-` absent, `=` empty.
+ */
+function keyText(object: Input, list: FieldList, person: PersonValues): string {
+  let out = '[';
+  for (const [name, part] of list) {
+    const value = object[name];
+    if (value === undefined) out += '-,';
+    else if (part === 'shared') out += `${JSON.stringify(value)},`;
+    else if (part === 'person') out += value === '' ? '=,' : `#${person.number(value as string)},`;
+    else out += `${keyText(value as Input, part, person)},`;
+  }
+  return `${out}]`;
+}
+
+/** The object with each person value swapped for its hole. */
+function holedObject(object: Input, list: FieldList, person: PersonValues): Input {
+  const out: Record<string, unknown> = {};
+  for (const [name, part] of list) {
+    const value = object[name];
+    if (value === undefined || part === 'shared') out[name] = value;
+    else if (part === 'person') out[name] = value === '' ? value : plistHole(person.number(value as string));
+    else out[name] = holedObject(value as Input, part, person);
+  }
+  return out;
+}
+
+/** The template's key (made for every profile, so written directly as text) and the person's values. */
+function templateKey(account: Account, context: ProfileContext) {
+  const person = new PersonValues();
+  const key = `${keyText(account, ACCOUNT_LIST, person)};${keyText(context, CONTEXT_LIST, person)}`;
+  return { key, values: person.values };
+}
+
+/**
+ * The account and context a template is compiled from, holes in place of the person's values;
+ * undefined when a hole's mark shows in any other value, which would be taken for a hole: such a
+ * value (which no profile can carry anyway) is built without a template, and refused there.
+ */
+function holed(account: Account, context: ProfileContext) {
+  const person = new PersonValues();
+  const holedAccount = holedObject(account, ACCOUNT_LIST, person) as Account;
+  const holedContext = holedObject(context, CONTEXT_LIST, person) as ProfileContext;
+  const text = JSON.stringify([holedAccount, holedContext]);
   let marks = 0;
-  for (let at = key.indexOf('\uffff'); at !== -1; at = key.indexOf('\uffff', at + 1)) marks++;
-  const clean = marks === holes;
-  return { values, key, clean, account: masked, context: maskedContext };
+  for (let at = text.indexOf('\uffff'); at !== -1; at = text.indexOf('\uffff', at + 1)) marks++;
+  return marks === person.uses ? { account: holedAccount, context: holedContext, values: person.values } : undefined;
 }
 
 function compileTemplate(account: Account, context: ProfileContext, values: number): ProfileTemplate {
@@ -352,20 +415,25 @@ function compileTemplate(account: Account, context: ProfileContext, values: numb
 function templateFor(account: Account, context: FormatContext) {
   // Servers typed by hand are the person's own: only catalog accounts share templates.
   if (account.provider === undefined) return undefined;
-  const holes = withHoles(account, context);
-  if (!holes.clean) return undefined;
-  let template = templates.get(holes.key);
+  // The key is cheap and made for every profile; the holes are made only to compile. A key
+  // once compiled was compiled from values without a hole's mark (the rest of the key is the
+  // same values), so a later profile with that key needs no second look.
+  const { key, values } = templateKey(account, context);
+  let template = templates.get(key);
   if (!template) {
+    const found = holed(account, context);
+    // The key's values must be the holes' values, in the holes' order.
+    if (!found || found.values.length !== values.length || found.values.some((value, i) => value !== values[i])) return undefined;
     try {
-      template = compileTemplate(holes.account, holes.context, holes.values.length);
+      template = compileTemplate(found.account, found.context, found.values.length);
     } catch {
       // What the profile cannot carry is refused by the plain build, in its own words.
       return undefined;
     }
     if (templates.size >= TEMPLATE_LIMIT) templates.clear();
-    templates.set(holes.key, template);
+    templates.set(key, template);
   }
-  return { template, values: holes.values };
+  return { template, values };
 }
 
 /** The unsigned profile: XML plist, UTF-8. */
