@@ -14,6 +14,8 @@ const UNSAFE = /[^\p{L}\p{M}\p{N}@._-]+/gu;
 const LEADING = /^[._\-\p{M}]+/u;
 
 function cut(text: string): string {
+  // UTF-16 units are never fewer than code points: a short text is kept whole without a walk.
+  if (text.length <= MAX_CODE_POINTS && Buffer.byteLength(text, 'utf8') <= MAX_BYTES) return text;
   let out = '';
   let bytes = 0;
   let count = 0;

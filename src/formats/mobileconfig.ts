@@ -364,7 +364,7 @@ function keyText(object: Input, list: FieldList, person: PersonValues): string {
   for (const [name, part] of list) {
     const value = object[name];
     if (value === undefined) out += '-,';
-    else if (part === 'shared') out += `${JSON.stringify(value)},`;
+    else if (part === 'shared') out += typeof value === 'number' || typeof value === 'boolean' ? `${value},` : `${JSON.stringify(value)},`;
     else if (part === 'person') out += value === '' ? '=,' : `#${person.number(value as string)},`;
     else out += `${keyText(value as Input, part, person)},`;
   }

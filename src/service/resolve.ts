@@ -5,7 +5,7 @@ import { accountSchema, type Account, type AccountKind, type AuthMethod, type So
 import { DEFAULTS, DEFAULT_PORTS, SOCKET_PREFERENCE, protocolOf, type MailProtocol } from '../model/defaults.js';
 import { exchangeEndpoint, type DavSettings, type Provider, type ProviderServer, type ProviderVariant } from '../model/provider.js';
 import type { AccountRequest } from '../model/request.js';
-import { expandLogin, type EmailParts } from '../model/rules.js';
+import { expandLogin, httpsUrl, loginValue, type EmailParts } from '../model/rules.js';
 import { parseWith, renameFields, requestFieldOf } from '../model/validate.js';
 import { variantOf, type ProviderCatalog } from '../providers/catalog.js';
 
@@ -195,6 +195,28 @@ function fromManual(request: AccountRequest, email: EmailParts, manual: NonNulla
   };
 }
 
+/**
+ * A catalog account without a second pass through the account schema, when that pass could not
+ * change or refuse it: the person's values came through the request's schema and the
+ * provider's through the catalog's (the same rules, already in their checked form), so what is
+ * new here is only what resolve made of them, the logins filled in from templates and the
+ * principal URLs. Those are checked; anything they fail goes through the whole schema, for the
+ * refusal every other path gives. Undefined: not taken.
+ */
+function catalogAccount(input: object): Account | undefined {
+  const account = input as Account;
+  const servers = [account.incoming, account.outgoing, account.exchange, account.caldav, account.carddav];
+  for (const server of servers) {
+    if (server?.username !== undefined && !loginValue.safeParse(server.username).success) return undefined;
+  }
+  for (const dav of [account.caldav, account.carddav]) {
+    if (dav?.principalUrl === undefined) continue;
+    const checked = httpsUrl.safeParse(dav.principalUrl);
+    if (!checked.success || checked.data !== dav.principalUrl) return undefined;
+  }
+  return account;
+}
+
 export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog): ResolvedAccount {
   const { email } = request;
   const warnings: ResolveWarning[] = [];
@@ -224,7 +246,7 @@ export function resolveAccount(request: AccountRequest, catalog: ProviderCatalog
   };
   let account: Account;
   try {
-    account = parseWith(accountSchema, withExtras);
+    account = (provider && catalogAccount(withExtras)) || parseWith(accountSchema, withExtras);
   } catch (thrown) {
     // The account schema names its own fields; the person filled in the request's.
     throw renameFields(thrown, (field) => requestFieldOf(field, request.login !== undefined));
