@@ -355,16 +355,24 @@ class PersonValues {
 
 type Input = { readonly [field: string]: unknown };
 
+/** A shared value in the key: each kind marked, so no two values write the same text. */
+function sharedText(value: unknown): string {
+  // A string with its length needs no escaping to stay apart from any other.
+  if (typeof value === 'string') return `s${value.length}:${value}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value}${value}`;
+  return `j${JSON.stringify(value)}`;
+}
+
 /**
- * The key's text for one object: its fields in table order, shared values as JSON, each person
- * value as `#n` (its number; no JSON value starts so), `-` absent, `=` empty.
+ * The key's text for one object: its fields in table order, each shared value marked with its
+ * kind, each person value as `#n` (its number), `-` absent, `=` empty.
  */
 function keyText(object: Input, list: FieldList, person: PersonValues): string {
   let out = '[';
   for (const [name, part] of list) {
     const value = object[name];
     if (value === undefined) out += '-,';
-    else if (part === 'shared') out += typeof value === 'number' || typeof value === 'boolean' ? `${value},` : `${JSON.stringify(value)},`;
+    else if (part === 'shared') out += `${sharedText(value)},`;
     else if (part === 'person') out += value === '' ? '=,' : `#${person.number(value as string)},`;
     else out += `${keyText(value as Input, part, person)},`;
   }

@@ -115,6 +115,8 @@ export function encode(tag: number, ...content: Buffer[]): Buffer {
 export interface DerElement {
   tag: number;
   content: DerPart[];
+  /** Its content's length, once measured (`encodeNested` measures each element once). */
+  measured?: number;
 }
 export type DerPart = Buffer | DerElement;
 
@@ -126,8 +128,10 @@ function lengthSize(length: number): number {
 }
 
 function contentLength(element: DerElement): number {
+  if (element.measured !== undefined) return element.measured;
   let length = 0;
   for (const part of element.content) length += Buffer.isBuffer(part) ? part.length : elementLength(part);
+  element.measured = length;
   return length;
 }
 
