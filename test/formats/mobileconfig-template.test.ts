@@ -7,10 +7,11 @@ import { MailsetupError } from '../../src/errors.js';
 import type { FormatContext } from '../../src/formats/context.js';
 import { buildMobileconfig, buildMobileconfigObject } from '../../src/formats/mobileconfig.js';
 import { buildPlistXml } from '../../src/formats/plist-xml.js';
-import { DEVICES, type Account } from '../../src/model/account.js';
+import type { Account } from '../../src/model/account.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { formatContext, parseGenerateRequest } from '../../src/service/generate.js';
-import { kindsOffered, resolveAccount } from '../../src/service/resolve.js';
+import { resolveAccount } from '../../src/service/resolve.js';
+import { catalogRequests } from '../support/catalog-requests.js';
 
 const catalog = ProviderCatalog.load();
 const config = loadConfig({ MAILSETUP_ORG_NAME: 'Example University IT', MAILSETUP_ORG_ID: 'org.example.mail', MAILSETUP_ALLOW_PASSWORD: 'true' });
@@ -27,40 +28,13 @@ const PEOPLE = [
 
 function cases() {
   const out: { label: string; account: Account; context: FormatContext }[] = [];
-  for (const provider of catalog.list()) {
-    const domain = provider.domains[0] ?? 'customer.example';
-    for (const variant of provider.variants) {
-      for (const type of kindsOffered(variant)) {
-        for (const device of DEVICES) {
-          for (const mailOnly of [false, true]) {
-            for (const person of PEOPLE) {
-              const email = `${person.local}@${domain}`;
-              let request;
-              try {
-                request = parseGenerateRequest({
-                  email,
-                  provider: provider.id,
-                  variant: variant.id,
-                  type,
-                  device,
-                  mailOnly,
-                  ...(person.name ? { name: person.name.replace('DOMAIN', domain) } : {}),
-                  ...(person.login ? { login: person.login } : {}),
-                  ...(person.password ? { password: person.password } : {}),
-                });
-                const resolved = resolveAccount(request, catalog);
-                out.push({
-                  label: `${provider.id}/${variant.id}/${type}/${device}/${email}`,
-                  account: resolved.account,
-                  context: formatContext(resolved, request, config),
-                });
-              } catch (error) {
-                if (!(error instanceof MailsetupError)) throw error;
-              }
-            }
-          }
-        }
-      }
+  for (const { label, input } of catalogRequests(catalog, PEOPLE)) {
+    try {
+      const request = parseGenerateRequest(input);
+      const resolved = resolveAccount(request, catalog);
+      out.push({ label, account: resolved.account, context: formatContext(resolved, request, config) });
+    } catch (error) {
+      if (!(error instanceof MailsetupError)) throw error;
     }
   }
   return out;

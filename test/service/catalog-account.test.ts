@@ -3,15 +3,16 @@
 // and for people whose values reach every field, and what the pass would refuse is refused.
 import { expect } from '@jest/globals';
 import { MailsetupError } from '../../src/errors.js';
-import { DEVICES, accountSchema } from '../../src/model/account.js';
+import { accountSchema } from '../../src/model/account.js';
 import { parseWith } from '../../src/model/validate.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { parseGenerateRequest } from '../../src/service/generate.js';
-import { kindsOffered, resolveAccount } from '../../src/service/resolve.js';
+import { resolveAccount } from '../../src/service/resolve.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openssl } from '../support/openssl.js';
+import { TestPki } from '../signing/pki.js';
+import { catalogRequests } from '../support/catalog-requests.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const tmp = makeTempDir();
@@ -19,29 +20,9 @@ afterAll(() => tmp.remove());
 
 /** The groupware provider (mail, calendars, contacts, Exchange) with a CA to trust. */
 function groupwareCatalog(): ProviderCatalog {
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(tmp.path, 'ca.key'),
-    '-out',
-    join(tmp.path, 'ca.pem'),
-    '-subj',
-    '/CN=Groupware Test Root',
-    '-days',
-    '30',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
+  const root = new TestPki(join(tmp.path, 'pki')).root('Groupware Test Root', 'ec');
   const provider = readFileSync(fileURLToPath(new URL('../fixtures/providers/groupware.yaml', import.meta.url)), 'utf8');
-  writeFileSync(join(tmp.path, 'groupware.yaml'), `${provider}trust: [ca.pem]\n`);
+  writeFileSync(join(tmp.path, 'groupware.yaml'), `${provider}trust: [${JSON.stringify(root.cert)}]\n`);
   return ProviderCatalog.load({ paths: [join(tmp.path, 'groupware.yaml')] });
 }
 
@@ -53,33 +34,6 @@ const PEOPLE = [
   { local: 'dav.user', login: 'DOMAIN\\%EMAILLOCALPART%' },
 ];
 
-function* requests(catalog: ProviderCatalog) {
-  for (const provider of catalog.list()) {
-    const domain = provider.domains[0] ?? 'customer.example';
-    for (const variant of provider.variants) {
-      for (const type of kindsOffered(variant)) {
-        for (const device of DEVICES) {
-          for (const mailOnly of [false, true]) {
-            for (const person of PEOPLE) {
-              yield {
-                email: `${person.local}@${domain}`,
-                provider: provider.id,
-                variant: variant.id,
-                type,
-                device,
-                mailOnly,
-                ...(person.name ? { name: person.name } : {}),
-                ...(person.login ? { login: person.login } : {}),
-                ...(person.password ? { password: person.password } : {}),
-              };
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 describe('a catalog account', () => {
   it.each([
     ['the bundled catalog', () => ProviderCatalog.load(), false],
@@ -88,7 +42,7 @@ describe('a catalog account', () => {
     const catalog = load();
     let count = 0;
     let trusted = 0;
-    for (const input of requests(catalog)) {
+    for (const { label, input } of catalogRequests(catalog, PEOPLE)) {
       let resolved;
       try {
         resolved = resolveAccount(parseGenerateRequest(input), catalog);
@@ -98,7 +52,7 @@ describe('a catalog account', () => {
       }
       count++;
       if (resolved.account.trust) trusted++;
-      expect([input.email, resolved.account]).toEqual([input.email, parseWith(accountSchema, resolved.account)]);
+      expect([label, resolved.account]).toEqual([label, parseWith(accountSchema, resolved.account)]);
     }
     expect(count).toBeGreaterThan(50);
     expect(trusted > 0).toBe(withTrust);
