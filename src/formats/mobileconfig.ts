@@ -429,9 +429,9 @@ function templateFor(account: Account, context: FormatContext) {
   const { key, values } = templateKey(account, context);
   let template = templates.get(key);
   if (!template) {
+    // The same walk as the key's numbers the same values alike: the holes are `values`' own.
     const found = holed(account, context);
-    // The key's values must be the holes' values, in the holes' order.
-    if (!found || found.values.length !== values.length || found.values.some((value, i) => value !== values[i])) return undefined;
+    if (!found) return undefined;
     try {
       template = compileTemplate(found.account, found.context, found.values.length);
     } catch {

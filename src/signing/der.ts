@@ -115,7 +115,7 @@ export function encode(tag: number, ...content: Buffer[]): Buffer {
 export interface DerElement {
   tag: number;
   content: DerPart[];
-  /** Its content's length, once measured (`encodeNested` measures each element once). */
+  /** Its content's length, once measured (`encodeNested` measures each element once: an element is not changed after it is written). */
   measured?: number;
 }
 export type DerPart = Buffer | DerElement;
