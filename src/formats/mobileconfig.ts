@@ -282,8 +282,16 @@ interface ProfileTemplate {
   ids: readonly ((ids: ProfileIds) => string)[];
 }
 
-const templates = new Map<string, ProfileTemplate>();
-/** Providers × variants × devices × options in use; a bound against keys made of odd input. */
+/** A template with the shape it was compiled for. */
+interface KnownTemplate {
+  shape: readonly unknown[];
+  profile: ProfileTemplate;
+}
+
+/** Templates by provider and device (a few per provider: variants, account types, options). */
+const templates = new Map<string, KnownTemplate[]>();
+let templateCount = 0;
+/** Providers × variants × devices × options in use; a bound against shapes made of odd input. */
 const TEMPLATE_LIMIT = 500;
 
 // What each field of a profile's input is to a template: the person's own value (a hole), a
@@ -302,7 +310,7 @@ const EXCHANGE_FIELDS: Record<keyof ExchangeServer, Part> = {
   port: 'shared',
   path: 'shared',
   username: 'person',
-  oauth: 'shared',
+  oauth: { signInUrl: 'shared', tokenUrl: 'shared' } satisfies Record<keyof NonNullable<ExchangeServer['oauth']>, Part>,
 };
 const DAV_FIELDS: Record<keyof DavServer, Part> = { host: 'shared', port: 'shared', ssl: 'shared', username: 'person', principalUrl: 'person' };
 const ACCOUNT_FIELDS: Record<keyof Account, Part> = {
@@ -315,7 +323,7 @@ const ACCOUNT_FIELDS: Record<keyof Account, Part> = {
   exchange: EXCHANGE_FIELDS,
   caldav: DAV_FIELDS,
   carddav: DAV_FIELDS,
-  provider: 'shared',
+  provider: { id: 'shared', name: 'shared', variant: 'shared' } satisfies Record<keyof NonNullable<Account['provider']>, Part>,
   trust: 'shared',
 };
 const CONTEXT_FIELDS: Record<keyof ProfileContext, Part> = {
@@ -334,20 +342,16 @@ const CONTEXT_LIST = listOf(CONTEXT_FIELDS);
 /**
  * The person's values in the order the walk meets them, each once (equal values share a
  * number, so a comparison in the profile gives the same answer); empty and absent values are
- * not holes, as the profile leaves them out.
+ * not holes, as the profile leaves them out. A profile has a dozen at most: a list is searched.
  */
 class PersonValues {
   readonly values: string[] = [];
-  private readonly numbers = new Map<string, number>();
   /** How many places hold a hole. */
   uses = 0;
 
   number(value: string): number {
-    let n = this.numbers.get(value);
-    if (n === undefined) {
-      n = this.values.push(value) - 1;
-      this.numbers.set(value, n);
-    }
+    let n = this.values.indexOf(value);
+    if (n === -1) n = this.values.push(value) - 1;
     this.uses++;
     return n;
   }
@@ -355,28 +359,46 @@ class PersonValues {
 
 type Input = { readonly [field: string]: unknown };
 
-/** A shared value in the key: each kind marked, so no two values write the same text. */
-function sharedText(value: unknown): string {
-  // A string with its length needs no escaping to stay apart from any other.
-  if (typeof value === 'string') return `s${value.length}:${value}`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value}${value}`;
-  return `j${JSON.stringify(value)}`;
+/** What stands in a shape for what is not a shared value: no shared value is one of these. */
+class Mark {
+  constructor(readonly what: string) {}
 }
+const ABSENT = new Mark('absent');
+const EMPTY = new Mark('empty');
+/** Object fields open and close in the shape, so a value cannot move to a neighbouring field. */
+const OPEN = new Mark('open');
+const CLOSE = new Mark('close');
+const personMarks: Mark[] = [];
+const personMark = (n: number) => (personMarks[n] ??= new Mark(`person ${n}`));
 
 /**
- * The key's text for one object: its fields in table order, each shared value marked with its
- * kind, each person value as `#n` (its number), `-` absent, `=` empty.
+ * A template's key: the shared values of its input in table order, with marks for the person's
+ * values (by number), empty and absent ones. Made for every profile, so written as a flat list
+ * (its values are the input's own, not copies) and compared value by value.
  */
-function keyText(object: Input, list: FieldList, person: PersonValues): string {
-  let out = '[';
+function shapeOf(object: Input, list: FieldList, person: PersonValues, out: unknown[]): void {
+  out.push(OPEN);
   for (const [name, part] of list) {
     const value = object[name];
-    if (value === undefined) out += '-,';
-    else if (part === 'shared') out += `${sharedText(value)},`;
-    else if (part === 'person') out += value === '' ? '=,' : `#${person.number(value as string)},`;
-    else out += `${keyText(value as Input, part, person)},`;
+    if (value === undefined) out.push(ABSENT);
+    else if (part === 'shared') out.push(value);
+    else if (part === 'person') out.push(value === '' ? EMPTY : personMark(person.number(value as string)));
+    else shapeOf(value as Input, part, person, out);
   }
-  return `${out}]`;
+  out.push(CLOSE);
+}
+
+/** Shared values are strings, numbers, booleans or plain data (certificates, consent texts). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || a instanceof Mark || b instanceof Mark) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameShape(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+  return true;
 }
 
 /** The object with each person value swapped for its hole. */
@@ -391,11 +413,13 @@ function holedObject(object: Input, list: FieldList, person: PersonValues): Inpu
   return out;
 }
 
-/** The template's key (made for every profile, so written directly as text) and the person's values. */
-function templateKey(account: Account, context: ProfileContext) {
+/** The template's shape and the person's values. */
+function templateShape(account: Account, context: ProfileContext) {
   const person = new PersonValues();
-  const key = `${keyText(account, ACCOUNT_LIST, person)};${keyText(context, CONTEXT_LIST, person)}`;
-  return { key, values: person.values };
+  const shape: unknown[] = [];
+  shapeOf(account, ACCOUNT_LIST, person, shape);
+  shapeOf(context, CONTEXT_LIST, person, shape);
+  return { shape, values: person.values };
 }
 
 /**
@@ -423,25 +447,34 @@ function compileTemplate(account: Account, context: ProfileContext, values: numb
 function templateFor(account: Account, context: FormatContext) {
   // Servers typed by hand are the person's own: only catalog accounts share templates.
   if (account.provider === undefined) return undefined;
-  // The key is cheap and made for every profile; the holes are made only to compile. A key
-  // once compiled was compiled from values without a hole's mark (the rest of the key is the
-  // same values), so a later profile with that key needs no second look.
-  const { key, values } = templateKey(account, context);
-  let template = templates.get(key);
-  if (!template) {
-    // The same walk as the key's numbers the same values alike: the holes are `values`' own.
+  // The shape is cheap and made for every profile; the holes are made only to compile. A shape
+  // once compiled was compiled from values without a hole's mark (the rest of the shape is the
+  // same values), so a later profile with that shape needs no second look.
+  const { shape, values } = templateShape(account, context);
+  const bucket = `${account.provider.id}\u0000${context.device}`;
+  const known = templates.get(bucket);
+  let profile = known?.find((t) => sameShape(t.shape, shape))?.profile;
+  if (!profile) {
+    // The same walk as the shape's numbers the same values alike: the holes are `values`' own.
     const found = holed(account, context);
     if (!found) return undefined;
     try {
-      template = compileTemplate(found.account, found.context, found.values.length);
+      profile = compileTemplate(found.account, found.context, found.values.length);
     } catch {
       // What the profile cannot carry is refused by the plain build, in its own words.
       return undefined;
     }
-    if (templates.size >= TEMPLATE_LIMIT) templates.clear();
-    templates.set(key, template);
+    if (templateCount >= TEMPLATE_LIMIT) {
+      templates.clear();
+      templateCount = 0;
+    }
+    const entry = { shape, profile };
+    const list = templates.get(bucket);
+    if (list) list.push(entry);
+    else templates.set(bucket, [entry]);
+    templateCount++;
   }
-  return { template, values };
+  return { template: profile, values };
 }
 
 /** The unsigned profile: XML plist, UTF-8. */

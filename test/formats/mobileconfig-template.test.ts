@@ -7,7 +7,7 @@ import { MailsetupError } from '../../src/errors.js';
 import type { FormatContext } from '../../src/formats/context.js';
 import { buildMobileconfig, buildMobileconfigObject } from '../../src/formats/mobileconfig.js';
 import { buildPlistXml } from '../../src/formats/plist-xml.js';
-import type { Account } from '../../src/model/account.js';
+import type { Account, ExchangeAccount, InternetAccount } from '../../src/model/account.js';
 import { ProviderCatalog } from '../../src/providers/catalog.js';
 import { formatContext, parseGenerateRequest } from '../../src/service/generate.js';
 import { resolveAccount } from '../../src/service/resolve.js';
@@ -74,6 +74,42 @@ describe('the profile template', () => {
     const context = { ...first.context, organization: { ...first.context.organization, name: 'IT \uffff0\ufffe' } };
     expect(() => buildMobileconfig(first.account, context)).toThrow(expect.objectContaining({ rule: 'xml-character' }));
     expect(() => plain(first.account, context)).toThrow(expect.objectContaining({ rule: 'xml-character' }));
+  });
+
+  it('never gives a profile the template of one whose shared values differ in any field', () => {
+    const mail = all.find((c) => c.account.kind === 'imap' && c.account.caldav === undefined && c.account.trust === undefined)!;
+    const a = mail.account as InternetAccount;
+    const c = mail.context;
+    const cases: [string, Account, FormatContext][] = [
+      ['incoming host', { ...a, incoming: { ...a.incoming, host: 'other.example.org' } }, c],
+      ['incoming port', { ...a, incoming: { ...a.incoming, port: a.incoming.port + 1 } }, c],
+      ['outgoing socket', { ...a, outgoing: { ...a.outgoing, socket: a.outgoing.socket === 'SSL' ? ('STARTTLS' as const) : ('SSL' as const) } }, c],
+      ['outgoing auth', { ...a, outgoing: { ...a.outgoing, auth: 'password-encrypted' as const } }, c],
+      ['provider name', { ...a, provider: { ...a.provider!, name: 'Other Mail' } }, c],
+      ['provider variant', { ...a, provider: { ...a.provider!, variant: 'other' } }, c],
+      ['calendars added', { ...a, caldav: { host: 'dav.example.org', port: 443, ssl: true, username: 'anna' } }, c],
+      ['organization name', a, { ...c, organization: { ...c.organization, name: 'Other IT' } }],
+      ['organization identifier', a, { ...c, organization: { ...c.organization, identifier: 'org.other.mail' } }],
+      ['device', a, { ...c, device: c.device === 'ios' ? 'macos' : 'ios' }],
+      ['consent text', a, { ...c, text: { ...c.text, consentText: { default: 'Read this first' } } }],
+      ['a password written', { ...a, password: 'secret' }, { ...c, includePassword: !c.includePassword }],
+    ];
+    const exchange = all.find((e) => e.account.kind === 'exchange' && e.account.exchange.oauth !== undefined);
+    if (exchange) {
+      const x = exchange.account as ExchangeAccount;
+      cases.push([
+        'sign-in URL',
+        { ...x, exchange: { ...x.exchange, oauth: { ...x.exchange.oauth, signInUrl: 'https://login.example.org/sign-in' } } },
+        exchange.context,
+      ]);
+      buildMobileconfig(x, exchange.context);
+    }
+    for (const [label, account, context] of cases) {
+      // The template of the unchanged profile is known first; the changed one must not take it.
+      buildMobileconfig(a, c);
+      expect([label, buildMobileconfig(account, context).toString('utf8')]).toEqual([label, plain(account, context).toString('utf8')]);
+    }
+    expect(exchange).toBeDefined();
   });
 
   it('refuses the same escaped-looking text as text: `&lt;` stays `&amp;lt;`', () => {
