@@ -13,9 +13,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { loadConfig, type Config } from '../dist/config.js';
 import { createApp } from '../dist/http/app.js';
-import { startGenerationPool } from '../dist/http/generation.js';
+import { startGenerationPool, type GenerationPool } from '../dist/http/generation.js';
 import { ProviderCatalog } from '../dist/providers/catalog.js';
 import { generate, parseGenerateRequest } from '../dist/service/generate.js';
 import { signerFromConfig, type Signer } from '../dist/signing/index.js';
@@ -75,6 +76,104 @@ async function opensslSignsPerSecond(cores: number, seconds: number): Promise<nu
   return Number(match[1]);
 }
 
+// One thread signing in a loop with node:crypto, started by nodeSignsPerSecond: a key of its own,
+// a few warm-up signatures, then signatures until the time is up, counted.
+const SIGNING_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { generateKeyPairSync, sign } = require('node:crypto');
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const data = Buffer.alloc(100, 1);
+for (let i = 0; i < 50; i++) sign('sha256', data, privateKey);
+parentPort.once('message', () => {
+  const end = performance.now() + workerData.ms;
+  let n = 0;
+  while (performance.now() < end) { sign('sha256', data, privateKey); n++; }
+  parentPort.postMessage(n);
+});
+parentPort.postMessage('ready');
+`;
+
+/**
+ * RSA-2048 signatures per second through node:crypto on `threads` threads at once: what Node
+ * itself signs on this machine (each call sets up its OpenSSL context anew, which
+ * `openssl speed` does once), so the most signed files any server in Node can make here.
+ */
+async function nodeSignsPerSecond(threads: number, seconds: number): Promise<number> {
+  const workers = Array.from({ length: threads }, () => new Worker(SIGNING_THREAD, { eval: true, workerData: { ms: seconds * 1000 } }));
+  try {
+    await Promise.all(workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject))));
+    const counts = await Promise.all(
+      workers.map((w) => {
+        const counted = new Promise<number>((resolve, reject) => w.once('message', resolve).once('error', reject));
+        w.postMessage('go');
+        return counted;
+      }),
+    );
+    return counts.reduce((sum, n) => sum + n, 0) / seconds;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * A server that does nothing but the file: the query read, the profile asked of the same pool, the
+ * bytes sent (no express, no security headers, no log, no limits). Not a product route: it shows
+ * what HTTP in Node costs on these cores by itself, apart from the web app's middleware.
+ */
+function bareFileServer(pool: GenerationPool) {
+  return createServer((req, res) => {
+    const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
+    const input = { email: query.get('email') ?? '', format: 'mobileconfig', name: query.get('name') ?? undefined, language: query.get('lang') ?? undefined };
+    Promise.resolve()
+      .then(() => pool.generate(parseGenerateRequest(input)))
+      .then(
+        (file) => {
+          res.writeHead(200, {
+            'Content-Type': file.contentType,
+            'Content-Length': file.body.length,
+            'Cache-Control': 'no-store',
+            'X-Mailsetup-Signed': String(file.signed),
+          });
+          res.end(file.body);
+        },
+        () => {
+          res.writeHead(500);
+          res.end();
+        },
+      );
+  });
+}
+
+/** Profiles per second from the worker pool asked directly, 32 at a time: no HTTP at all. */
+async function poolAlone(pool: GenerationPool, seconds: number): Promise<number> {
+  const request = parseGenerateRequest({ email: 'ivan.petrov@nstu.ru', name: 'Иван', language: 'ru', format: 'mobileconfig' });
+  for (let i = 0; i < 200; i++) await pool.generate(request);
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  let made = 0;
+  const one = async () => {
+    while (performance.now() < end) {
+      await pool.generate(request);
+      made++;
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, one));
+  return made / ((performance.now() - started) / 1000);
+}
+
+async function wrkBare(pool: GenerationPool, path: string, shape: Shape): Promise<WrkResult> {
+  const server = bareFileServer(pool);
+  try {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+    const check = await fetch(url);
+    if (check.status !== 200 || check.headers.get('x-mailsetup-signed') !== 'true') throw new Error(`the bare file server answered ${check.status}`);
+    return await wrk(url, undefined, shape);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 interface Measured {
   post: WrkResult;
   /** GET /email.mobileconfig?email=…, as an iPhone asks. */
@@ -84,6 +183,10 @@ interface Measured {
   ceiling: WrkResult;
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Profiles per second from the same pool with no HTTP (undefined inline). */
+  poolAlone: number | undefined;
+  /** GET /email.mobileconfig from bareFileServer on the same pool (undefined inline). */
+  bare: WrkResult | undefined;
 }
 
 /** One server (inline or with a pool of `workers` threads), loaded by wrk. */
@@ -124,7 +227,9 @@ async function measure(
     const apple = await wrk(appleUrl, undefined, shape);
     const link = await wrk(`${base}/l/${token}/profile`, undefined, shape);
     const ceiling = await wrk(`${base}/healthz`, undefined, { ...shape, seconds: Math.min(3, shape.seconds) });
-    return { post, apple, link, ceiling, loopP99Ms: delay.percentile(99) / 1e6, loopMaxMs: delay.max / 1e6 };
+    const alone = pool ? await poolAlone(pool, Math.min(4, shape.seconds)) : undefined;
+    const bare = pool ? await wrkBare(pool, appleUrl.slice(base.length), shape) : undefined;
+    return { post, apple, link, ceiling, loopP99Ms: delay.percentile(99) / 1e6, loopMaxMs: delay.max / 1e6, poolAlone: alone, bare };
   } finally {
     await new Promise((resolve) => server.close(resolve));
     await pool?.close();
@@ -154,6 +259,8 @@ export const httpBench: BenchSection = {
       for (const workers of modes) measured.set(workers, await measure(env, config, signer, workers, dir, shape, log));
       // Measured before and after the servers, so a change in the machine's load shows.
       const opensslAfter = await opensslSignsPerSecond(cores, quick ? 2 : 4);
+      log(`node:crypto RSA-2048 signatures on ${cores} threads`);
+      const nodeSigns = await nodeSignsPerSecond(cores, quick ? 2 : 4);
       const openssl = (opensslBefore + opensslAfter) / 2;
       const share = (rate: number) => round(rate / openssl);
 
@@ -162,6 +269,11 @@ export const httpBench: BenchSection = {
           value: round(openssl),
           unit: 'sign/s',
           note: `mean of ${round(opensslBefore)} before and ${round(opensslAfter)} after the servers; the ceiling for signed downloads`,
+        },
+        [`node:crypto sign on ${cores} threads`]: {
+          value: round(nodeSigns),
+          unit: 'sign/s',
+          note: `${share(nodeSigns)} of openssl: the most signed files a server in Node makes here, before any other work`,
         },
         'generate + sign, one profile': {
           value: round(generateMicros),
@@ -187,6 +299,20 @@ export const httpBench: BenchSection = {
           unit: '/s',
           note: `${share(m.link.requestsPerSecond)} of openssl; p99 ${round(m.link.p99Ms)} ms, ${m.link.failures} failed`,
         };
+        if (m.poolAlone !== undefined) {
+          figures[`${label}: pool alone, no HTTP`] = {
+            value: round(m.poolAlone),
+            unit: '/s',
+            note: `${share(m.poolAlone)} of openssl, ${round(m.poolAlone / nodeSigns)} of node:crypto: profiles from the pool asked directly`,
+          };
+        }
+        if (m.bare !== undefined) {
+          figures[`${label}: bare node:http file server`] = {
+            value: round(m.bare.requestsPerSecond),
+            unit: '/s',
+            note: `${share(m.bare.requestsPerSecond)} of openssl; GET /email.mobileconfig with nothing but the file (no express, headers, log): HTTP's own cost here`,
+          };
+        }
         figures[`${label}: event-loop delay p99`] = { value: round(m.loopP99Ms), unit: 'ms', note: `max ${round(m.loopMaxMs)} ms, during the POST run` };
         figures[`${label}: GET /healthz ceiling`] = {
           value: round(m.ceiling.requestsPerSecond),
