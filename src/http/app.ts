@@ -1,6 +1,8 @@
 // The web app: pages, JSON API, autodiscovery and admin mounted behind security headers, request
-// ids, body limits and per-client rate limits. createApp never listens: src/server.ts does.
-import express, { type Express } from 'express';
+// ids, body limits and per-client rate limits, with Apple devices' profile URL answered in front
+// of it (profile-url.ts). createApp never listens: src/server.ts does.
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import helmet from 'helmet';
 import { translator } from '../i18n.js';
 import { adminRouter } from './admin/index.js';
@@ -17,6 +19,7 @@ import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
 import { pagesRouter, sendPage, type LinkPayload } from './pages/index.js';
+import { headersSetBy, withProfileUrl, type TrustProxy } from './profile-url.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
@@ -34,7 +37,7 @@ export const CONTENT_SECURITY_POLICY = {
   objectSrc: ["'none'"],
 };
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): RequestListener {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const web = deps.config.web;
@@ -45,14 +48,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestId());
   app.use(requestLog(logger, now, deps.config));
-  app.use(
-    helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-      strictTransportSecurity: web.https ? undefined : false,
-      referrerPolicy: { policy: 'no-referrer' },
-      xFrameOptions: { action: 'deny' },
-    }),
-  );
+  const securityHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    strictTransportSecurity: web.https ? undefined : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
+  });
+  app.use(securityHeaders);
 
   const generationLimit = perMinuteLimit(web.rateLimitPerMinute, () => webError('RATE_LIMITED', 'client', 'rate-limit'));
   const renderer = createRenderer();
@@ -85,5 +87,5 @@ export function createApp(deps: AppDeps): Express {
     throw webError('NOT_FOUND', 'path', 'not-found');
   });
   app.use(pageErrorHandler(logger, errorPage));
-  return app;
+  return withProfileUrl(app, deps, { securityHeaders: headersSetBy(securityHeaders), trustProxy: app.get('trust proxy fn') as TrustProxy });
 }

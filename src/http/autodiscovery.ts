@@ -1,5 +1,6 @@
 // Autodiscovery endpoints mail clients call by themselves (Thunderbird autoconfig, Outlook
-// Autodiscover, ActiveSync, Autodiscover v2, Apple profile URL) and the DNS records page.
+// Autodiscover, ActiveSync, Autodiscover v2) and the DNS records page; Apple devices' profile
+// URL is answered in front of express (profile-url.ts).
 // Mounted by createApp at the root, because clients ask fixed paths on autoconfig.<domain> and
 // autodiscover.<domain>.
 //
@@ -12,7 +13,7 @@
 // may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
 // (no-store); profiles are per person (no-store); DNS records as text or JSON are public for 5 minutes.
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { noPasswordInUrl, perMinuteLimit, requestLanguage } from './guards.js';
+import { requestLanguage } from './guards.js';
 import { isIP } from 'node:net';
 import { buildActiveSyncAutodiscoverResponse, activeSyncUrl, ewsUrl } from '../formats/activesync-autodiscover.js';
 import { exchangeEndpoint } from '../model/provider.js';
@@ -22,7 +23,8 @@ import { AUTODISCOVER_REQUEST_MAX_BYTES, parseAutodiscoverRequest } from '../for
 import { MailsetupError } from '../errors.js';
 import { negotiateLanguage } from '../i18n.js';
 import type { Provider, ProviderVariant } from '../model/provider.js';
-import { isEmailParts, parseEmail, toAsciiHost, type EmailParts } from '../model/rules.js';
+import { toAsciiHost, type EmailParts } from '../model/rules.js';
+import { emailFrom, queryValue } from './query.js';
 import { variantOf } from '../providers/catalog.js';
 import { dnsSnippet } from '../service/dns.js';
 import { parseGenerateRequest } from '../service/generate.js';
@@ -32,8 +34,6 @@ import { addressFields } from './address-log.js';
 import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
-import { inlineGeneration } from './generation.js';
-import { sendGeneratedFile } from './send-file.js';
 
 export const AUTODISCOVERY_CACHE = Object.freeze({
   autoconfig: 'public, max-age=14400',
@@ -52,24 +52,6 @@ type V2Protocol = (typeof V2_PROTOCOLS)[number];
 
 /** `GET /dns/:domain?format=`: the zone snippet as text, JSON, or the page. */
 const DNS_FORMATS = ['text', 'json', 'html'] as const;
-
-/** A query value as one string; repeated or nested values are refused rather than guessed at. */
-function queryValue(req: Request, name: string, { caseInsensitive = false } = {}): string | undefined {
-  const key = caseInsensitive ? Object.keys(req.query).find((k) => k.toLowerCase() === name.toLowerCase()) : name;
-  const value = key === undefined ? undefined : req.query[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    throw new MailsetupError('INVALID_INPUT', 'give it once, as text', { field: name, rule: 'single-value' });
-  }
-  return value.trim() === '' ? undefined : value;
-}
-
-function emailFrom(value: string | undefined, field: string): EmailParts {
-  if (value === undefined) throw new MailsetupError('INVALID_INPUT', 'an email address is required', { field, rule: 'required' });
-  const parts = parseEmail(value);
-  if (!isEmailParts(parts)) throw new MailsetupError('INVALID_INPUT', parts.error, { field, rule: parts.rule });
-  return parts;
-}
 
 /** The host name the client asked for (Host, or X-Forwarded-Host behind a trusted proxy); never an IP address. */
 export function askedHost(req: Request): string | undefined {
@@ -90,7 +72,7 @@ export function autoconfigForDomain(provider: Provider, variant: ProviderVariant
 
 /** The mail domain of an autoconfig request: from ?emailaddress=, else from the host asked for. */
 function autoconfigDomain(req: Request): { domain: string; email: EmailParts | undefined } {
-  const given = queryValue(req, 'emailaddress', { caseInsensitive: true });
+  const given = queryValue(req.query, 'emailaddress', { caseInsensitive: true });
   if (given !== undefined) {
     const email = emailFrom(given, 'emailaddress');
     return { domain: email.asciiDomain, email };
@@ -121,8 +103,6 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   const logger = deps.logger ?? silentLogger;
   const router = Router();
   const autoconfigs = new Map<string, string>();
-  // Profiles are built and signed where every other file is: on the worker pool when there is one.
-  const generateFile = deps.generate ?? inlineGeneration(deps);
 
   const logAnswer = (req: Request, res: Response, endpoint: string, email: EmailParts | undefined, domain: string) => {
     const who = email ? addressFields(email.ascii, domain, config) : { domain };
@@ -167,8 +147,8 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
 
   // Autodiscover v2 (Outlook for Microsoft 365, mobile Outlook): which URL serves a protocol.
   router.get('/autodiscover/autodiscover.json', (req, res) => {
-    const email = emailFrom(queryValue(req, 'Email', { caseInsensitive: true }), 'Email');
-    const asked = queryValue(req, 'Protocol', { caseInsensitive: true });
+    const email = emailFrom(queryValue(req.query, 'Email', { caseInsensitive: true }), 'Email');
+    const asked = queryValue(req.query, 'Protocol', { caseInsensitive: true });
     if (asked === undefined) throw new MailsetupError('INVALID_INPUT', `required (one of ${V2_PROTOCOLS.join(', ')})`, { field: 'Protocol', rule: 'required' });
     const protocol = V2_PROTOCOLS.find((p) => p.toLowerCase() === asked.trim().toLowerCase());
     if (!protocol) {
@@ -190,31 +170,12 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
     res.status(200).set('Cache-Control', AUTODISCOVERY_CACHE.autodiscoverJson).json({ Protocol: protocol, Url: url });
   });
 
-  // Apple devices: a signed profile without password (the device asks for it at install).
-  const profileLimit = perMinuteLimit(
-    config.web.rateLimitPerMinute,
-    () => new MailsetupError('RATE_LIMITED', 'too many profiles asked for; try again in a minute', { field: 'client', rule: 'rate-limit' }),
-  );
-  router.get('/email.mobileconfig', noPasswordInUrl, profileLimit, async (req, res) => {
-    const email = emailFrom(queryValue(req, 'email'), 'email');
-    const request = parseGenerateRequest({
-      email: email.address,
-      format: 'mobileconfig',
-      type: queryValue(req, 'type'),
-      variant: queryValue(req, 'variant'),
-      device: queryValue(req, 'device'),
-      name: queryValue(req, 'name'),
-      language: requestLanguage(req),
-    });
-    const file = await generateFile(request);
-    logAnswer(req, res, 'mobileconfig', email, email.asciiDomain);
-    sendGeneratedFile(res, file);
-  });
+  // Apple devices' GET /email.mobileconfig is answered in front of express: profile-url.ts.
 
   // What an administrator publishes in DNS: the zone snippet as text/plain, JSON with ?format=json,
   // and for browsers (Accept prefers text/html, or ?format=html) the page in the web app (pages/dns.ts).
   router.get('/dns/:domain', (req, res, next) => {
-    const format = queryValue(req, 'format');
+    const format = queryValue(req.query, 'format');
     if (format !== undefined && !(DNS_FORMATS as readonly string[]).includes(format)) {
       throw new MailsetupError('INVALID_INPUT', `"${format}" is not one of ${DNS_FORMATS.join(', ')}`, { field: 'format', rule: 'allowed-values' });
     }
@@ -225,9 +186,9 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
       {
         domain: String(req.params.domain),
         // ?host= names another host this service answers on (the page's "service host" field).
-        serviceHost: queryValue(req, 'host') ?? config.autodiscovery.publicHost ?? askedHost(req),
-        provider: queryValue(req, 'provider'),
-        variant: queryValue(req, 'variant'),
+        serviceHost: queryValue(req.query, 'host') ?? config.autodiscovery.publicHost ?? askedHost(req),
+        provider: queryValue(req.query, 'provider'),
+        variant: queryValue(req.query, 'variant'),
         language,
       },
       catalog,

@@ -1,5 +1,6 @@
 // The one error mapper of the web layer: any thrown value becomes a MailsetupError, answered as
 // JSON {error:{code,message,field}} on the API and as a page elsewhere. Internals never leak.
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { asMailsetupError, MailsetupError } from '../errors.js';
 import { knownBodyError } from './body.js';
@@ -23,7 +24,12 @@ export function toMailsetupError(error: unknown): MailsetupError {
 }
 
 export function logError(logger: Logger, res: Response, error: MailsetupError): void {
-  const fields = { requestId: locals(res).requestId, code: error.code, field: error.field, rule: error.rule };
+  logFailure(logger, locals(res).requestId, error);
+}
+
+/** A refusal as a warning (code, field, rule), a failure as an error with its cause. */
+export function logFailure(logger: Logger, requestId: string | undefined, error: MailsetupError): void {
+  const fields = { requestId, code: error.code, field: error.field, rule: error.rule };
   if (error.status >= 500) {
     const cause = error.cause instanceof Error ? error.cause : undefined;
     logger.error({ ...fields, error: cause?.message ?? error.message, stack: cause?.stack }, 'failed');
@@ -35,6 +41,14 @@ export function logError(logger: Logger, res: Response, error: MailsetupError): 
 export function jsonError(res: Response, error: MailsetupError): void {
   if (res.headersSent) return;
   res.status(error.status).set('Cache-Control', 'no-store').json({ error: error.toJSON() });
+}
+
+/** The same JSON error on a response express never saw. */
+export function writeJsonError(res: ServerResponse, error: MailsetupError): void {
+  if (res.headersSent) return;
+  const body = JSON.stringify({ error: error.toJSON() });
+  res.writeHead(error.status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 export function apiErrorHandler(logger: Logger): ErrorRequestHandler {

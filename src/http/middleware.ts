@@ -2,6 +2,7 @@
 // so neither addresses typed into forms nor passwords reach the log; link tokens and, when asked,
 // addresses in the path redacted), the page language.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isLanguage, negotiateLanguage } from '../i18n.js';
 import type { Config } from '../config.js';
@@ -21,24 +22,41 @@ export function locals(res: Response): Locals {
   return res.locals as Locals;
 }
 
+/** A sane incoming X-Request-Id (from a proxy), else a new one. */
+export function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /** Keeps a sane incoming X-Request-Id (from a proxy), else makes one; echoes it in the response. */
 export function requestId(): RequestHandler {
   return (req, res, next) => {
-    const given = req.get('x-request-id');
-    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const id = requestIdOf(req.get('x-request-id'));
     locals(res).requestId = id;
     res.set('X-Request-Id', id);
     next();
   };
 }
 
+/** The one log line of a request, once its answer is sent: `url` as the client asked (the query is left out). */
+export function logRequestWhenSent(
+  logger: Logger,
+  now: () => number,
+  config: Pick<Config, 'autodiscovery'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestIdOfRes: () => string | undefined,
+): void {
+  const started = now();
+  res.on('finish', () => {
+    const path = loggedPath((req.url ?? '').split('?', 1)[0] ?? '', config);
+    logger.info({ requestId: requestIdOfRes(), method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
+  });
+}
+
 export function requestLog(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>): RequestHandler {
   return (req, res, next) => {
-    const started = now();
-    res.on('finish', () => {
-      const path = loggedPath(req.originalUrl.split('?', 1)[0] ?? '', config);
-      logger.info({ requestId: locals(res).requestId, method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
-    });
+    // At the app's root, before any router: req.url is the URL as asked (originalUrl).
+    logRequestWhenSent(logger, now, config, req, res, () => locals(res).requestId);
     next();
   };
 }

@@ -21,14 +21,19 @@ export function contentDisposition(fileName: string): string {
   return `${plain}; filename*=UTF-8''${encoded}`;
 }
 
-export function sendGeneratedFile(res: Response, file: WebFile): void {
-  res.status(200);
-  res.set({
+/** The headers of a generated file's answer. */
+export function fileHeaders(file: WebFile): Record<string, string> {
+  return {
     'Content-Type': file.contentType,
     'Content-Disposition': contentDisposition(file.fileName),
     'Content-Length': String(file.body.length),
     'Cache-Control': 'no-store',
     'X-Mailsetup-Signed': String(file.signed),
-  });
+  };
+}
+
+export function sendGeneratedFile(res: Response, file: WebFile): void {
+  res.status(200);
+  res.set(fileHeaders(file));
   res.end(file.body);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
 import { autodiscoveryRouter } from '../../src/http/autodiscovery.js';
+import { withProfileUrl } from '../../src/http/profile-url.js';
 import type { AppDeps } from '../../src/http/deps.js';
 import { ProviderCatalog, parseProviderFile } from '../../src/providers/catalog.js';
 import { signerFromConfig, type Signer } from '../../src/signing/index.js';
@@ -123,10 +124,11 @@ async function opensslIdentity(dir: string): Promise<{ signer: Signer; caFile: s
   return { signer: await signerFromConfig(signing, { cwd: dir }), caFile: join(dir, 'root.pem') };
 }
 
-function appWith(deps: AppDeps): express.Express {
+/** The autodiscovery endpoints as the web app mounts them: the router, and Apple's profile URL in front of it. */
+function appWith(deps: AppDeps): RequestListener {
   const app = express();
   app.use(autodiscoveryRouter(deps));
-  return app;
+  return withProfileUrl(app, deps, { securityHeaders: [], trustProxy: () => false });
 }
 
 const dir = makeTempDir('mailsetup-autodiscovery-');
@@ -142,7 +144,7 @@ const hostingLog = captureLogger();
 
 let server: Server;
 let strictServer: Server;
-function listen(app: express.Express): Promise<Server> {
+function listen(app: RequestListener): Promise<Server> {
   return new Promise((resolve) => {
     const s = createServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
