@@ -33,12 +33,22 @@ export interface ProfileUrlOptions {
   trustProxy: TrustProxy;
 }
 
+/** The path and query string of a request target, also in the absolute form (`http://host/path?query`) a client may send. */
+function target(url: string): { path: string; query: string } {
+  let rest = url;
+  if (!rest.startsWith('/')) {
+    const scheme = rest.indexOf('://');
+    const slash = scheme === -1 ? -1 : rest.indexOf('/', scheme + 3);
+    rest = slash === -1 ? '' : rest.slice(slash);
+  }
+  const at = rest.indexOf('?');
+  return at === -1 ? { path: rest, query: '' } : { path: rest.slice(0, at), query: rest.slice(at + 1) };
+}
+
 /** Whether express would route the request to GET /email.mobileconfig: GET or HEAD, any case, an optional trailing slash. */
 export function isProfileUrl(req: IncomingMessage): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const url = req.url ?? '';
-  const end = url.indexOf('?');
-  const path = (end === -1 ? url : url.slice(0, end)).toLowerCase();
+  const path = target(req.url ?? '').path.toLowerCase();
   return path === PROFILE_URL || path === `${PROFILE_URL}/`;
 }
 
@@ -60,9 +70,7 @@ export function withProfileUrl(app: RequestListener, deps: AppDeps, options: Pro
     for (const [name, value] of options.securityHeaders) res.setHeader(name, value);
     logRequestWhenSent(logger, now, config, req, res, () => requestId);
     try {
-      const url = req.url ?? '';
-      const at = url.indexOf('?');
-      const query = at === -1 ? {} : parseQuery(url.slice(at + 1));
+      const query = parseQuery(target(req.url ?? '').query);
       // The same order as every route of the app: secrets in the URL first, then the limit.
       if (passwordInQuery(query)) throw webError('INVALID_INPUT', 'password', 'password-in-url');
       await limit(req, res);

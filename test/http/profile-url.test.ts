@@ -3,6 +3,8 @@
 // autodiscovery log lines, the per-client limit behind trusted proxies, JSON errors), routed as
 // express would route it, and every other request still reaching express.
 import { expect } from '@jest/globals';
+import { createServer, get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { apiError, binaryParser, captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
 
@@ -81,6 +83,21 @@ describe('GET /email.mobileconfig in front of express', () => {
     expect(post.status).toBe(404);
     expect(post.headers['content-type']).toMatch(/^text\/html/);
     expect((await request(app).get('/email.mobileconfig.zip?email=ivan.petrov%40nstu.ru')).status).toBe(404);
+    // The absolute form of a request target (RFC 9112 §3.2.2), which a server must accept too.
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const absolute = await new Promise<{ status: number | undefined; type: string | undefined }>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path: `http://setup.example.org${PROFILE}` }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] }));
+        }).on('error', reject);
+      });
+      expect(absolute).toEqual({ status: 200, type: 'application/x-apple-aspen-config' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses with the app’s JSON errors, never cached, with the same headers', async () => {
