@@ -19,7 +19,7 @@ import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
 import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
 import { pagesRouter, sendPage, type LinkPayload } from './pages/index.js';
-import { headersSetBy, withProfileUrl, type TrustProxy } from './profile-url.js';
+import { compileTrustProxy, headersSetBy, withProfileUrl } from './profile-url.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
@@ -87,5 +87,5 @@ export function createApp(deps: AppDeps): RequestListener {
     throw webError('NOT_FOUND', 'path', 'not-found');
   });
   app.use(pageErrorHandler(logger, errorPage));
-  return withProfileUrl(app, deps, { securityHeaders: headersSetBy(securityHeaders), trustProxy: app.get('trust proxy fn') as TrustProxy });
+  return withProfileUrl(app, deps, { securityHeaders: headersSetBy(securityHeaders), trustProxy: compileTrustProxy(web.trustProxy) });
 }

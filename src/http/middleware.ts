@@ -37,7 +37,7 @@ export function requestId(): RequestHandler {
   };
 }
 
-/** The one log line of a request, once its answer is sent: `url` as the client asked (the query is left out). */
+/** The one log line of a request, once its answer is sent: its path as the client asked (the query is left out). */
 export function logRequestWhenSent(
   logger: Logger,
   now: () => number,
@@ -47,8 +47,10 @@ export function logRequestWhenSent(
   requestIdOfRes: () => string | undefined,
 ): void {
   const started = now();
+  // Read now: routers mounted at a path shorten req.url while they handle the request.
+  const url = req.url ?? '';
   res.on('finish', () => {
-    const path = loggedPath((req.url ?? '').split('?', 1)[0] ?? '', config);
+    const path = loggedPath(url.split('?', 1)[0] ?? '', config);
     logger.info({ requestId: requestIdOfRes(), method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
   });
 }

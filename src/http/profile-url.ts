@@ -24,8 +24,20 @@ import { webError } from './web-error.js';
 
 export const PROFILE_URL = '/email.mobileconfig';
 
-/** Which hops of X-Forwarded-For to believe: express's compiled `trust proxy` setting. */
+/** Which hops of X-Forwarded-For to believe. */
 export type TrustProxy = (address: string, hop: number) => boolean;
+
+/**
+ * MAILSETUP_TRUST_PROXY (express's `trust proxy` setting) compiled as express compiles it: true
+ * trusts every hop, a number that many hops, a string the listed addresses, subnets and names
+ * (loopback, linklocal, uniquelocal). A test holds it to express's own req.ip.
+ */
+export function compileTrustProxy(setting: boolean | number | string): TrustProxy {
+  if (setting === true) return () => true;
+  if (setting === false) return () => false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return proxyaddr.compile(setting.split(',').map((part) => part.trim()));
+}
 
 export interface ProfileUrlOptions {
   /** The headers every answer of the app carries (helmet's), in the order it sets them. */

@@ -3,9 +3,12 @@
 // autodiscovery log lines, the per-client limit behind trusted proxies, JSON errors), routed as
 // express would route it, and every other request still reaching express.
 import { expect } from '@jest/globals';
-import { createServer, get as httpGet } from 'node:http';
+import { createServer, get as httpGet, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
+import proxyaddr from 'proxy-addr';
 import request from 'supertest';
+import { compileTrustProxy } from '../../src/http/profile-url.js';
 import { apiError, binaryParser, captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
 
 let signing: TestSigning;
@@ -132,5 +135,30 @@ describe('GET /email.mobileconfig in front of express', () => {
     expect((await client(direct, '203.0.113.5')).status).toBe(200);
     expect((await client(direct, '203.0.113.6')).status).toBe(200);
     expect((await client(direct, '203.0.113.7')).status).toBe(429);
+  });
+
+  it('works out the client address as express does, for every kind of MAILSETUP_TRUST_PROXY', async () => {
+    const chains = [
+      undefined,
+      '203.0.113.5',
+      '203.0.113.5, 10.1.2.3',
+      '198.51.100.7, 203.0.113.5, 127.0.0.1',
+      'fd00::1, 10.0.0.2',
+      'not-an-address, 203.0.113.9',
+    ];
+    for (const setting of [false, true, 1, 2, 'loopback', '127.0.0.1, 10.0.0.0/8', 'uniquelocal, loopback']) {
+      const theirs = express();
+      theirs.set('trust proxy', setting);
+      theirs.get('/ip', (req, res) => res.send(req.ip));
+      const trust = compileTrustProxy(setting);
+      const ours = (req: IncomingMessage, res: ServerResponse) => res.end(proxyaddr(req, trust));
+      for (const chain of chains) {
+        const ask = (app: Parameters<typeof request>[0]) => {
+          const asked = request(app).get('/ip');
+          return (chain === undefined ? asked : asked.set('X-Forwarded-For', chain)).then((r) => r.text);
+        };
+        expect([setting, chain, await ask(ours)]).toEqual([setting, chain, await ask(theirs)]);
+      }
+    }
   });
 });
