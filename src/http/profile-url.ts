@@ -108,8 +108,13 @@ export function withProfileUrl(app: RequestListener, deps: AppDeps, options: Pro
   };
 
   return (req, res) => {
-    if (isProfileUrl(req)) void answer(req, res);
-    else app(req, res);
+    if (!isProfileUrl(req)) return app(req, res);
+    answer(req, res).catch((thrown: unknown) => {
+      // answer() turns every refusal and failure of the profile into a JSON error; this is the
+      // last guard express gives its own routes: no fault in answering can stop the server.
+      logger.error({ error: thrown instanceof Error ? thrown.message : String(thrown) }, 'failed');
+      res.destroy();
+    });
   };
 }
 

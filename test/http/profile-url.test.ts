@@ -161,4 +161,28 @@ describe('GET /email.mobileconfig in front of express', () => {
       }
     }
   });
+
+  it('keeps serving when answering itself fails (here: the log refuses a line)', async () => {
+    const errors: string[] = [];
+    const logger = {
+      info: () => undefined,
+      warn: () => {
+        throw new Error('log full');
+      },
+      error: (fields: Record<string, unknown>) => void errors.push(String(fields.error)),
+    };
+    const { app } = testApp({ signer: signing.signer, logger });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // A refusal is logged as a warning, which throws: the connection is closed, not left hanging.
+      await expect(fetch(`http://127.0.0.1:${port}/email.mobileconfig`)).rejects.toThrow();
+      expect(errors).toEqual(['log full']);
+      const next = await fetch(`http://127.0.0.1:${port}${PROFILE}`);
+      expect(next.status).toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
