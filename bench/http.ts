@@ -95,8 +95,7 @@ parentPort.postMessage('ready');
 
 /**
  * RSA-2048 signatures per second through node:crypto on `threads` threads at once: what Node
- * itself signs on this machine (each call sets up its OpenSSL context anew, which
- * `openssl speed` does once), so the most signed files any server in Node can make here.
+ * itself signs on this machine, so the most signed files any server in Node can make here.
  */
 async function nodeSignsPerSecond(threads: number, seconds: number): Promise<number> {
   const workers = Array.from({ length: threads }, () => new Worker(SIGNING_THREAD, { eval: true, workerData: { ms: seconds * 1000 } }));

@@ -297,7 +297,8 @@ const TEMPLATE_LIMIT = 500;
 // What each field of a profile's input is to a template: the person's own value (a hole), a
 // value every profile of the template shares (part of the key), or an object of such fields.
 // The tables name every field of their type (a field added to the model and not here does not
-// compile), and one walk over them makes both the key and the holes, so the two cannot differ.
+// compile), and both the template's shape (its key) and its holes are walked from them, in the
+// same order, so the two cannot differ.
 type Part = 'person' | 'shared' | Fields;
 interface Fields {
   readonly [field: string]: Part;

@@ -3,6 +3,7 @@
 // hashing guessed addresses: the key is random per process and never written anywhere.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 
 const KEY = randomBytes(32);
 
@@ -14,6 +15,16 @@ export function addressHash(address: string, key: Buffer = KEY): string {
 export function addressFields(address: string, domain: string | undefined, config: Pick<Config, 'autodiscovery'>): Record<string, string> {
   const who: Record<string, string> = config.autodiscovery.logAddresses ? { address } : { addressHash: addressHash(address) };
   return domain ? { ...who, domain } : who;
+}
+
+/** The line an autodiscovery answer is logged with: which endpoint, for whom (as addressFields allows), which request. */
+export function logAutodiscovery(
+  logger: Logger,
+  config: Pick<Config, 'autodiscovery'>,
+  answer: { requestId: string | undefined; endpoint: string; address: string | undefined; domain: string; method: string | undefined },
+): void {
+  const who = answer.address === undefined ? { domain: answer.domain } : addressFields(answer.address, answer.domain, config);
+  logger.info({ requestId: answer.requestId, endpoint: answer.endpoint, ...who, method: answer.method }, 'autodiscovery');
 }
 
 /** A QR link's token in a path (`/l/TOKEN`, `/l/TOKEN/profile`; routes ignore case). */

@@ -11,7 +11,7 @@
 // Caching: autoconfig is the same for a whole domain and public (4 hours, clients re-ask rarely);
 // Autodiscover v2 JSON holds no personal data but its URL holds the address, so only the client
 // may keep it (private, 1 hour); POX and mobilesync answers repeat the address and are POST
-// (no-store); profiles are per person (no-store); DNS records as text or JSON are public for 5 minutes.
+// (no-store); DNS records as text or JSON are public for 5 minutes.
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { requestLanguage } from './guards.js';
 import { isIP } from 'node:net';
@@ -30,16 +30,16 @@ import { dnsSnippet } from '../service/dns.js';
 import { parseGenerateRequest } from '../service/generate.js';
 import { resolveAccount } from '../service/resolve.js';
 import { readBody } from './body.js';
-import { addressFields } from './address-log.js';
+import { logAutodiscovery } from './address-log.js';
 import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { jsonError, logError, toMailsetupError } from './error-handler.js';
+import { locals } from './middleware.js';
 
 export const AUTODISCOVERY_CACHE = Object.freeze({
   autoconfig: 'public, max-age=14400',
   autodiscoverJson: 'private, max-age=3600',
   pox: 'private, no-store',
-  mobileconfig: 'no-store',
   dns: 'public, max-age=300',
 });
 
@@ -104,10 +104,8 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
   const router = Router();
   const autoconfigs = new Map<string, string>();
 
-  const logAnswer = (req: Request, res: Response, endpoint: string, email: EmailParts | undefined, domain: string) => {
-    const who = email ? addressFields(email.ascii, domain, config) : { domain };
-    logger.info({ requestId: res.locals.requestId as string | undefined, endpoint, ...who, method: req.method }, 'autodiscovery');
-  };
+  const logAnswer = (req: Request, res: Response, endpoint: string, email: EmailParts | undefined, domain: string) =>
+    logAutodiscovery(logger, config, { requestId: locals(res).requestId, endpoint, address: email?.ascii, domain, method: req.method });
 
   // Thunderbird (and Evolution, KMail, Thunderbird for Android): clientConfig v1.1.
   router.get(['/mail/config-v1.1.xml', '/.well-known/autoconfig/mail/config-v1.1.xml'], (req, res) => {
@@ -169,8 +167,6 @@ export function autodiscoveryRouter(deps: AppDeps): Router {
     logAnswer(req, res, 'autodiscover-v2', email, email.asciiDomain);
     res.status(200).set('Cache-Control', AUTODISCOVERY_CACHE.autodiscoverJson).json({ Protocol: protocol, Url: url });
   });
-
-  // Apple devices' GET /email.mobileconfig is answered in front of express: profile-url.ts.
 
   // What an administrator publishes in DNS: the zone snippet as text/plain, JSON with ?format=json,
   // and for browsers (Accept prefers text/html, or ?format=html) the page in the web app (pages/dns.ts).

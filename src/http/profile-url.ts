@@ -12,7 +12,7 @@ import proxyaddr from 'proxy-addr';
 import { MailsetupError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { parseGenerateRequest } from '../service/generate.js';
-import { addressFields } from './address-log.js';
+import { logAutodiscovery } from './address-log.js';
 import type { AppDeps } from './deps.js';
 import { logFailure, toMailsetupError, writeJsonError } from './error-handler.js';
 import { inlineGeneration } from './generation.js';
@@ -57,11 +57,15 @@ function target(url: string): { path: string; query: string } {
   return at === -1 ? { path: rest, query: '' } : { path: rest.slice(0, at), query: rest.slice(at + 1) };
 }
 
-/** Whether express would route the request to GET /email.mobileconfig: GET or HEAD, any case, an optional trailing slash. */
-export function isProfileUrl(req: IncomingMessage): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const path = target(req.url ?? '').path.toLowerCase();
-  return path === PROFILE_URL || path === `${PROFILE_URL}/`;
+/**
+ * The query string of a request express would route to GET /email.mobileconfig (GET or HEAD, any
+ * case, an optional trailing slash); undefined for every other request.
+ */
+export function profileUrlQuery(req: IncomingMessage): string | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+  const { path, query } = target(req.url ?? '');
+  const lower = path.toLowerCase();
+  return lower === PROFILE_URL || lower === `${PROFILE_URL}/` ? query : undefined;
 }
 
 /** GET /email.mobileconfig answered in front of `app`; everything else is `app`'s. */
@@ -76,13 +80,13 @@ export function withProfileUrl(app: RequestListener, deps: AppDeps, options: Pro
     (req) => proxyaddr(req, options.trustProxy),
   );
 
-  const answer = async (req: IncomingMessage, res: ServerResponse) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse, search: string) => {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     for (const [name, value] of options.securityHeaders) res.setHeader(name, value);
     logRequestWhenSent(logger, now, config, req, res, () => requestId);
     try {
-      const query = parseQuery(target(req.url ?? '').query);
+      const query = parseQuery(search);
       // The same order as every route of the app: secrets in the URL first, then the limit.
       if (passwordInQuery(query)) throw webError('INVALID_INPUT', 'password', 'password-in-url');
       await limit(req, res);
@@ -97,7 +101,7 @@ export function withProfileUrl(app: RequestListener, deps: AppDeps, options: Pro
         language: languageOf(query.lang, req.headers['accept-language']),
       });
       const file = await generateFile(request);
-      logger.info({ requestId, endpoint: 'mobileconfig', ...addressFields(email.ascii, email.asciiDomain, config), method: req.method }, 'autodiscovery');
+      logAutodiscovery(logger, config, { requestId, endpoint: 'mobileconfig', address: email.ascii, domain: email.asciiDomain, method: req.method });
       res.writeHead(200, fileHeaders(file));
       res.end(file.body);
     } catch (thrown) {
@@ -108,8 +112,9 @@ export function withProfileUrl(app: RequestListener, deps: AppDeps, options: Pro
   };
 
   return (req, res) => {
-    if (!isProfileUrl(req)) return app(req, res);
-    answer(req, res).catch((thrown: unknown) => {
+    const search = profileUrlQuery(req);
+    if (search === undefined) return app(req, res);
+    answer(req, res, search).catch((thrown: unknown) => {
       // answer() turns every refusal and failure of the profile into a JSON error; this is the
       // last guard express gives its own routes: no fault in answering can stop the server.
       logger.error({ error: thrown instanceof Error ? thrown.message : String(thrown) }, 'failed');
