@@ -13,13 +13,15 @@ import { autodiscoveryRouter } from './autodiscovery.js';
 import { silentLogger } from '../logger.js';
 import type { AppDeps } from './deps.js';
 import { discoverApiRouter, discoveryLimiter } from './discover-api.js';
-import { perMinuteLimit } from './guards.js';
+import { clientLimit, limitMiddleware, oncePerRequestLimit } from './guards.js';
+import { clientAddress, compileTrustProxy, headersSetBy } from './front.js';
 import { apiErrorHandler, pageErrorHandler } from './error-handler.js';
 import { healthAnswer } from './health.js';
 import { linkTokens } from './link-token.js';
-import { locals, noStore, pageLanguage, requestId, requestLog } from './middleware.js';
+import { locals, noStore, pageLanguage, requestStart } from './middleware.js';
 import { pagesRouter, sendPage, type LinkPayload } from './pages/index.js';
-import { compileTrustProxy, headersSetBy, withProfileUrl } from './profile-url.js';
+import { withFormDownload } from './pages/download.js';
+import { withProfileUrl } from './profile-url.js';
 import { createRenderer } from './render.js';
 import type { MailsetupError } from '../errors.js';
 import { webError } from './web-error.js';
@@ -46,8 +48,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.set('trust proxy', web.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(requestId());
-  app.use(requestLog(logger, now, deps.config));
+  app.use(requestStart(logger, now, deps.config));
   const securityHeaders = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
     strictTransportSecurity: web.https ? undefined : false,
@@ -56,7 +57,16 @@ export function createApp(deps: AppDeps): RequestListener {
   });
   app.use(securityHeaders);
 
-  const generationLimit = perMinuteLimit(web.rateLimitPerMinute, () => webError('RATE_LIMITED', 'client', 'rate-limit'));
+  const trustProxy = compileTrustProxy(web.trustProxy);
+  // One count per request for every route that makes files, the form's download in front included.
+  const generationCount = oncePerRequestLimit(
+    clientLimit(
+      web.rateLimitPerMinute,
+      () => webError('RATE_LIMITED', 'client', 'rate-limit'),
+      (req) => clientAddress(req, trustProxy),
+    ),
+  );
+  const generationLimit = limitMiddleware(generationCount);
   const renderer = createRenderer();
   const tokens = linkTokens<LinkPayload>({ secret: web.linkSecret, ttlMs: web.linkTtlMinutes * 60_000, now });
 
@@ -87,5 +97,6 @@ export function createApp(deps: AppDeps): RequestListener {
     throw webError('NOT_FOUND', 'path', 'not-found');
   });
   app.use(pageErrorHandler(logger, errorPage));
-  return withProfileUrl(app, deps, { securityHeaders: headersSetBy(securityHeaders), trustProxy: compileTrustProxy(web.trustProxy) });
+  const front = { securityHeaders: headersSetBy(securityHeaders), trustProxy };
+  return withProfileUrl(withFormDownload(app, deps, { ...front, generationLimit: generationCount }), deps, front);
 }

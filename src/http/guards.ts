@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { isLanguage, negotiateLanguage } from '../i18n.js';
 import type { Language } from '../model/provider.js';
+import { oncePerRequest } from './front.js';
 import { webError } from './web-error.js';
 
 const LIMIT_OPTIONS = {
@@ -78,6 +79,22 @@ export function clientLimit(perMinute: number, refuse: () => Error, clientOf: (r
         error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the rate limiter failed', { cause: error })),
       );
     });
+}
+
+/**
+ * `limit` counting each request once: the front that answers a request before express and
+ * express, when the front hands the request on to it for a page, get the same outcome.
+ */
+export function oncePerRequestLimit(limit: ClientLimit): ClientLimit {
+  const once = oncePerRequest<void>();
+  return (req, res) => once(req, () => limit(req, res));
+}
+
+/** A ClientLimit as express middleware: past the limit, its refusal goes to the error handler. */
+export function limitMiddleware(limit: ClientLimit): RequestHandler {
+  return (req, res, next) => {
+    limit(req, res).then(() => next(), next);
+  };
 }
 
 /** A query whose parameter names carry `password` (any case): URLs end up in logs, histories and proxies. */

@@ -23,52 +23,68 @@ export function locals(res: Response): Locals {
 }
 
 /** A sane incoming X-Request-Id (from a proxy), else a new one. */
-export function requestIdOf(given: string | string[] | undefined): string {
+function requestIdOf(given: string | string[] | undefined): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Keeps a sane incoming X-Request-Id (from a proxy), else makes one; echoes it in the response. */
-export function requestId(): RequestHandler {
-  return (req, res, next) => {
-    const id = requestIdOf(req.get('x-request-id'));
-    locals(res).requestId = id;
-    res.set('X-Request-Id', id);
-    next();
-  };
-}
-
 /** The one log line of a request, once its answer is sent: its path as the client asked (the query is left out). */
-export function logRequestWhenSent(
+function logRequestWhenSent(
   logger: Logger,
   now: () => number,
   config: Pick<Config, 'autodiscovery'>,
   req: IncomingMessage,
   res: ServerResponse,
-  requestIdOfRes: () => string | undefined,
+  requestId: string,
 ): void {
   const started = now();
   // Read now: routers mounted at a path shorten req.url while they handle the request.
   const url = req.url ?? '';
   res.on('finish', () => {
     const path = loggedPath(url.split('?', 1)[0] ?? '', config);
-    logger.info({ requestId: requestIdOfRes(), method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
+    logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: now() - started }, 'request');
   });
 }
 
-export function requestLog(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>): RequestHandler {
+/** The request id of each request begun, by its response: the front and express begin a request once between them. */
+const begun = new WeakMap<ServerResponse, string>();
+
+/**
+ * Begins a request: keeps a sane incoming X-Request-Id (from a proxy), else makes one, echoes it
+ * in the response and logs the request once its answer is sent. A request begun already (by the
+ * front, before it handed the request on to express) keeps its id and its one log line.
+ */
+export function beginRequest(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>, req: IncomingMessage, res: ServerResponse): string {
+  const known = begun.get(res);
+  if (known !== undefined) return known;
+  const id = requestIdOf(req.headers['x-request-id']);
+  begun.set(res, id);
+  res.setHeader('X-Request-Id', id);
+  logRequestWhenSent(logger, now, config, req, res, id);
+  return id;
+}
+
+/** beginRequest as express's first middleware: the id is kept in res.locals for the routes. */
+export function requestStart(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>): RequestHandler {
   return (req, res, next) => {
     // At the app's root, before any router: req.url is the URL as asked (originalUrl).
-    logRequestWhenSent(logger, now, config, req, res, () => locals(res).requestId);
+    locals(res).requestId = beginRequest(logger, now, config, req, res);
     next();
   };
 }
 
-function cookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
+/** The value of one cookie in a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
     if (key === name) return value.join('=');
   }
   return undefined;
+}
+
+/** The page language when the URL names none: the remembered cookie, else Accept-Language. */
+export function rememberedLanguage(cookieHeader: string | undefined, acceptLanguage: string | undefined): Language {
+  const remembered = cookieValue(cookieHeader, LANGUAGE_COOKIE);
+  return isLanguage(remembered) ? remembered : negotiateLanguage(acceptLanguage);
 }
 
 /** ?lang= (remembered in a cookie), else the cookie, else Accept-Language. Forms post `language` too. */
@@ -80,8 +96,7 @@ export function pageLanguage(): RequestHandler {
       language = asked;
       res.cookie(LANGUAGE_COOKIE, asked, { path: '/', maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true, secure: req.secure });
     } else {
-      const remembered = cookie(req, LANGUAGE_COOKIE);
-      language = isLanguage(remembered) ? remembered : negotiateLanguage(req.get('accept-language'));
+      language = rememberedLanguage(req.get('cookie'), req.get('accept-language'));
     }
     locals(res).language = language;
     next();

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import proxyaddr from 'proxy-addr';
 import request from 'supertest';
-import { compileTrustProxy } from '../../src/http/profile-url.js';
+import { compileTrustProxy } from '../../src/http/front.js';
 import { apiError, binaryParser, captureLogger, opensslVerify, testApp, testSigning, type TestSigning } from './helpers.js';
 
 let signing: TestSigning;

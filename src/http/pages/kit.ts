@@ -1,11 +1,14 @@
 // What every page module shares: the kit the router is built from, form fields, error messages
 // next to their fields, the layout around a page, and the language links.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { MailsetupError, type FieldIssue } from '../../errors.js';
 import { isLanguage, translator, type Translate } from '../../i18n.js';
 import { LANGUAGES, type Language } from '../../model/provider.js';
 import { readBody } from '../body.js';
+import { oncePerRequest } from '../front.js';
 import type { AppDeps } from '../deps.js';
+import type { WebFile } from '../generation.js';
 import type { LinkTokens } from '../link-token.js';
 import { locals } from '../middleware.js';
 import type { Renderer } from '../render.js';
@@ -67,7 +70,33 @@ export function manualServersOf(v: Fields) {
 }
 
 /** Posted forms: small, flat, few fields; a body that cannot be read is refused naming it (readBody). */
-export const formBody = readBody(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+const formParser = readBody(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+const formRead = oncePerRequest<unknown>();
+
+/**
+ * A posted form's fields, read once per request: the front that answers the form's download
+ * and express, when the front hands the request on for a page, get the same body or error.
+ */
+export function readForm(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  return formRead(
+    req,
+    () =>
+      new Promise((resolve, reject) =>
+        // The parser reads only node's request (headers and stream) and sets req.body.
+        formParser(req as Request, res as Response, (error?: unknown) => (error === undefined ? resolve((req as Request).body) : reject(error))),
+      ),
+  );
+}
+
+/** The file a request asked for, made once per request (see readForm). */
+export const fileOnce = oncePerRequest<WebFile>();
+
+export const formBody: RequestHandler = (req, res, next) => {
+  readForm(req, res).then((body) => {
+    req.body = body;
+    next();
+  }, next);
+};
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -199,12 +228,24 @@ export function formLanguage(req: Request, res: Response): Language {
 /** The cookie a download answer carries so the page that asked can say "downloaded". */
 export const DOWNLOAD_COOKIE = 'mailsetup_download';
 const DOWNLOAD_ID = /^[a-z0-9]{8,40}$/;
+const DOWNLOAD_MARK_MS = 60_000;
 
 /**
  * Marks a file answer with the id the page chose (a random token, nothing about the person), for
  * a minute, readable by the page's script: a form download gives the page no other sign of success.
  */
 export function confirmDownload(req: Request, res: Response, id: unknown): void {
-  if (typeof id !== 'string' || !DOWNLOAD_ID.test(id)) return;
-  res.cookie(DOWNLOAD_COOKIE, id, { path: '/', maxAge: 60_000, sameSite: 'strict', httpOnly: false, secure: req.secure });
+  const cookie = downloadCookie(id, req.secure, Date.now());
+  if (cookie !== undefined) res.append('Set-Cookie', cookie);
+}
+
+/**
+ * The Set-Cookie value of that mark, as express's res.cookie writes it (cookie's serialize: a
+ * minute's Max-Age and Expires, every path, SameSite=Strict, Secure over HTTPS, readable by the
+ * page's script); undefined for an id that is not one the page makes. A test holds the two equal.
+ */
+export function downloadCookie(id: unknown, secure: boolean, now: number): string | undefined {
+  if (typeof id !== 'string' || !DOWNLOAD_ID.test(id)) return undefined;
+  const expires = new Date(now + DOWNLOAD_MARK_MS).toUTCString();
+  return `${DOWNLOAD_COOKIE}=${id}; Max-Age=${DOWNLOAD_MARK_MS / 1000}; Path=/; Expires=${expires}${secure ? '; Secure' : ''}; SameSite=Strict`;
 }

@@ -38,6 +38,7 @@ import { instructionView } from './instructions.js';
 import {
   confirmDownload,
   fieldsOf,
+  fileOnce,
   formBody,
   formLanguage,
   manualServersOf,
@@ -350,7 +351,7 @@ export function setupRoutes(router: Router, kit: PageKit): void {
     try {
       const parsed = requestFromForm(req.body, language);
       values = parsed.values;
-      const file = await generateFile(parsed.request);
+      const file = await fileOnce(req, () => generateFile(parsed.request));
       confirmDownload(req, res, (req.body as Record<string, unknown> | undefined)?.download_id);
       sendGeneratedFile(res, file);
     } catch (thrown) {
