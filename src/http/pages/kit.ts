@@ -83,7 +83,11 @@ export function readForm(req: IncomingMessage, res: ServerResponse): Promise<unk
     () =>
       new Promise((resolve, reject) =>
         // The parser reads only node's request (headers and stream) and sets req.body.
-        formParser(req as Request, res as Response, (error?: unknown) => (error === undefined ? resolve((req as Request).body) : reject(error))),
+        formParser(req as Request, res as Response, (error?: unknown) =>
+          error === undefined
+            ? resolve((req as Request).body)
+            : reject(error instanceof Error ? error : new Error('the form could not be read', { cause: error })),
+        ),
       ),
   );
 }
