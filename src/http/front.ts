@@ -77,6 +77,12 @@ export function oncePerRequest<T>(): (req: IncomingMessage, take: () => Promise<
 /** The headers every answer of the app carries (helmet's), in the order it sets them. */
 export type SecurityHeaders = readonly (readonly [string, string])[];
 
+/** What every route answered in front of express needs of the app. */
+export interface FrontOptions {
+  securityHeaders: SecurityHeaders;
+  trustProxy: TrustProxy;
+}
+
 export function setSecurityHeaders(res: ServerResponse, headers: SecurityHeaders): void {
   for (const [name, value] of headers) res.setHeader(name, value);
 }

@@ -16,18 +16,13 @@ import type { AppDeps } from './deps.js';
 import { logFailure, toMailsetupError, writeJsonError } from './error-handler.js';
 import { inlineGeneration } from './generation.js';
 import { clientLimit, languageOf, passwordInQuery } from './guards.js';
-import { clientAddress, requestTarget, routesTo, setSecurityHeaders, type SecurityHeaders, type TrustProxy } from './front.js';
+import { clientAddress, requestTarget, routesTo, setSecurityHeaders, type FrontOptions } from './front.js';
 import { beginRequest } from './middleware.js';
 import { emailFrom, queryValue } from './query.js';
 import { fileHeaders } from './send-file.js';
 import { webError } from './web-error.js';
 
 export const PROFILE_URL = '/email.mobileconfig';
-
-export interface ProfileUrlOptions {
-  securityHeaders: SecurityHeaders;
-  trustProxy: TrustProxy;
-}
 
 /**
  * The query string of a request express would route to GET /email.mobileconfig (GET or HEAD, any
@@ -40,7 +35,7 @@ export function profileUrlQuery(req: IncomingMessage): string | undefined {
 }
 
 /** GET /email.mobileconfig answered in front of `app`; everything else is `app`'s. */
-export function withProfileUrl(app: RequestListener, deps: AppDeps, options: ProfileUrlOptions): RequestListener {
+export function withProfileUrl(app: RequestListener, deps: AppDeps, options: FrontOptions): RequestListener {
   const { config } = deps;
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;

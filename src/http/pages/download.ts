@@ -1,17 +1,17 @@
 // The setup form's download (POST /download) answered in front of express when it yields a file:
-// the form's busiest answer, and express's request handling cost the main thread about as much
-// as the rest of the download (`npm run bench -- http`). What the front does is the express
-// route's own success path: the same limit, body reader, request and file, each taken once per
-// request (oncePerRequest), so when anything else is the answer (a field to correct, the limit
-// reached, a body that cannot be read, a fault) the front hands the request on to express, whose
-// route renders the page from the same outcome without counting, reading or generating again.
-// What a client sees of a file is the express route's: security headers, request id, the one log
-// line, the limit's headers, the download mark, the file's headers.
+// the form's busiest answer, on which the main thread spent almost twice as long through express
+// (`npm run bench -- http`). What the front does is the express route's own success path: the
+// same limit, body reader, request and file, each taken once per request (oncePerRequest), so
+// when anything else is the answer (a field to correct, the limit reached, a body that cannot be
+// read, a fault) the front hands the request on to express, whose route renders the page from
+// the same outcome without counting, reading or generating again. What a client sees of a file
+// is the express route's: security headers, request id, the one log line, the limit's headers,
+// the download mark, the file's headers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { isLanguage } from '../../i18n.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { AppDeps } from '../deps.js';
-import { isSecure, requestTarget, routesTo, setSecurityHeaders, type SecurityHeaders, type TrustProxy } from '../front.js';
+import { isSecure, requestTarget, routesTo, setSecurityHeaders, type FrontOptions } from '../front.js';
 import { inlineGeneration } from '../generation.js';
 import type { ClientLimit } from '../guards.js';
 import { beginRequest, rememberedLanguage } from '../middleware.js';
@@ -21,9 +21,7 @@ import { requestFromForm } from './setup.js';
 
 export const DOWNLOAD_PATH = '/download';
 
-export interface FormDownloadOptions {
-  securityHeaders: SecurityHeaders;
-  trustProxy: TrustProxy;
+export interface FormDownloadOptions extends FrontOptions {
   /** The generation limit the express routes use, counting each request once. */
   generationLimit: ClientLimit;
 }
