@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { openssl } from './openssl.js';
 
@@ -59,6 +59,30 @@ function waitFor(child: ChildProcess, pattern: RegExp, output: () => string, wha
       reject(new Error(`${what} exited with ${code}: ${output()}`));
     });
     check();
+  });
+}
+
+/**
+ * Resolves once something accepts TCP connections on 127.0.0.1:`port`. Pebble and
+ * pebble-challtestsrv print their "listening" lines before their servers bind, so a loaded
+ * machine can refuse the first connection after the line.
+ */
+function accepting(port: number, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', (error) => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`${what} is not accepting connections on port ${port}: ${error.message}`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
   });
 }
 
@@ -140,6 +164,7 @@ export async function startPebble(dir: string, options: PebbleOptions): Promise<
       waitFor(resolver, /Starting management server/, () => log, 'pebble-challtestsrv'),
       waitFor(pebble, /ACME directory available at/, () => log, 'pebble'),
     ]);
+    await Promise.all([accepting(listen, 'pebble'), accepting(management, 'pebble management'), accepting(challengeManagement, 'pebble-challtestsrv')]);
   } catch (error) {
     await Promise.all([stopProcess(pebble), stopProcess(resolver)]);
     throw error;
