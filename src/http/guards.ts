@@ -60,7 +60,8 @@ function limiterResponse(res: ServerResponse) {
 }
 
 /**
- * The same limit as perMinuteLimit for a request express never sees: the client is `clientOf(req)`
+ * The same limit as perMinuteLimit, for requests answered in front of express as well as by it
+ * (limitMiddleware): the client is `clientOf(req)`
  * (its address as express works it out, proxies trusted alike), keyed as express-rate-limit keys
  * `req.ip`. With its own key and refusal the limiter reads nothing else of the request, and of
  * the response only what limiterResponse gives it.

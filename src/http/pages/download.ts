@@ -8,7 +8,6 @@
 // is the express route's: security headers, request id, the one log line, the limit's headers,
 // the download mark, the file's headers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { isLanguage } from '../../i18n.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { AppDeps } from '../deps.js';
 import { isSecure, requestTarget, routesTo, setSecurityHeaders, type FrontOptions } from '../front.js';
@@ -16,7 +15,7 @@ import { inlineGeneration } from '../generation.js';
 import type { ClientLimit } from '../guards.js';
 import { beginRequest, rememberedLanguage } from '../middleware.js';
 import { fileHeaders } from '../send-file.js';
-import { downloadCookie, fileOnce, readForm } from './kit.js';
+import { downloadCookie, fileOnce, postedLanguage, readForm } from './kit.js';
 import { requestFromForm } from './setup.js';
 
 export const DOWNLOAD_PATH = '/download';
@@ -43,14 +42,13 @@ export function withFormDownload(app: RequestListener, deps: AppDeps, options: F
   const now = deps.now ?? Date.now;
   const generateFile = deps.generate ?? inlineGeneration(deps);
 
-  /** The file, or undefined when the answer is a page (express's to give). */
+  /** The file and its download mark; rejects when the answer is a page (express's to give). */
   const fileFor = async (req: IncomingMessage, res: ServerResponse) => {
     // The express route's order: the limit, then the body, then the request and its file.
     await options.generationLimit(req, res);
     const body = (await readForm(req, res)) as Record<string, unknown> | undefined;
     // The page language a form's answer is in: the posted field, else the cookie or the browser's.
-    const posted = body?.language;
-    const language = isLanguage(posted) ? posted : rememberedLanguage(req.headers.cookie, req.headers['accept-language']);
+    const language = postedLanguage(body, rememberedLanguage(req.headers.cookie, req.headers['accept-language']));
     const { request } = requestFromForm(body, language);
     const file = await fileOnce(req, () => generateFile(request));
     return { file, mark: downloadCookie(body?.download_id, isSecure(req, options.trustProxy), Date.now()) };

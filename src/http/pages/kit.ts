@@ -95,11 +95,9 @@ export function readForm(req: IncomingMessage, res: ServerResponse): Promise<unk
 /** The file a request asked for, made once per request (see readForm). */
 export const fileOnce = oncePerRequest<WebFile>();
 
+/** readForm as express middleware: the parser has set req.body, whoever asked first. */
 export const formBody: RequestHandler = (req, res, next) => {
-  readForm(req, res).then((body) => {
-    req.body = body;
-    next();
-  }, next);
+  readForm(req, res).then(() => next(), next);
 };
 
 function text(value: unknown): string | undefined {
@@ -224,9 +222,13 @@ export function pageSender(kit: PageKit): SendPage {
 
 /** A posted form's `language` field decides the page language of the answer. */
 export function formLanguage(req: Request, res: Response): Language {
-  const posted = (req.body as Record<string, unknown> | undefined)?.language;
-  if (isLanguage(posted)) locals(res).language = posted;
-  return locals(res).language;
+  return (locals(res).language = postedLanguage(req.body, locals(res).language));
+}
+
+/** The language a posted form asks for in its `language` field, else `otherwise` (the page's). */
+export function postedLanguage(body: unknown, otherwise: Language): Language {
+  const posted = (body as Record<string, unknown> | undefined)?.language;
+  return isLanguage(posted) ? posted : otherwise;
 }
 
 /** The cookie a download answer carries so the page that asked can say "downloaded". */
