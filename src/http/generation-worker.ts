@@ -30,4 +30,6 @@ await serveWorkerJobs(
     // A renewed or replaced identity: the job being signed (if any) has finished with the old one.
     signer = createSigner(identityFromMaterial((message as GenerationControl).identity));
   },
+  // A file takes a signature's time; a batch of rows may take seconds: no answer waits for one.
+  { mayWait: (job) => job.kind === 'file' },
 );

@@ -2,13 +2,18 @@
 // and by bulk generation: the protocol, least-busy dispatch and error transport live only here.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parentPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 import type { Env } from '../config.js';
 import { MailsetupError, reviveError, serializeError, type SerializedError } from '../errors.js';
 
-/** What a worker posts to the pool. */
-export type WorkerReply<Result> =
-  { ready: true } | { log: string } | { initError: SerializedError } | { id: number; result: Result } | { id: number; error: SerializedError };
+/** A worker's answer to one job. */
+type JobReply<Result> = { id: number; result: Result } | { id: number; error: SerializedError };
+
+/**
+ * What a worker posts to the pool: `replies` carries the answers to jobs that were waiting for it
+ * while it worked, posted together (see serveWorkerJobs).
+ */
+export type WorkerReply<Result> = { ready: true } | { log: string } | { initError: SerializedError } | JobReply<Result> | { replies: JobReply<Result>[] };
 
 interface WorkerJob<Job> {
   id: number;
@@ -97,6 +102,9 @@ interface Task<Job, Result> {
 }
 
 const DEFAULT_BACKOFF = Object.freeze({ initialMs: 200, maxMs: 10_000 });
+/** Answers a worker posts together at most, and how long it goes on taking jobs for them (ms). */
+const REPLY_BATCH = 8;
+const REPLY_HOLD_MS = 2;
 /** A job is given to at most this many workers: one that stopped, and one more. */
 const MAX_TRIES = 2;
 
@@ -197,6 +205,14 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
       workers.add(worker);
       let ready = false;
       let failure: Error | undefined;
+      const settle = (reply: JobReply<Result>) => {
+        const task = running.get(reply.id);
+        if (!task || task.slot !== slot) return;
+        running.delete(reply.id);
+        slot.busy--;
+        if ('error' in reply) task.reject(reviveError(reply.error));
+        else task.resolve(reply.result);
+      };
       worker.on('message', (reply: WorkerReply<Result>) => {
         if ('ready' in reply) {
           if (closing) return void worker.terminate();
@@ -209,12 +225,8 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
           void worker.terminate();
           return reject(reviveError(reply.initError));
         }
-        const task = running.get(reply.id);
-        if (!task || task.slot !== slot) return;
-        running.delete(reply.id);
-        slot.busy--;
-        if ('error' in reply) task.reject(reviveError(reply.error));
-        else task.resolve(reply.result);
+        if ('replies' in reply) for (const one of reply.replies) settle(one);
+        else settle(reply);
       });
       worker.on('error', (error) => {
         failure = error;
@@ -274,6 +286,16 @@ export async function startWorkerPool<Job, Result>(entry: URL, data: unknown, op
   };
 }
 
+export interface ServeOptions<Job> {
+  /**
+   * Whether a job is short enough (a file, not a batch of rows) that answers already made may
+   * wait for it to be posted together with its own. Without it, every answer is posted alone.
+   */
+  mayWait?: (job: Job) => boolean;
+  /** How long a worker goes on taking waiting jobs for a held answer; default REPLY_HOLD_MS. */
+  holdMs?: number;
+}
+
 /**
  * The worker side: `setup` loads what every job needs (configuration, catalog, signer) once, from
  * the pool's data, and returns the job handler. Errors cross back as MailsetupErrors.
@@ -282,14 +304,17 @@ export async function serveWorkerJobs<Data, Job, Result>(
   setup: (data: Data, log: (message: string) => void) => Promise<(job: Job) => Result> | ((job: Job) => Result),
   /** Receives what the pool broadcasts; what it throws is reported as a log line. */
   onControl?: (message: unknown, log: (message: string) => void) => void,
+  options: ServeOptions<Job> = {},
 ): Promise<void> {
   const port = parentPort;
   if (!port) throw new MailsetupError('INTERNAL', 'serveWorkerJobs runs only in a worker thread');
   const post = (reply: WorkerReply<Result>) => port.postMessage(reply);
   const log = (message: string) => post({ log: message });
+  const holdMs = options.holdMs ?? REPLY_HOLD_MS;
   try {
     const handle = await setup(workerData as Data, log);
-    port.on('message', (message: WorkerJob<Job> | WorkerControl) => {
+    /** Takes one message in the order it was sent; a job's answer goes to `replies`. */
+    const take = (message: WorkerJob<Job> | WorkerControl, replies: JobReply<Result>[]) => {
       if ('control' in message) {
         try {
           onControl?.(message.control, log);
@@ -300,9 +325,34 @@ export async function serveWorkerJobs<Data, Job, Result>(
       }
       const { id, job } = message;
       try {
-        post({ id, result: handle(job) });
+        replies.push({ id, result: handle(job) });
       } catch (thrown) {
-        post({ id, error: serializeError(thrown) });
+        replies.push({ id, error: serializeError(thrown) });
+      }
+    };
+    // Jobs already waiting when one is done are taken at once and their answers posted together:
+    // each post wakes the pool's thread, and under load those wake-ups cost about as much as the
+    // work around a signature (`npm run bench -- http`). A job that finds the worker idle is
+    // answered at once; a first answer waits for at most REPLY_BATCH - 1 more, taken within
+    // `holdMs`, and only for jobs `mayWait` says are short.
+    port.on('message', (first: WorkerJob<Job> | WorkerControl) => {
+      let message: WorkerJob<Job> | WorkerControl | undefined = first;
+      while (message !== undefined) {
+        const replies: JobReply<Result>[] = [];
+        const since = performance.now();
+        take(message, replies);
+        message = undefined;
+        while (replies.length < REPLY_BATCH && performance.now() - since < holdMs) {
+          const next = receiveMessageOnPort(port)?.message as WorkerJob<Job> | WorkerControl | undefined;
+          if (next === undefined) break;
+          if ('job' in next && !(options.mayWait?.(next.job) ?? false)) {
+            message = next;
+            break;
+          }
+          take(next, replies);
+        }
+        if (replies.length === 1) post(replies[0]!);
+        else if (replies.length > 1) post({ replies });
       }
     });
     post({ ready: true });

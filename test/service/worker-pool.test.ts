@@ -3,12 +3,13 @@
 import { expect } from '@jest/globals';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { MailsetupError } from '../../src/errors.js';
 import { asBuffer, startWorkerPool, workerScript, type WorkerPool, type WorkerPoolOptions } from '../../src/service/worker-pool.js';
 import { makeTempDir } from '../support/tmp.js';
 import { until } from '../support/until.js';
 
-type Job = { n: number; kind?: 'fail' | 'exit' | 'exit-once'; ms?: number; marker?: string };
+type Job = { n: number; kind?: 'fail' | 'exit' | 'exit-once' | 'slow'; ms?: number; marker?: string };
 type Result = { n: number; thread: number; body: Uint8Array; tag: string };
 
 const entry = new URL('../fixtures/worker-pool/worker.mjs', import.meta.url);
@@ -150,6 +151,21 @@ describe('startWorkerPool', () => {
     expect(logs).toContain('control: control refused');
   });
 
+  it('tries again a job whose answer was held for a group when its worker stopped', async () => {
+    const pool = await start(1, { restartOnExit: true });
+    const marker = join(tmp.path, 'exit-after-held');
+    writeFileSync(marker, '');
+    const busy = pool.run({ n: 1, ms: 100 });
+    // Both wait; the worker answers 2, holds the answer, and stops on 3 before posting it.
+    const held = pool.run({ n: 2 });
+    const stopping = pool.run({ n: 3, kind: 'exit-once', marker });
+    const first = await busy;
+    const [answered, retried] = await Promise.all([held, stopping]);
+    expect([answered.n, retried.n]).toEqual([2, 3]);
+    // Answered by the replacement: the stopped worker's held answer never arrived.
+    expect(answered.thread).not.toBe(first.thread);
+  });
+
   it('without restartOnExit, a dying worker fails every pending and later job', async () => {
     const pool = await start(2);
     const slow = pool.run({ n: 1, ms: 500 });
@@ -157,6 +173,102 @@ describe('startWorkerPool', () => {
     await expect(dying).rejects.toMatchObject({ code: 'INTERNAL' });
     await expect(slow).rejects.toMatchObject({ code: 'INTERNAL', message: 'a worker thread stopped (exit code 3)' });
     await expect(pool.run({ n: 3 })).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+});
+
+/** The fixture worker spoken to in the pool's own protocol, every message it posts recorded. */
+async function rawWorker() {
+  const worker = new Worker(entry, { workerData: { name: 'raw' } });
+  const posted: unknown[] = [];
+  const ready = new Promise<void>((resolve) =>
+    worker.on('message', (message: Record<string, unknown>) => {
+      if ('ready' in message) resolve();
+      else if (!('log' in message)) posted.push(message);
+    }),
+  );
+  await ready;
+  return { worker, posted, close: () => worker.terminate() };
+}
+
+/** The job ids of each message a worker posted: a lone answer is [id], answers posted together [id, id, …]. */
+function postedIds(posted: unknown[]): number[][] {
+  return posted.map((message) => {
+    const replies = (message as { replies?: { id: number }[] }).replies;
+    return replies ? replies.map((reply) => reply.id) : [(message as { id: number }).id];
+  });
+}
+
+describe('serveWorkerJobs', () => {
+  it('answers a job that finds the worker idle at once, alone', async () => {
+    const raw = await rawWorker();
+    try {
+      raw.worker.postMessage({ id: 1, job: { n: 1 } });
+      await until(() => raw.posted.length === 1, 'the answer');
+      raw.worker.postMessage({ id: 2, job: { n: 2 } });
+      await until(() => raw.posted.length === 2, 'the second answer');
+      expect(raw.posted).toEqual([
+        { id: 1, result: expect.objectContaining({ n: 1 }) },
+        { id: 2, result: expect.objectContaining({ n: 2 }) },
+      ]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('posts the answers to jobs that waited for it together, in order, at most eight at a time, errors and messages in their place', async () => {
+    const raw = await rawWorker();
+    try {
+      // The worker is busy for 100 ms; 20 short jobs wait meanwhile, a message among them.
+      raw.worker.postMessage({ id: 1, job: { n: 1, ms: 100 } });
+      for (let id = 2; id <= 21; id++) {
+        if (id === 12) raw.worker.postMessage({ control: 'renewed' });
+        raw.worker.postMessage({ id, job: id === 5 ? { n: id, kind: 'fail' } : { n: id } });
+      }
+      await until(() => postedIds(raw.posted).flat().length === 21, 'every answer');
+      const batches = postedIds(raw.posted);
+      // The long job was answered alone (another one as long would not fit the hold), the rest in groups.
+      expect(batches[0]).toEqual([1]);
+      expect(batches.flat()).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+      expect(Math.max(...batches.map((batch) => batch.length))).toBe(8);
+      const replies = raw.posted.flatMap((message) => (message as { replies?: unknown[] }).replies ?? [message]) as {
+        id: number;
+        result?: { tag: string };
+        error?: { rule?: string };
+      }[];
+      expect(replies.find((reply) => reply.id === 5)).toMatchObject({ error: { rule: 'email-format' } });
+      expect(replies.filter((reply) => reply.result?.tag === 'renewed').map((reply) => reply.id)).toEqual(Array.from({ length: 10 }, (_, i) => i + 12));
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('takes more jobs for a held answer only within its hold (50 ms here): after a job of 100 ms it posts what it has', async () => {
+    const raw = await rawWorker();
+    try {
+      raw.worker.postMessage({ id: 1, job: { n: 1, ms: 100 } });
+      raw.worker.postMessage({ id: 2, job: { n: 2 } });
+      for (let id = 3; id <= 5; id++) raw.worker.postMessage({ id, job: { n: id, ms: 100 } });
+      await until(() => postedIds(raw.posted).flat().length === 5, 'every answer');
+      // A short job's answer may wait for one more job, but never for a second long one.
+      expect(postedIds(raw.posted)).toEqual([[1], [2, 3], [4], [5]]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('posts what it holds before a job the worker says no answer waits for', async () => {
+    const raw = await rawWorker();
+    try {
+      raw.worker.postMessage({ id: 1, job: { n: 1, ms: 100 } });
+      raw.worker.postMessage({ id: 2, job: { n: 2 } });
+      raw.worker.postMessage({ id: 3, job: { n: 3, kind: 'slow', ms: 100 } });
+      raw.worker.postMessage({ id: 4, job: { n: 4 } });
+      await until(() => postedIds(raw.posted).flat().length === 4, 'every answer');
+      // 2 is posted before the slow job starts (and 4, after 100 ms of it, alone).
+      expect(postedIds(raw.posted)).toEqual([[1], [2], [3], [4]]);
+    } finally {
+      await raw.close();
+    }
   });
 });
 
