@@ -1,11 +1,11 @@
 // What every page module shares: the kit the router is built from, form fields, error messages
 // next to their fields, the layout around a page, and the language links.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { MailsetupError, type FieldIssue } from '../../errors.js';
 import { isLanguage, translator, type Translate } from '../../i18n.js';
 import { LANGUAGES, type Language } from '../../model/provider.js';
-import { readBody } from '../body.js';
+import { readFormBody } from '../form-body.js';
 import { oncePerRequest } from '../front.js';
 import type { AppDeps } from '../deps.js';
 import type { WebFile } from '../generation.js';
@@ -70,7 +70,6 @@ export function manualServersOf(v: Fields) {
 }
 
 /** Posted forms: small, flat, few fields; a body that cannot be read is refused naming it (readBody). */
-const formParser = readBody(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
 const formRead = oncePerRequest<unknown>();
 
 /**
@@ -78,18 +77,8 @@ const formRead = oncePerRequest<unknown>();
  * and express, when the front hands the request on for a page, get the same body or error.
  */
 export function readForm(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  return formRead(
-    req,
-    () =>
-      new Promise((resolve, reject) =>
-        // The parser reads only node's request (headers and stream) and sets req.body.
-        formParser(req as Request, res as Response, (error?: unknown) =>
-          error === undefined
-            ? resolve((req as Request).body)
-            : reject(error instanceof Error ? error : new Error('the form could not be read', { cause: error })),
-        ),
-      ),
-  );
+  // The reader takes only node's request (headers and stream) and sets req.body.
+  return formRead(req, () => readFormBody(req, res));
 }
 
 /** The file a request asked for, made once per request (see readForm). */
