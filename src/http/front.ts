@@ -59,16 +59,19 @@ export function routesTo(path: string, route: string): boolean {
  * later ask gets the same outcome (a file made, a body read, a request counted against the limit).
  */
 export function oncePerRequest<T>(): (req: IncomingMessage, take: () => Promise<T>) => Promise<T> {
-  const taken = new WeakMap<IncomingMessage, Promise<T>>();
+  // A property of the request's own (a symbol nobody else holds), not a WeakMap: under load a
+  // WeakMap entry per request and step made the main thread's collections slower.
+  const taken = Symbol('oncePerRequest');
+  type Held = IncomingMessage & { [taken]?: Promise<T> };
   return (req, take) => {
-    let outcome = taken.get(req);
+    let outcome = (req as Held)[taken];
     if (outcome === undefined) {
       try {
         outcome = take();
       } catch (thrown) {
         outcome = Promise.reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
       }
-      taken.set(req, outcome);
+      (req as Held)[taken] = outcome;
     }
     return outcome;
   };

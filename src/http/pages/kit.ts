@@ -95,7 +95,9 @@ function text(value: unknown): string | undefined {
 
 export function fieldsOf(source: unknown, names: readonly string[]): Fields {
   const record = (source ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(names.map((name) => [name, text(record[name])]));
+  const fields: Fields = {};
+  for (const name of names) fields[name] = text(record[name]);
+  return fields;
 }
 
 /** A query string from the named fields that have a value. */

@@ -308,9 +308,12 @@ export function setupPage(kit: PageKit): SetupPage {
   };
 }
 
+/** The fields a download form carries. */
+const DOWNLOAD_FIELDS = [...SETUP_FIELDS, 'password', 'manual'] as const;
+
 /** The generate request a download form describes. */
 export function requestFromForm(body: unknown, language: Language) {
-  const v = fieldsOf(body, [...SETUP_FIELDS, 'password', 'manual']);
+  const v = fieldsOf(body, DOWNLOAD_FIELDS);
   // The password is kept exactly as typed: spaces can be part of it.
   const rawPassword = (body as Record<string, unknown> | undefined)?.password;
   const password = typeof rawPassword === 'string' && rawPassword !== '' ? rawPassword : undefined;
