@@ -45,8 +45,13 @@ function logRequestWhenSent(
   });
 }
 
-/** The request id of each request begun, by its response: the front and express begin a request once between them. */
-const begun = new WeakMap<ServerResponse, string>();
+/**
+ * The request id of a request begun, held on its response under a symbol nobody else holds (the
+ * front and express begin a request once between them); not a WeakMap, whose entry per request
+ * slowed the main thread's collections under load (see oncePerRequest).
+ */
+const begun = Symbol('requestId');
+type Begun = ServerResponse & { [begun]?: string };
 
 /**
  * Begins a request: keeps a sane incoming X-Request-Id (from a proxy), else makes one, echoes it
@@ -54,10 +59,10 @@ const begun = new WeakMap<ServerResponse, string>();
  * front, before it handed the request on to express) keeps its id and its one log line.
  */
 export function beginRequest(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>, req: IncomingMessage, res: ServerResponse): string {
-  const known = begun.get(res);
+  const known = (res as Begun)[begun];
   if (known !== undefined) return known;
   const id = requestIdOf(req.headers['x-request-id']);
-  begun.set(res, id);
+  (res as Begun)[begun] = id;
   res.setHeader('X-Request-Id', id);
   logRequestWhenSent(logger, now, config, req, res, id);
   return id;

@@ -176,8 +176,8 @@ describe('startWorkerPool', () => {
   });
 });
 
-/** The fixture worker spoken to in the pool's own protocol, every message it posts recorded. */
-async function rawWorker() {
+/** Runs `use` with the fixture worker spoken to in the pool's own protocol, every message it posts recorded. */
+async function withRawWorker(use: (raw: { worker: Worker; posted: unknown[] }) => Promise<void>): Promise<void> {
   const worker = new Worker(entry, { workerData: { name: 'raw' } });
   const posted: unknown[] = [];
   const ready = new Promise<void>((resolve) =>
@@ -186,8 +186,12 @@ async function rawWorker() {
       else if (!('log' in message)) posted.push(message);
     }),
   );
-  await ready;
-  return { worker, posted, close: () => worker.terminate() };
+  try {
+    await ready;
+    await use({ worker, posted });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 /** The job ids of each message a worker posted: a lone answer is [id], answers posted together [id, id, …]. */
@@ -199,9 +203,8 @@ function postedIds(posted: unknown[]): number[][] {
 }
 
 describe('serveWorkerJobs', () => {
-  it('answers a job that finds the worker idle at once, alone', async () => {
-    const raw = await rawWorker();
-    try {
+  it('answers a job that finds the worker idle at once, alone', () =>
+    withRawWorker(async (raw) => {
       raw.worker.postMessage({ id: 1, job: { n: 1 } });
       await until(() => raw.posted.length === 1, 'the answer');
       raw.worker.postMessage({ id: 2, job: { n: 2 } });
@@ -210,14 +213,10 @@ describe('serveWorkerJobs', () => {
         { id: 1, result: expect.objectContaining({ n: 1 }) },
         { id: 2, result: expect.objectContaining({ n: 2 }) },
       ]);
-    } finally {
-      await raw.close();
-    }
-  });
+    }));
 
-  it('posts the answers to jobs that waited for it together, in order, at most eight at a time, errors and messages in their place', async () => {
-    const raw = await rawWorker();
-    try {
+  it('posts the answers to jobs that waited for it together, in order, at most eight at a time, errors and messages in their place', () =>
+    withRawWorker(async (raw) => {
       // The worker is busy for 100 ms; 20 short jobs wait meanwhile, a message among them.
       raw.worker.postMessage({ id: 1, job: { n: 1, ms: 100 } });
       for (let id = 2; id <= 21; id++) {
@@ -237,28 +236,20 @@ describe('serveWorkerJobs', () => {
       }[];
       expect(replies.find((reply) => reply.id === 5)).toMatchObject({ error: { rule: 'email-format' } });
       expect(replies.filter((reply) => reply.result?.tag === 'renewed').map((reply) => reply.id)).toEqual(Array.from({ length: 10 }, (_, i) => i + 12));
-    } finally {
-      await raw.close();
-    }
-  });
+    }));
 
-  it('takes more jobs for a held answer only within its hold (50 ms here): after a job of 100 ms it posts what it has', async () => {
-    const raw = await rawWorker();
-    try {
+  it('takes more jobs for a held answer only within its hold (50 ms here): after a job of 100 ms it posts what it has', () =>
+    withRawWorker(async (raw) => {
       raw.worker.postMessage({ id: 1, job: { n: 1, ms: 100 } });
       raw.worker.postMessage({ id: 2, job: { n: 2 } });
       for (let id = 3; id <= 5; id++) raw.worker.postMessage({ id, job: { n: id, ms: 100 } });
       await until(() => postedIds(raw.posted).flat().length === 5, 'every answer');
       // A short job's answer may wait for one more job, but never for a second long one.
       expect(postedIds(raw.posted)).toEqual([[1], [2, 3], [4], [5]]);
-    } finally {
-      await raw.close();
-    }
-  });
+    }));
 
-  it('posts what it holds before a job the worker says no answer waits for', async () => {
-    const raw = await rawWorker();
-    try {
+  it('posts what it holds before a job the worker says no answer waits for', () =>
+    withRawWorker(async (raw) => {
       raw.worker.postMessage({ id: 1, job: { n: 1, ms: 100 } });
       raw.worker.postMessage({ id: 2, job: { n: 2 } });
       raw.worker.postMessage({ id: 3, job: { n: 3, kind: 'slow', ms: 100 } });
@@ -266,10 +257,7 @@ describe('serveWorkerJobs', () => {
       await until(() => postedIds(raw.posted).flat().length === 4, 'every answer');
       // 2 is posted before the slow job starts (and 4, after 100 ms of it, alone).
       expect(postedIds(raw.posted)).toEqual([[1], [2], [3], [4]]);
-    } finally {
-      await raw.close();
-    }
-  });
+    }));
 });
 
 describe('workerScript', () => {
