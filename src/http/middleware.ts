@@ -47,8 +47,8 @@ function logRequestWhenSent(
 
 /**
  * The request id of a request begun, held on its response under a symbol nobody else holds (the
- * front and express begin a request once between them); not a WeakMap, whose entry per request
- * slowed the main thread's collections under load (see oncePerRequest).
+ * front and express begin a request once between them), as oncePerRequest holds the other steps
+ * taken once per request: no WeakMap entry per request for the collector to clear.
  */
 const begun = Symbol('requestId');
 type Begun = ServerResponse & { [begun]?: string };
