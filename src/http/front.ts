@@ -55,26 +55,36 @@ export function routesTo(path: string, route: string): boolean {
 }
 
 /**
+ * A step taken at most once per owner (a request or its response), held on the owner itself
+ * under a symbol nobody else holds, not in a WeakMap: under load a WeakMap entry per request and
+ * step made the main thread's collections slower. A step that throws is not held.
+ */
+export function oncePer<Owner extends object, T>(step: string): (owner: Owner, take: () => T) => T {
+  const taken = Symbol(step);
+  type Held = Owner & { [taken]?: T };
+  return (owner, take) => {
+    const held = (owner as Held)[taken];
+    if (held !== undefined) return held;
+    const outcome = take();
+    (owner as Held)[taken] = outcome;
+    return outcome;
+  };
+}
+
+/**
  * A step of a request taken at most once, by the front or by express, whichever asks first; a
  * later ask gets the same outcome (a file made, a body read, a request counted against the limit).
  */
 export function oncePerRequest<T>(): (req: IncomingMessage, take: () => Promise<T>) => Promise<T> {
-  // A property of the request's own (a symbol nobody else holds), not a WeakMap: under load a
-  // WeakMap entry per request and step made the main thread's collections slower.
-  const taken = Symbol('oncePerRequest');
-  type Held = IncomingMessage & { [taken]?: Promise<T> };
-  return (req, take) => {
-    let outcome = (req as Held)[taken];
-    if (outcome === undefined) {
+  const once = oncePer<IncomingMessage, Promise<T>>('oncePerRequest');
+  return (req, take) =>
+    once(req, () => {
       try {
-        outcome = take();
+        return take();
       } catch (thrown) {
-        outcome = Promise.reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
+        return Promise.reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
       }
-      (req as Held)[taken] = outcome;
-    }
-    return outcome;
-  };
+    });
 }
 
 /** The headers every answer of the app carries (helmet's), in the order it sets them. */

@@ -8,6 +8,7 @@ import { isLanguage, negotiateLanguage } from '../i18n.js';
 import type { Config } from '../config.js';
 import type { Language } from '../model/provider.js';
 import { loggedPath } from './address-log.js';
+import { oncePer } from './front.js';
 import type { Logger } from '../logger.js';
 
 export const LANGUAGE_COOKIE = 'mailsetup_lang';
@@ -45,13 +46,8 @@ function logRequestWhenSent(
   });
 }
 
-/**
- * The request id of a request begun, held on its response under a symbol nobody else holds (the
- * front and express begin a request once between them), as oncePerRequest holds the other steps
- * taken once per request: no WeakMap entry per request for the collector to clear.
- */
-const begun = Symbol('requestId');
-type Begun = ServerResponse & { [begun]?: string };
+/** The request id of each request begun, held on its response: the front and express begin a request once between them. */
+const begun = oncePer<ServerResponse, string>('requestId');
 
 /**
  * Begins a request: keeps a sane incoming X-Request-Id (from a proxy), else makes one, echoes it
@@ -59,13 +55,12 @@ type Begun = ServerResponse & { [begun]?: string };
  * front, before it handed the request on to express) keeps its id and its one log line.
  */
 export function beginRequest(logger: Logger, now: () => number, config: Pick<Config, 'autodiscovery'>, req: IncomingMessage, res: ServerResponse): string {
-  const known = (res as Begun)[begun];
-  if (known !== undefined) return known;
-  const id = requestIdOf(req.headers['x-request-id']);
-  (res as Begun)[begun] = id;
-  res.setHeader('X-Request-Id', id);
-  logRequestWhenSent(logger, now, config, req, res, id);
-  return id;
+  return begun(res, () => {
+    const id = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', id);
+    logRequestWhenSent(logger, now, config, req, res, id);
+    return id;
+  });
 }
 
 /** beginRequest as express's first middleware: the id is kept in res.locals for the routes. */

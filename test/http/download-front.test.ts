@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { isSecure, compileTrustProxy } from '../../src/http/front.js';
+import { isSecure, compileTrustProxy, oncePer, oncePerRequest } from '../../src/http/front.js';
 import { createApp } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
 import { inlineGeneration, type Generate } from '../../src/http/generation.js';
@@ -222,5 +222,37 @@ describe('POST /download in front of express', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('steps taken once', () => {
+  it('take a step once per owner, keep owners apart, and do not keep a step that threw', () => {
+    const once = oncePer<object, number>('counted');
+    const [first, second] = [{}, {}];
+    let taken = 0;
+    const take = () => ++taken;
+    expect([once(first, take), once(first, take), once(second, take)]).toEqual([1, 1, 2]);
+    const owner = {};
+    expect(() =>
+      once(owner, () => {
+        throw new Error('not yet');
+      }),
+    ).toThrow('not yet');
+    expect(once(owner, take)).toBe(3);
+    // Held under a symbol: nothing a request's own fields or a JSON copy of it would show.
+    expect(Object.keys(first)).toEqual([]);
+  });
+
+  it('turn a request step that throws into the same rejection for every later ask', async () => {
+    const once = oncePerRequest<string>();
+    const req = {} as IncomingMessage;
+    let asked = 0;
+    const failing = () => {
+      asked++;
+      throw new Error('unreadable');
+    };
+    await expect(once(req, failing)).rejects.toThrow('unreadable');
+    await expect(once(req, failing)).rejects.toThrow('unreadable');
+    expect(asked).toBe(1);
   });
 });
